@@ -1,0 +1,151 @@
+"""Configuration from INBURGERBOT_* environment variables and a .env file."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from functools import cached_property
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from bot.timewindows import OfficeHours, QuietHours, ReminderOffset, parse_offsets
+
+DEFAULT_TELEGRAM_API_URL = "https://api.telegram.org/bot"
+
+
+def normalise_database_url(url: str) -> str:
+    """Give plain sqlite:// and postgresql:// URLs their async driver."""
+    if url.startswith("sqlite://"):
+        return "sqlite+aiosqlite://" + url.removeprefix("sqlite://")
+    for prefix in ("postgresql://", "postgres://", "postgresql+psycopg2://"):
+        if url.startswith(prefix):
+            return "postgresql+asyncpg://" + url.removeprefix(prefix)
+    return url
+
+
+class Settings(BaseSettings):
+    """Everything an operator can set; built once in the entry point and passed down."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="INBURGERBOT_", env_file=".env", extra="ignore", frozen=True
+    )
+
+    telegram_token: SecretStr | None = None
+    bot_username: str = "inburgerbot"
+    telegram_api_url: str = DEFAULT_TELEGRAM_API_URL
+    telegram_file_url: str | None = None
+    database_url: str = "sqlite+aiosqlite:///./inburgerbot.sqlite3"
+    staff_chat_id: int | None = None
+    default_locale: str = "nl"
+    timezone: str = "Europe/Amsterdam"
+    dispatch_interval_seconds: float = Field(default=10.0, gt=0, le=3600)
+    dispatch_batch_size: int = Field(default=50, gt=0, le=1000)
+    reminder_lease_seconds: float = Field(default=120.0, gt=0)
+    appointment_reminder_offsets: Annotated[str, NoDecode] = "1d@18:00,2h"
+    quiet_hours: str = "21:00-08:00"
+    office_hours: str = "mon-fri 09:00-17:00"
+    answer_deadline_hours: float = Field(default=8.0, gt=0)
+    retention_days: int = Field(default=365, ge=1)
+    invite_valid_days: int = Field(default=14, ge=1, le=90)
+    log_level: str = "INFO"
+    log_format: str = "auto"
+    webhook_listen: str = "127.0.0.1"
+    webhook_port: int = Field(default=8443, ge=1, le=65535)
+    webhook_path: str = "/telegram"
+    webhook_url: str | None = None
+    webhook_secret: SecretStr | None = None
+    health_port: int | None = Field(default=None, ge=1, le=65535)
+    team_phone: str = ""
+    team_email: str = ""
+
+    @field_validator("database_url")
+    @classmethod
+    def _async_driver(cls, value: str) -> str:
+        return normalise_database_url(value)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _known_level(cls, value: str) -> str:
+        level = value.upper()
+        if level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+            raise ValueError("must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL")
+        return level
+
+    @field_validator("default_locale")
+    @classmethod
+    def _locale_shape(cls, value: str) -> str:
+        if not re.fullmatch(r"[a-z]{2,3}(_[A-Z]{2})?", value):
+            raise ValueError("must look like nl, en or fa_AF")
+        return value
+
+    @field_validator("appointment_reminder_offsets")
+    @classmethod
+    def _offsets(cls, value: str) -> str:
+        parse_offsets(value)
+        return value
+
+    @field_validator("quiet_hours")
+    @classmethod
+    def _quiet(cls, value: str) -> str:
+        QuietHours.parse(value)
+        return value
+
+    @field_validator("office_hours")
+    @classmethod
+    def _office(cls, value: str) -> str:
+        OfficeHours.parse(value)
+        return value
+
+    @model_validator(mode="before")
+    @classmethod
+    def _empty_is_unset(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            return {key: value for key, value in data.items() if value != ""}
+        return data
+
+    @cached_property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @cached_property
+    def reminder_offsets(self) -> tuple[ReminderOffset, ...]:
+        return parse_offsets(self.appointment_reminder_offsets)
+
+    @cached_property
+    def default_quiet_hours(self) -> QuietHours:
+        return QuietHours.parse(self.quiet_hours)
+
+    @cached_property
+    def office(self) -> OfficeHours:
+        return OfficeHours.parse(self.office_hours)
+
+    @property
+    def answer_deadline(self) -> timedelta:
+        return timedelta(hours=self.answer_deadline_hours)
+
+    @property
+    def file_url(self) -> str:
+        if self.telegram_file_url:
+            return self.telegram_file_url
+        base = self.telegram_api_url.rstrip("/")
+        head, _, tail = base.rpartition("/")
+        return f"{head}/file/{tail}"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+__all__ = ["Settings", "normalise_database_url"]

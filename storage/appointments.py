@@ -1,0 +1,61 @@
+"""Queries about appointments."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.enums import AppointmentStatus
+from storage.models import Appointment
+
+
+async def by_id(session: AsyncSession, *, appointment_id: int) -> Appointment | None:
+    return await session.get(Appointment, appointment_id)
+
+
+async def of_client(
+    session: AsyncSession, *, client_id: int, appointment_id: int
+) -> Appointment | None:
+    """An appointment only if it belongs to this client (callback data is never trusted)."""
+    query = select(Appointment).where(
+        Appointment.id == appointment_id, Appointment.client_id == client_id
+    )
+    return (await session.exec(query)).first()
+
+
+async def by_external_id(
+    session: AsyncSession, *, client_id: int, external_id: str
+) -> Appointment | None:
+    query = select(Appointment).where(
+        Appointment.client_id == client_id, Appointment.external_id == external_id
+    )
+    return (await session.exec(query)).first()
+
+
+async def upcoming(
+    session: AsyncSession, *, client_id: int, now: datetime, limit: int = 20
+) -> Sequence[Appointment]:
+    """Planned appointments that have not ended yet, soonest first."""
+    query = (
+        select(Appointment)
+        .where(
+            Appointment.client_id == client_id,
+            Appointment.status == AppointmentStatus.PLANNED,
+            Appointment.starts_at >= now - timedelta(hours=4),
+        )
+        .order_by(col(Appointment.starts_at))
+        .limit(limit)
+    )
+    return [a for a in (await session.exec(query)).all() if (a.ends_at or a.starts_at) >= now]
+
+
+async def for_client(session: AsyncSession, *, client_id: int) -> Sequence[Appointment]:
+    query = (
+        select(Appointment)
+        .where(Appointment.client_id == client_id)
+        .order_by(col(Appointment.starts_at))
+    )
+    return (await session.exec(query)).all()

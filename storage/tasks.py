@@ -1,0 +1,45 @@
+"""Queries about tasks."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.enums import TaskStatus
+from storage.models import Task
+
+
+async def by_id(session: AsyncSession, *, task_id: int) -> Task | None:
+    return await session.get(Task, task_id)
+
+
+async def of_client(session: AsyncSession, *, client_id: int, task_id: int) -> Task | None:
+    """A task only if it belongs to this client."""
+    query = select(Task).where(Task.id == task_id, Task.client_id == client_id)
+    return (await session.exec(query)).first()
+
+
+async def by_external_id(session: AsyncSession, *, client_id: int, external_id: str) -> Task | None:
+    query = select(Task).where(Task.client_id == client_id, Task.external_id == external_id)
+    return (await session.exec(query)).first()
+
+
+async def with_status(
+    session: AsyncSession, *, client_id: int, status: TaskStatus, limit: int = 50
+) -> Sequence[Task]:
+    """Tasks of a client in one status: open ones by due date, done ones newest first."""
+    order = col(Task.done_at).desc() if status == TaskStatus.DONE else col(Task.due_date).asc()
+    query = (
+        select(Task)
+        .where(Task.client_id == client_id, Task.status == status)
+        .order_by(order, col(Task.id))
+        .limit(limit)
+    )
+    return (await session.exec(query)).all()
+
+
+async def for_client(session: AsyncSession, *, client_id: int) -> Sequence[Task]:
+    query = select(Task).where(Task.client_id == client_id).order_by(col(Task.id))
+    return (await session.exec(query)).all()

@@ -1,0 +1,59 @@
+"""Shared fixtures: a real database (SQLite per test, or PostgreSQL when configured)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlmodel import SQLModel
+
+import storage.models  # noqa: F401  (registers the tables)
+from bot.settings import normalise_database_url
+from storage.db import Database
+
+POSTGRES_URL = os.environ.get("INBURGERBOT_TEST_DATABASE_URL")
+_schema_ready: set[str] = set()
+
+
+def test_database_url(tmp_path: Path) -> str:
+    """The URL of a database for one test: PostgreSQL when configured, else a fresh SQLite file."""
+    if POSTGRES_URL:
+        return normalise_database_url(POSTGRES_URL)
+    return f"sqlite+aiosqlite:///{tmp_path / 'test.sqlite3'}"
+
+
+async def reset_schema(db: Database) -> None:
+    """An empty schema built from the models (create_all is for tests only)."""
+    async with db.engine.begin() as conn:
+        if db.is_postgres and db.url in _schema_ready:
+            tables = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables)
+            await conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+            return
+        await conn.run_sync(SQLModel.metadata.drop_all)
+        await conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+        await conn.run_sync(SQLModel.metadata.create_all)
+    if db.is_postgres:
+        _schema_ready.add(db.url)
+
+
+def forget_schema() -> None:
+    """Tests that rebuild the schema themselves call this so the next test starts clean."""
+    _schema_ready.clear()
+
+
+@pytest.fixture
+def database_url(tmp_path: Path) -> str:
+    return test_database_url(tmp_path)
+
+
+@pytest.fixture
+async def db(database_url: str) -> AsyncIterator[Database]:
+    database = Database(database_url)
+    await reset_schema(database)
+    try:
+        yield database
+    finally:
+        await database.dispose()
