@@ -162,6 +162,9 @@ class Client(Timestamped, table=True):
     quiet_hours: str | None = Field(default=None, max_length=20)
     integration_start: date | None = None
     integration_end: date | None = None
+    # What the bot waits for from this client next (e.g. a reason typed after "I cannot come").
+    # Kept in the database, not in memory, so that several bot processes agree.
+    awaiting: str | None = Field(default=None, max_length=60)
 
 
 class Invite(Timestamped, table=True):

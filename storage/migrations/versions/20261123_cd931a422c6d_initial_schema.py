@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 5ad68f5e7dd3
+Revision ID: cd931a422c6d
 Revises: 
-Create Date: 2026-11-23 07:43:19.346050
+Create Date: 2026-11-23 07:46:38.201003
 """
 
 from collections.abc import Sequence
@@ -13,7 +13,7 @@ from alembic import op
 
 import storage.types
 
-revision: str = '5ad68f5e7dd3'
+revision: str = 'cd931a422c6d'
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -136,6 +136,7 @@ def upgrade() -> None:
     sa.Column('quiet_hours', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=True),
     sa.Column('integration_start', sa.Date(), nullable=True),
     sa.Column('integration_end', sa.Date(), nullable=True),
+    sa.Column('awaiting', sqlmodel.sql.sqltypes.AutoString(length=60), nullable=True),
     sa.CheckConstraint("literacy_support IN ('text', 'text_and_audio')", name=op.f('ck_client_literacy_support')),
     sa.CheckConstraint("status IN ('invited', 'active', 'paused', 'blocked_bot', 'closed')", name=op.f('ck_client_status')),
     sa.CheckConstraint("target_group IN ('asylum_permit_holder', 'family_migrant', 'other_migrant', 'voluntary')", name=op.f('ck_client_target_group')),
