@@ -190,6 +190,13 @@ class LinkFailure(Timestamped, table=True):
     chat_id: int = Field(sa_type=BigInt)
 
 
+class Visitor(Timestamped, table=True):
+    """A private chat that has not linked yet: only the language it chose is kept."""
+
+    chat_id: int = Field(sa_type=BigInt, unique=True)
+    locale: str = Field(max_length=10)
+
+
 class Plan(Timestamped, table=True):
     __table_args__ = (
         UniqueConstraint("client_id", "version"),

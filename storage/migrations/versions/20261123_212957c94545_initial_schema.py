@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: cd931a422c6d
+Revision ID: 212957c94545
 Revises: 
-Create Date: 2026-11-23 07:46:38.201003
+Create Date: 2026-11-23 07:47:30.274302
 """
 
 from collections.abc import Sequence
@@ -13,7 +13,7 @@ from alembic import op
 
 import storage.types
 
-revision: str = 'cd931a422c6d'
+revision: str = '212957c94545'
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -66,6 +66,15 @@ def upgrade() -> None:
     sa.CheckConstraint("kind IN ('municipality', 'regional_team', 'partner')", name=op.f('ck_organisation_kind')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_organisation')),
     sa.UniqueConstraint('key', name=op.f('uq_organisation_key'))
+    )
+    op.create_table('visitor',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('created_at', storage.types.UTCDateTime(), nullable=False),
+    sa.Column('updated_at', storage.types.UTCDateTime(), nullable=False),
+    sa.Column('chat_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('locale', sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_visitor')),
+    sa.UniqueConstraint('chat_id', name=op.f('uq_visitor_chat_id'))
     )
     op.create_table('organisation_municipality',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -464,6 +473,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_organisation_municipality_municipality'))
 
     op.drop_table('organisation_municipality')
+    op.drop_table('visitor')
     op.drop_table('organisation')
     with op.batch_alter_table('link_failure', schema=None) as batch_op:
         batch_op.drop_index('ix_link_failure_chat_at')
