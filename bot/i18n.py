@@ -20,6 +20,7 @@ class Language:
     english_name: str
     rtl: bool = False
     fallback: str | None = None
+    digits: str = "latn"  # 'latn', 'arab' (Arabic-Indic) or 'arabext' (Persian)
 
 
 # Order is the order of the language picker: Dutch and English first, then the most used.
@@ -49,6 +50,20 @@ def available_locales() -> tuple[str, ...]:
         if (LOCALES_DIR / language.code / "LC_MESSAGES" / f"{DOMAIN}.mo").exists():
             found.add(language.code)
     return tuple(language.code for language in LANGUAGES if language.code in found)
+
+
+REVIEW_HEADER = "X-Native-Review"
+
+
+def review_status(locale: str) -> str:
+    """What a catalogue's header says about review by a native speaker."""
+    info = translator(locale)._translations.info()
+    return info.get(REVIEW_HEADER.lower(), "not reviewed")
+
+
+def unreviewed_locales() -> set[str]:
+    """Shipped languages whose translation no native speaker has checked yet."""
+    return {code for code in available_locales() if not review_status(code).startswith("reviewed")}
 
 
 def is_rtl(locale: str) -> bool:

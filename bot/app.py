@@ -1,0 +1,105 @@
+"""The composition root: `build_application` assembles the bot; nothing happens at import."""
+
+from __future__ import annotations
+
+import logging
+import socket
+from typing import Any
+
+from telegram import BotCommand, BotCommandScopeAllPrivateChats
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes
+
+from bot.clock import Clock, SystemClock
+from bot.context import BotContext, BotData, Services
+from bot.handlers import register
+from bot.i18n import BY_CODE, available_locales, translator
+from bot.settings import Settings
+from scheduler.planning import PlanningRules
+from storage.db import Database
+
+log = logging.getLogger(__name__)
+BotApplication = Application[Any, BotContext, Any, Any, BotData, Any]
+
+
+def planning_rules(settings: Settings) -> PlanningRules:
+    return PlanningRules(
+        zone=settings.zone,
+        appointment_offsets=settings.reminder_offsets,
+        default_quiet=settings.default_quiet_hours,
+    )
+
+
+def build_application(
+    settings: Settings,
+    *,
+    db: Database | None = None,
+    clock: Clock | None = None,
+    rate_limit: bool = True,
+    with_jobs: bool = True,
+) -> BotApplication:
+    """Assemble the bot: services, handlers in order, error handler and periodic jobs."""
+    if settings.telegram_token is None:
+        raise ValueError("INBURGERBOT_TELEGRAM_TOKEN is not set")
+    services = Services(
+        settings=settings,
+        db=db or Database(settings.database_url),
+        clock=clock or SystemClock(),
+        rules=planning_rules(settings),
+        shipped_locales=available_locales(),
+        instance=f"{socket.gethostname()}:{id(settings):x}",
+    )
+    builder = (
+        ApplicationBuilder()
+        .token(settings.telegram_token.get_secret_value())
+        .base_url(settings.telegram_api_url)
+        .base_file_url(settings.file_url)
+        .context_types(ContextTypes(context=BotContext, bot_data=BotData))
+        .post_init(_post_init)
+        .post_shutdown(_post_shutdown)
+    )
+    if rate_limit:
+        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))  # type: ignore[arg-type]
+    application: BotApplication = builder.build()
+    application.bot_data.services = services
+    register(application)
+    if with_jobs:
+        from scheduler.jobs import schedule_jobs
+
+        schedule_jobs(application)
+    return application
+
+
+def command_list(locale: str) -> list[BotCommand]:
+    t = translator(locale)
+    return [
+        BotCommand("start", t("Start and main menu")),
+        BotCommand("plan", t("My plan (PIP)")),
+        BotCommand("appointments", t("My appointments")),
+        BotCommand("tasks", t("My tasks")),
+        BotCommand("question", t("Ask my caseworker a question")),
+        BotCommand("settings", t("Language and reminders")),
+        BotCommand("words", t("Dutch words explained")),
+        BotCommand("privacy", t("What the bot keeps about me")),
+        BotCommand("help", t("Help")),
+    ]
+
+
+async def _post_init(application: BotApplication) -> None:
+    """Tell Telegram the command list in every shipped language that Telegram can name."""
+    services = application.bot_data.services
+    assert services is not None
+    scope = BotCommandScopeAllPrivateChats()
+    await application.bot.set_my_commands(
+        command_list(services.settings.default_locale), scope=scope
+    )
+    for code in services.shipped_locales:
+        if len(code) == 2 and code in BY_CODE:  # Telegram takes two-letter codes only
+            await application.bot.set_my_commands(
+                command_list(code), scope=scope, language_code=code
+            )
+
+
+async def _post_shutdown(application: BotApplication) -> None:
+    services = application.bot_data.services
+    if services is not None:
+        await services.db.dispose()

@@ -1,0 +1,87 @@
+"""The typed context every handler receives: settings, database, clock, translator, user."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from telegram.ext import Application, CallbackContext, ExtBot
+
+from bot.clock import Clock, SystemClock
+from bot.fmt import Formatter
+from bot.i18n import Translator, translator
+from scheduler.planning import PlanningRules
+
+if TYPE_CHECKING:
+    from bot.services.relay import Relay
+    from bot.settings import Settings
+    from storage.db import Database
+    from storage.models import Client, Staff
+
+
+@dataclass
+class Services:
+    """What the composition root assembles once and every handler uses."""
+
+    settings: Settings
+    db: Database
+    clock: Clock = field(default_factory=SystemClock)
+    rules: PlanningRules = field(default_factory=PlanningRules)
+    shipped_locales: tuple[str, ...] = ("nl",)
+    instance: str = "bot"
+    relay: Relay | None = None  # the Telegram staff chat, when a team uses one
+
+
+class BotData:
+    """`context.bot_data`: holds the services (PTB builds it without arguments)."""
+
+    services: Services | None = None
+
+
+class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]):
+    """Per-update context; the gate handler (group -1) fills in the user and their locale."""
+
+    def __init__(
+        self,
+        application: Application[Any, Any, Any, Any, Any, Any],
+        chat_id: int | None = None,
+        user_id: int | None = None,
+    ) -> None:
+        super().__init__(application=application, chat_id=chat_id, user_id=user_id)
+        self.client: Client | None = None
+        self.staff: Staff | None = None
+        self.locale: str = "nl"
+
+    @property
+    def services(self) -> Services:
+        services = self.bot_data.services
+        if services is None:
+            raise RuntimeError("build_application did not set the services")
+        return services
+
+    @property
+    def settings(self) -> Settings:
+        return self.services.settings
+
+    @property
+    def db(self) -> Database:
+        return self.services.db
+
+    @property
+    def clock(self) -> Clock:
+        return self.services.clock
+
+    @property
+    def rules(self) -> PlanningRules:
+        return self.services.rules
+
+    @property
+    def t(self) -> Translator:
+        return translator(self.locale)
+
+    @property
+    def fmt(self) -> Formatter:
+        return Formatter(self.locale, self.settings.zone)
+
+    def use_locale(self, locale: str) -> None:
+        self.locale = locale

@@ -1,0 +1,66 @@
+"""Keyboards: pure functions of (translator, data). Buttons carry language-neutral data."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, KeyboardButton, ReplyKeyboardMarkup
+
+from bot import callbacks
+from bot.i18n import BY_CODE, Translator
+
+# Reply-keyboard buttons send their text back; handlers recognise them by the leading icon,
+# which is the same in every language, never by the translated words.
+ICON_PLAN = "📋"
+ICON_APPOINTMENTS = "📅"
+ICON_TASKS = "✅"
+ICON_QUESTION = "❓"
+ICON_SETTINGS = "⚙"
+ICON_HELP = "ℹ"
+MENU_ICONS = (ICON_PLAN, ICON_APPOINTMENTS, ICON_TASKS, ICON_QUESTION, ICON_SETTINGS, ICON_HELP)
+
+
+def main_menu(t: Translator) -> ReplyKeyboardMarkup:
+    rows = [
+        [f"{ICON_PLAN} {t('My plan')}", f"{ICON_APPOINTMENTS} {t('Appointments')}"],
+        [f"{ICON_TASKS} {t('Tasks')}", f"{ICON_QUESTION} {t('Ask a question')}"],
+        [f"{ICON_SETTINGS}\ufe0f {t('Settings')}", f"{ICON_HELP}\ufe0f {t('Help')}"],
+    ]
+    return ReplyKeyboardMarkup(
+        [[KeyboardButton(label) for label in row] for row in rows],
+        resize_keyboard=True,
+        is_persistent=True,
+    )
+
+
+def button(text: str, prefix: str, action: str, arg: str | int = "") -> InlineKeyboardButton:
+    return InlineKeyboardButton(text, callback_data=callbacks.make(prefix, action, arg))
+
+
+def languages(
+    codes: Sequence[str], *, current: str | None, unreviewed: set[str]
+) -> InlineKeyboardMarkup:
+    """Every shipped language in its own name; a mark on the current one."""
+    buttons = []
+    for code in codes:
+        language = BY_CODE[code]
+        label = language.native_name
+        if code in unreviewed:
+            label += " *"
+        if code == current:
+            label = f"✓ {label}"
+        buttons.append(button(label, "lang", "set", code))
+    return InlineKeyboardMarkup([buttons[i : i + 2] for i in range(0, len(buttons), 2)])
+
+
+def consent(t: Translator) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [
+            [button(f"👍 {t('I agree')}", "priv", "agree")],
+            [button(f"🌐 {t('Language')}", "lang", "pick")],
+        ]
+    )
+
+
+def single(text: str, prefix: str, action: str, arg: str | int = "") -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup([[button(text, prefix, action, arg)]])

@@ -1,0 +1,121 @@
+"""The client's plan (PIP) as a message: route, parts, period, people."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from html import escape
+
+from bot.fmt import Formatter
+from bot.i18n import N_, Translator
+from storage.models import Plan, PlanPart, Staff
+
+# Translator comments: the Dutch names of the routes stay next to the translation.
+ROUTE_NAMES = {
+    "b1": ("B1-route", N_("Dutch up to level B1, and taking part in work or society.")),
+    "education": (
+        "onderwijsroute",
+        N_("Dutch to prepare for a school or study in the Netherlands."),
+    ),
+    "z": ("Z-route", N_("About 800 hours of Dutch and taking part, at your own pace.")),
+}
+PART_ICONS = {"planned": "⏳", "in_progress": "▶️", "done": "✅", "exempt": "➖"}
+PART_KINDS = {
+    "reading": ("lezen", N_("Reading")),
+    "listening": ("luisteren", N_("Listening")),
+    "writing": ("schrijven", N_("Writing")),
+    "speaking": ("spreken", N_("Speaking")),
+    "knm": ("KNM", N_("Knowledge of Dutch society")),
+    "map": ("MAP", N_("Labour market and participation")),
+    "pvt": ("PVT", N_("Participation statement workshop")),
+    "z_language_hours": ("Z-route taal", N_("Language hours")),
+    "z_participation_hours": ("Z-route participatie", N_("Participation hours")),
+    "education_bridge": ("schakeltraject", N_("Preparing for school or study")),
+    "literacy": ("alfabetisering", N_("Learning to read and write")),
+    "work_or_volunteering": ("werk of vrijwilligerswerk", N_("Work or volunteering")),
+    "social_guidance": ("maatschappelijke begeleiding", N_("Social guidance")),
+    "other": ("", N_("Other")),
+}
+
+
+@dataclass(frozen=True)
+class PlanPage:
+    plan: Plan
+    parts: Sequence[PlanPart]
+    caseworker: Staff | None
+    social_guide: Staff | None
+    today: date
+    now: datetime
+
+
+def dutch_term(f: Formatter, dutch: str, translated: str) -> str:
+    """'Translation (Dutch term)', unless they are the same words."""
+    if not dutch or dutch.lower() == translated.lower():
+        return escape(translated)
+    return f"{escape(translated)} ({f.ltr(f'<i>{escape(dutch)}</i>')})"
+
+
+def plan_text(t: Translator, f: Formatter, page: PlanPage) -> str:
+    plan = page.plan
+    route_dutch, route_explained = ROUTE_NAMES.get(plan.learning_route, ("", N_("Other")))
+    lines = [
+        "📋 <b>" + t("Your plan") + "</b> (" + f.ltr("PIP") + ")",
+        "",
+        "<b>" + t("Learning route") + f"</b> ({f.ltr('leerroute')}): " + f.ltr(route_dutch),
+        escape(t(route_explained)),
+        t("Your goal: Dutch at level {level}.", level=f.ltr(plan.target_level)),
+    ]
+    if plan.summary:
+        lines += ["", f.auto(escape(plan.summary))]
+    lines += ["", "<b>" + t("Parts of your plan") + "</b>"]
+    for part in page.parts:
+        dutch, english = PART_KINDS.get(part.kind, ("", N_("Other")))
+        line = f"{PART_ICONS.get(part.status, '•')} " + dutch_term(f, dutch, t(english))
+        if part.title and part.title.lower() != english.lower():
+            line += " — " + f.auto(escape(part.title))
+        if part.target_date and part.status not in ("done", "exempt"):
+            line += " · " + t("before {date}", date=f.date(part.target_date, with_weekday=False))
+        lines.append(line)
+    end = plan.extended_until or plan.period_end
+    lines += [
+        "",
+        "⏱ "
+        + t(
+            "You must finish before {date} ({term}).",
+            date=f.date(end, with_weekday=False),
+            term=f.ltr("<i>inburgeringstermijn</i>"),
+        ),
+    ]
+    lines.append(_time_left(t, f, end, page.today))
+    if page.caseworker:
+        lines.append(
+            "👤 " + t("Your caseworker: {name}", name=f.auto(escape(page.caseworker.name)))
+        )
+    if page.social_guide:
+        lines.append(
+            "🤝 "
+            + t("Your social guide: {name}", name=f.auto(escape(page.social_guide.name)))
+            + f" ({f.ltr('<i>maatschappelijke begeleiding</i>')})"
+        )
+    lines.append(
+        "🗓 " + t("Plan decided on {date}.", date=f.date(plan.decision_date, with_weekday=False))
+    )
+    return "\n".join(lines)
+
+
+def _time_left(t: Translator, f: Formatter, end: date, today: date) -> str:
+    days = (end - today).days
+    if days < 0:
+        return t("The end date has passed. Please talk to your caseworker.")
+    months = days // 30
+    if months >= 2:
+        return t.ngettext("That is {n} month from now.", "That is {n} months from now.", months)
+    return t.ngettext("That is {n} day from now.", "That is {n} days from now.", days)
+
+
+def no_plan_text(t: Translator, _f: Formatter) -> str:
+    return t(
+        "There is no plan (PIP) here yet. Your municipality makes the plan with you after "
+        "the intake. Ask your caseworker if you have questions."
+    )

@@ -1,0 +1,95 @@
+"""End to end: the real Application talking HTTP to the fake Bot API server on loopback."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from bot.app import BotApplication, build_application
+from bot.clock import FixedClock
+from bot.emulator import FakeTelegram, SimUser
+from bot.settings import Settings
+from storage import invites
+from storage.db import Database
+from storage.models import Client
+from tests import factories
+
+TOKEN = "123456:TEST-TOKEN"
+STAFF_CHAT_ID = -1001234567890
+
+
+@dataclass
+class Harness:
+    fake: FakeTelegram
+    app: BotApplication
+    db: Database
+    clock: FixedClock
+    settings: Settings
+
+    async def invite(self, client: Client) -> str:
+        async with self.db.transaction() as session:
+            return await invites.create(
+                session, now=self.clock.now(), valid_for=timedelta(days=14), client_id=client.id
+            )
+
+    async def linked_user(
+        self, client: Client, *, user_id: int | None = None, language_code: str = "nl"
+    ) -> SimUser:
+        """A Telegram user who linked to the client and agreed to the privacy notice."""
+        user = self.fake.user(user_id or 5000 + (client.id or 0), client.first_name, language_code)
+        await user.send_command("/start", await self.invite(client))
+        consent = await user.next_message()
+        press = await user.press(consent, "priv:v1:agree:")
+        await press.answer()
+        await user.next_message()  # the main menu
+        return user
+
+    async def reload(self, client: Client) -> Client:
+        async with self.db.reading() as session:
+            fresh = await session.get(Client, client.id)
+        assert fresh is not None
+        return fresh
+
+
+def harness_settings(fake: FakeTelegram, database_url: str, **overrides: Any) -> Settings:
+    values: dict[str, Any] = {
+        "telegram_token": TOKEN,
+        "telegram_api_url": fake.api_url,
+        "telegram_file_url": fake.file_url,
+        "database_url": database_url,
+        "staff_chat_id": STAFF_CHAT_ID,
+        "bot_username": "inburgerbot_test_bot",
+    }
+    values.update(overrides)
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+@pytest.fixture
+def settings_overrides() -> dict[str, Any]:
+    return {}
+
+
+@pytest.fixture
+async def harness(
+    db: Database, database_url: str, settings_overrides: dict[str, Any]
+) -> AsyncIterator[Harness]:
+    fake = FakeTelegram(token=TOKEN)
+    await fake.start()
+    settings = harness_settings(fake, database_url, **settings_overrides)
+    clock = FixedClock(factories.NOW)
+    app = build_application(settings, db=db, clock=clock, rate_limit=False)
+    await app.initialize()
+    await app.start()
+    assert app.updater is not None
+    await app.updater.start_polling(poll_interval=0, timeout=1)
+    try:
+        yield Harness(fake, app, db, clock, settings)
+    finally:
+        await app.updater.stop()
+        await app.stop()
+        await app.shutdown()
+        await fake.stop()
