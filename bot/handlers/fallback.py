@@ -20,7 +20,8 @@ def unsupported_text(t: Translator, _f: Formatter) -> str:
 
 def edited_text(t: Translator, _f: Formatter) -> str:
     return t(
-        "You changed a message. I only see the first version. Please send the change as a new message."
+        "You changed a message. I only see the first version. "
+        "Please send the change as a new message."
     )
 
 

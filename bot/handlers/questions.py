@@ -23,7 +23,8 @@ def ask_prompt(t: Translator, _f: Formatter) -> str:
         [
             t("Write your question in your own language. 💬"),
             t(
-                "You can also send a photo of a letter, a document, a voice message or your location."
+                "You can also send a photo of a letter, a document, a voice message "
+                "or your location."
             ),
         ]
     )
