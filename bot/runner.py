@@ -1,0 +1,86 @@
+"""`inburgerbot run` (long polling) and `inburgerbot webhook`: the bot as a long-running process."""
+
+from __future__ import annotations
+
+import logging
+
+import click
+from telegram import Update
+
+from bot.app import build_application
+from bot.logs import setup_logging
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+NO_TOKEN = (
+    "The bot needs a Telegram token to talk to Telegram. Ask @BotFather in Telegram for a bot "
+    "token and set it as INBURGERBOT_TELEGRAM_TOKEN (in the environment or in a .env file in "
+    "this folder), together with INBURGERBOT_BOT_USERNAME (the bot's @name, used in invitation "
+    "links). To try the bot without Telegram, run `inburgerbot sandbox` instead."
+)
+
+
+def _settings(ctx: click.Context) -> Settings:
+    settings = ctx.obj.settings if ctx.obj is not None and hasattr(ctx.obj, "settings") else None
+    return settings if isinstance(settings, Settings) else Settings()
+
+
+@click.command("run")
+@click.pass_context
+def run(ctx: click.Context) -> None:
+    """Run the bot with long polling."""
+    settings = _settings(ctx)
+    if settings.telegram_token is None:
+        click.echo(NO_TOKEN, err=True)
+        raise SystemExit(1)
+    setup_logging(settings.log_level, settings.log_format)
+    application = build_application(settings)
+    log.info("bot starting (long polling)")
+    application.run_polling(allowed_updates=Update.ALL_TYPES, drop_pending_updates=False)
+
+
+@click.command("webhook")
+@click.option("--listen", default=None, help="Address to listen on (INBURGERBOT_WEBHOOK_LISTEN).")
+@click.option("--port", type=int, default=None, help="Port (INBURGERBOT_WEBHOOK_PORT).")
+@click.option("--path", "url_path", default=None, help="URL path (INBURGERBOT_WEBHOOK_PATH).")
+@click.option("--url", default=None, help="Public base URL (INBURGERBOT_WEBHOOK_URL).")
+@click.option(
+    "--set-webhook/--no-set-webhook",
+    default=True,
+    help="Register the webhook with Telegram (exactly one process should).",
+)
+@click.pass_context
+def webhook(
+    ctx: click.Context,
+    listen: str | None,
+    port: int | None,
+    url_path: str | None,
+    url: str | None,
+    set_webhook: bool,
+) -> None:
+    """Run the bot in webhook mode behind a reverse proxy."""
+    settings = _settings(ctx)
+    if settings.telegram_token is None:
+        click.echo(NO_TOKEN, err=True)
+        raise SystemExit(1)
+    public = url or settings.webhook_url
+    if set_webhook and not public:
+        click.echo("error: set INBURGERBOT_WEBHOOK_URL (the public https address)", err=True)
+        raise SystemExit(1)
+    if settings.webhook_secret is None:
+        click.echo("error: set INBURGERBOT_WEBHOOK_SECRET (checked on every request)", err=True)
+        raise SystemExit(1)
+    setup_logging(settings.log_level, settings.log_format)
+    path = (url_path or settings.webhook_path).strip("/")
+    application = build_application(settings)
+    log.info("bot starting (webhook)", extra={"path": path})
+    application.run_webhook(
+        listen=listen or settings.webhook_listen,
+        port=port or settings.webhook_port,
+        url_path=path,
+        webhook_url=f"{public.rstrip('/')}/{path}" if set_webhook and public else None,
+        secret_token=settings.webhook_secret.get_secret_value(),
+        allowed_updates=Update.ALL_TYPES,
+        drop_pending_updates=False,
+    )
