@@ -3,7 +3,7 @@ their organisation serves, and only while they are active."""
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, exists
+from sqlalchemy import ColumnElement, exists, false
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -11,7 +11,9 @@ from storage.models import Client, OrganisationMunicipality, Staff
 
 
 def reachable_by(staff: Staff) -> ColumnElement[bool]:
-    """A WHERE clause on Client: the clients this staff member may see."""
+    """A WHERE clause on Client: the clients this staff member may see (none when inactive)."""
+    if not staff.active:
+        return false()
     return exists(
         select(col(OrganisationMunicipality.id)).where(
             OrganisationMunicipality.organisation_id == staff.organisation_id,
