@@ -372,6 +372,7 @@ class Reminder(Timestamped, table=True):
     __table_args__ = (
         Index("ix_reminder_status_available", "status", "available_at"),
         Index("ix_reminder_client_status", "client_id", "status"),
+        Index("ix_reminder_kind_subject", "kind", "subject_id"),
         one_of("kind", ReminderKind),
         one_of("status", ReminderStatus),
     )
@@ -388,6 +389,8 @@ class Reminder(Timestamped, table=True):
     claimed_by: str | None = Field(default=None, max_length=80)
     attempts: int = 0
     last_error: str | None = Field(default=None, max_length=500)
+    # Why a reminder was skipped or cancelled (a short code such as "event_passed").
+    reason: str | None = Field(default=None, max_length=60)
     sent_at: datetime | None = moment()
     telegram_message_id: int | None = Field(default=None, sa_type=BigInt)
 

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 212957c94545
+Revision ID: d47ee180d5a3
 Revises: 
-Create Date: 2026-11-23 07:47:30.274302
+Create Date: 2026-11-23 07:56:49.253140
 """
 
 from collections.abc import Sequence
@@ -13,7 +13,7 @@ from alembic import op
 
 import storage.types
 
-revision: str = '212957c94545'
+revision: str = 'd47ee180d5a3'
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -294,6 +294,7 @@ def upgrade() -> None:
     sa.Column('claimed_by', sqlmodel.sql.sqltypes.AutoString(length=80), nullable=True),
     sa.Column('attempts', sa.Integer(), nullable=False),
     sa.Column('last_error', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=True),
+    sa.Column('reason', sqlmodel.sql.sqltypes.AutoString(length=60), nullable=True),
     sa.Column('sent_at', storage.types.UTCDateTime(), nullable=True),
     sa.Column('telegram_message_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
     sa.CheckConstraint("kind IN ('appointment', 'task', 'deadline', 'question_waiting', 'digest')", name=op.f('ck_reminder_kind')),
@@ -304,6 +305,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('reminder', schema=None) as batch_op:
         batch_op.create_index('ix_reminder_client_status', ['client_id', 'status'], unique=False)
+        batch_op.create_index('ix_reminder_kind_subject', ['kind', 'subject_id'], unique=False)
         batch_op.create_index('ix_reminder_status_available', ['status', 'available_at'], unique=False)
 
     op.create_table('task',
@@ -437,6 +439,7 @@ def downgrade() -> None:
     op.drop_table('task')
     with op.batch_alter_table('reminder', schema=None) as batch_op:
         batch_op.drop_index('ix_reminder_status_available')
+        batch_op.drop_index('ix_reminder_kind_subject')
         batch_op.drop_index('ix_reminder_client_status')
 
     op.drop_table('reminder')
