@@ -883,7 +883,11 @@ def optional_until(applies: bool, until: date | None) -> str:
 
 def register_commands(group: click.Group) -> None:
     """The commands of the console, in help order; other modules' commands are added here."""
+    from bot.runner import run, webhook
+
     for command in (
+        run,
+        webhook,
         db,
         status,
         import_command,
