@@ -11,7 +11,18 @@ from typing import Any
 
 from telegram.ext import Application
 
-from bot.handlers import errors, fallback, gate, help, onboarding, plan, questions, text
+from bot.handlers import (
+    appointments,
+    errors,
+    fallback,
+    gate,
+    help,
+    onboarding,
+    plan,
+    questions,
+    tasks,
+    text,
+)
 
 
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
@@ -22,9 +33,18 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
             *plan.handlers(),
             *help.handlers(),
             *questions.handlers(),
-            *text.handlers(awaiting={}),
+            *appointments.handlers(),
+            *tasks.handlers(),
+            *text.handlers(
+                awaiting={
+                    appointments.AWAITING_REASON: appointments.typed_reason,
+                    tasks.AWAITING_QUESTION: tasks.typed_question,
+                }
+            ),
             *fallback.handlers(),  # last: answers what nothing above took
         ],
         group=0,
     )
+    # After group 0: a /command or a menu button ends a wait for typed text (client.awaiting).
+    application.add_handlers(appointments.awaiting_reset_handlers(), group=1)
     application.add_error_handler(errors.on_error)

@@ -1,0 +1,237 @@
+"""✅ The client's tasks: open ones by due date, Done with a short Undo, done list, questions."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import date, datetime
+from enum import StrEnum
+
+from telegram import Update
+from telegram.constants import ParseMode
+from telegram.error import BadRequest
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler, filters
+
+from bot import callbacks
+from bot.context import BotContext
+from bot.handlers import questions
+from bot.handlers.fallback import stale_button
+from bot.keyboards import ICON_TASKS
+from bot.render import tasks as view
+from bot.replies import Text, answer, render
+from bot.services.case import Actor, set_task_status
+from storage import clients, tasks
+from storage.enums import ActorKind, TaskStatus
+from storage.models import Task
+
+log = logging.getLogger(__name__)
+
+AWAITING_QUESTION = "task_question"
+
+
+class Outcome(StrEnum):
+    CHANGED = "changed"
+    UNCHANGED = "unchanged"
+    TOO_LATE = "too_late"
+
+
+async def show_tasks(update: Update, context: BotContext) -> None:
+    """Open tasks, most urgent first, one message each; then a count and the done list button."""
+    client = context.client
+    assert client is not None
+    now = context.clock.now()
+    today = now.astimezone(context.settings.zone).date()
+    async with context.db.reading() as session:
+        open_tasks = view.sort_open(
+            await tasks.with_status(session, client_id=client.id or 0, status=TaskStatus.OPEN)
+        )
+        any_done = await tasks.with_status(
+            session, client_id=client.id or 0, status=TaskStatus.DONE, limit=1
+        )
+    for task in open_tasks[: view.OPEN_SHOWN]:
+        await answer(
+            update,
+            context,
+            _task_text(task, today, now),
+            reply_markup=view.task_buttons(context.t, task, now),
+        )
+    await answer(
+        update,
+        context,
+        lambda t, f: view.summary_text(t, f, open_tasks, today),
+        reply_markup=view.done_list_button(context.t) if any_done else None,
+    )
+
+
+# -- buttons ----------------------------------------------------------------------------------
+
+
+async def on_button(update: Update, context: BotContext) -> None:
+    """Dispatch `task:v1:<action>:<id>`; a task of another client or no task is a stale button."""
+    query = update.callback_query
+    client = context.client
+    assert query is not None and client is not None
+    parsed = callbacks.parse(query.data)
+    if parsed is not None and parsed.action == view.DONE_LIST:
+        await show_done(update, context)
+        return
+    task_id = parsed.int_arg() if parsed else None
+    action = ACTIONS.get(parsed.action) if parsed else None
+    if task_id is None or action is None:
+        await stale_button(update, context)
+        return
+    await action(update, context, task_id)
+
+
+async def mark_done(update: Update, context: BotContext, task_id: int) -> None:
+    task, outcome = await _change(context, task_id, TaskStatus.DONE)
+    if task is None:
+        await stale_button(update, context)
+        return
+    await _refresh(update, context, task)
+    toast = view.done_toast if outcome == Outcome.CHANGED else _not_open(task)
+    await _toast(update, context, toast)
+
+
+async def undo(update: Update, context: BotContext, task_id: int) -> None:
+    task, outcome = await _change(context, task_id, TaskStatus.OPEN)
+    if task is None:
+        await stale_button(update, context)
+        return
+    await _refresh(update, context, task)
+    if outcome == Outcome.TOO_LATE:
+        await _toast(update, context, view.too_late_to_undo, alert=True)
+    elif task.status == TaskStatus.OPEN:
+        await _toast(update, context, view.undone_toast)
+    else:
+        await _toast(update, context, view.not_open_toast)
+
+
+async def ask_about(update: Update, context: BotContext, task_id: int) -> None:
+    """The next text the client sends becomes a question linked to this task."""
+    client = context.client
+    assert client is not None
+    async with context.db.transaction() as session:
+        task = await tasks.of_client(session, client_id=client.id or 0, task_id=task_id)
+        fresh = await clients.by_id(session, client_id=client.id or 0)
+        assert fresh is not None
+        if task is not None:
+            fresh.awaiting = f"{AWAITING_QUESTION}:{task.id}"
+            session.add(fresh)
+    if task is None:
+        await stale_button(update, context)
+        return
+    await _toast(update, context, None)
+    await answer(update, context, lambda t, f: view.question_prompt(t, f, task))
+
+
+async def show_done(update: Update, context: BotContext) -> None:
+    client = context.client
+    assert client is not None
+    async with context.db.reading() as session:
+        done = await tasks.with_status(
+            session, client_id=client.id or 0, status=TaskStatus.DONE, limit=view.DONE_SHOWN
+        )
+    await _toast(update, context, None)
+    await answer(update, context, lambda t, f: view.done_list_text(t, f, done))
+
+
+ACTIONS: dict[str, Callable[[Update, BotContext, int], Awaitable[None]]] = {
+    view.DONE: mark_done,
+    view.UNDO: undo,
+    view.ASK: ask_about,
+}
+
+
+# -- the question typed after "Question about this task" ---------------------------------------
+
+
+async def typed_question(update: Update, context: BotContext, arg: str) -> None:
+    client = context.client
+    assert client is not None
+    async with context.db.transaction() as session:
+        fresh = await clients.by_id(session, client_id=client.id or 0)
+        assert fresh is not None
+        fresh.awaiting = None
+        session.add(fresh)
+        task = (
+            await tasks.of_client(session, client_id=fresh.id or 0, task_id=int(arg))
+            if arg.isdigit()
+            else None
+        )
+    await questions.ask(update, context, task_id=task.id if task else None)
+
+
+# -- helpers ----------------------------------------------------------------------------------
+
+
+async def _change(
+    context: BotContext, task_id: int, status: TaskStatus
+) -> tuple[Task | None, Outcome]:
+    """Mark the client's task done or open again, within the rules; None when not theirs."""
+    client = context.client
+    assert client is not None
+    now = context.clock.now()
+    async with context.db.transaction() as session:
+        task = await tasks.of_client(session, client_id=client.id or 0, task_id=task_id)
+        if task is None:
+            return None, Outcome.UNCHANGED
+        wanted_from = TaskStatus.OPEN if status == TaskStatus.DONE else TaskStatus.DONE
+        if task.status != wanted_from:
+            return task, Outcome.UNCHANGED
+        if status == TaskStatus.OPEN and not view.can_undo(task, now):
+            return task, Outcome.TOO_LATE
+        await set_task_status(
+            session,
+            client=client,
+            task=task,
+            status=status,
+            rules=context.rules,
+            now=now,
+            actor=Actor(ActorKind.CLIENT, client.id),
+        )
+    log.info("task status changed", extra={"task_id": task.id, "status": str(status)})
+    return task, Outcome.CHANGED
+
+
+def _task_text(task: Task, today: date, now: datetime) -> Text:
+    return lambda t, f: view.task_text(t, f, task, today=today, now=now)
+
+
+def _not_open(task: Task) -> Text:
+    return view.already_done_toast if task.status == TaskStatus.DONE else view.not_open_toast
+
+
+async def _refresh(update: Update, context: BotContext, task: Task) -> None:
+    """Show the task's current state in the pressed message."""
+    query = update.callback_query
+    assert query is not None
+    now = context.clock.now()
+    today = now.astimezone(context.settings.zone).date()
+    markup = view.task_buttons(context.t, task, now)
+    try:
+        await query.edit_message_text(
+            render(context, _task_text(task, today, now)),
+            parse_mode=ParseMode.HTML,
+            reply_markup=markup if markup.inline_keyboard else None,
+        )
+    except BadRequest as error:
+        if "not modified" not in error.message.lower():
+            raise
+
+
+async def _toast(
+    update: Update, context: BotContext, text: Text | None, *, alert: bool = False
+) -> None:
+    query = update.callback_query
+    assert query is not None
+    await query.answer(text(context.t, context.fmt) if text else None, show_alert=alert)
+
+
+def handlers() -> list[BaseHandler[Update, BotContext, None]]:
+    private = filters.ChatType.PRIVATE
+    return [
+        CommandHandler("tasks", show_tasks, filters=private),
+        MessageHandler(private & filters.Regex(f"^{ICON_TASKS}"), show_tasks),
+        CallbackQueryHandler(on_button, pattern=callbacks.pattern(view.PREFIX)),
+    ]

@@ -1,0 +1,254 @@
+"""✅ Tasks end to end: list, Done with a ten-minute Undo, done list, questions, forged buttons."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from bot import bidi
+from bot.emulator import SimUser, StoredMessage
+from storage import audit, questions, tasks
+from storage.enums import ActorKind, TaskStatus
+from storage.models import Client, Task
+from tests import factories
+from tests.e2e.conftest import Harness
+
+NOW = factories.NOW
+
+
+async def setup(harness: Harness, locale: str = "en", **fields: Any) -> tuple[Client, Task]:
+    async with harness.db.transaction() as session:
+        client = await factories.client(session, locale=locale)
+        row = await factories.task(session, client=client, **fields)
+    return client, row
+
+
+async def stored(harness: Harness, row: Task) -> Task:
+    async with harness.db.reading() as session:
+        fresh = await tasks.by_id(session, task_id=row.id or 0)
+    assert fresh is not None
+    return fresh
+
+
+async def first_task(user: SimUser) -> StoredMessage:
+    """Open the task list and return the first task's message (the summary follows it)."""
+    await user.send_command("/tasks")
+    message = await user.next_message()
+    await user.next_message()
+    return message
+
+
+async def test_open_tasks_most_urgent_first_with_overdue_said_in_words(harness: Harness) -> None:
+    client, later = await setup(harness, title="Send the form to DUO", due_date=date(2026, 12, 10))
+    async with harness.db.transaction() as session:
+        late = await factories.task(
+            session, client=client, title="Call the school", due_date=date(2026, 11, 20)
+        )
+        undated = await factories.task(
+            session, client=client, title="Read the KNM book", due_date=None
+        )
+        await factories.task(session, client=client, title="Old one", status=TaskStatus.CANCELLED)
+    user = await harness.linked_user(client, language_code="en")
+    await user.send_text("✅ Tasks")
+    shown = [await user.next_message() for _ in range(4)]
+    await harness.fake.drain()
+    texts = [m.text or "" for m in shown]
+    assert texts[0].startswith("⚠️ Call the school")
+    assert "Overdue: this was due on Friday" in texts[0]
+    assert "20 November 2026, 3 days ago." in texts[0]
+    assert texts[1].startswith("📝 Send the form to DUO")
+    assert "in 17 days" in texts[1]
+    assert texts[2].startswith("📝 Read the KNM book")
+    assert "You have 3 open tasks." in texts[3]
+    assert "1 task is overdue." in texts[3]
+    assert shown[0].callback_data == [f"task:v1:done:{late.id}", f"task:v1:ask:{late.id}"]
+    assert shown[1].callback_data[0] == f"task:v1:done:{later.id}"
+    assert shown[2].callback_data[0] == f"task:v1:done:{undated.id}"
+    assert shown[3].callback_data == []  # nothing done yet, so no "Show done tasks"
+
+
+async def test_no_open_tasks(harness: Harness) -> None:
+    async with harness.db.transaction() as session:
+        client = await factories.client(session, locale="en")
+    user = await harness.linked_user(client, language_code="en")
+    await user.send_command("/tasks")
+    reply = await user.next_message()
+    assert "You have no open tasks now." in (reply.text or "")
+
+
+async def test_done_stores_who_and_when_and_offers_undo(harness: Harness) -> None:
+    client, row = await setup(harness)
+    user = await harness.linked_user(client, language_code="en")
+    message = await first_task(user)
+    answer = await (await user.press(message, f"task:v1:done:{row.id}")).answer()
+    assert answer["text"] == "Well done! ✅"
+    saved = await stored(harness, row)
+    assert saved.status == TaskStatus.DONE
+    assert saved.done_at == NOW
+    assert saved.done_by == ActorKind.CLIENT
+    assert saved.done_by_staff_id is None
+    assert "You marked this as done on" in (message.text or "")
+    assert message.callback_data == [f"task:v1:undo:{row.id}"]
+    async with harness.db.reading() as session:
+        events = await audit.events(session, client_id=client.id or 0, action="task.done")
+    assert [(e.actor_kind, e.actor_id, e.subject_id) for e in events] == [
+        (ActorKind.CLIENT, client.id, row.id)
+    ]
+    # Pressing Done again (an old copy of the buttons) changes nothing.
+    again = await (await user.press(message, f"task:v1:done:{row.id}", strict=False)).answer()
+    assert again["text"] == "This task is already done."
+    assert (await stored(harness, row)).done_at == NOW
+
+
+async def test_undo_within_ten_minutes_opens_the_task_again(harness: Harness) -> None:
+    client, row = await setup(harness)
+    user = await harness.linked_user(client, language_code="en")
+    message = await first_task(user)
+    await (await user.press(message, f"task:v1:done:{row.id}")).answer()
+    harness.clock.advance(timedelta(minutes=9))
+    answer = await (await user.press(message, f"task:v1:undo:{row.id}")).answer()
+    assert answer["text"] == "The task is open again."
+    saved = await stored(harness, row)
+    assert saved.status == TaskStatus.OPEN
+    assert saved.done_at is None and saved.done_by is None
+    assert message.callback_data == [f"task:v1:done:{row.id}", f"task:v1:ask:{row.id}"]
+    again = await (await user.press(message, f"task:v1:undo:{row.id}", strict=False)).answer()
+    assert again["text"] == "The task is open again."
+    assert (await stored(harness, row)).status == TaskStatus.OPEN
+
+
+async def test_undo_after_ten_minutes_is_too_late(harness: Harness) -> None:
+    client, row = await setup(harness)
+    user = await harness.linked_user(client, language_code="en")
+    message = await first_task(user)
+    await (await user.press(message, f"task:v1:done:{row.id}")).answer()
+    harness.clock.advance(timedelta(minutes=11))
+    answer = await (await user.press(message, f"task:v1:undo:{row.id}")).answer()
+    assert answer["show_alert"] is True
+    assert "too late to undo" in answer["text"]
+    assert "caseworker" in answer["text"]
+    saved = await stored(harness, row)
+    assert saved.status == TaskStatus.DONE
+    assert saved.done_at == NOW
+    assert message.callback_data == []
+
+
+async def test_done_list_newest_first_and_limited(harness: Harness) -> None:
+    client, _row = await setup(harness)
+    async with harness.db.transaction() as session:
+        for i in range(12):
+            await factories.task(
+                session,
+                client=client,
+                title=f"Finished {i:02d}",
+                status=TaskStatus.DONE,
+                done_by=ActorKind.CLIENT,
+                done_at=NOW - timedelta(days=12 - i),
+            )
+    user = await harness.linked_user(client, language_code="en")
+    await user.send_command("/tasks")
+    await user.next_message()
+    summary = await user.next_message()
+    assert summary.callback_data == ["task:v1:done_list:"]
+    await (await user.press(summary, "task:v1:done_list:")).answer()
+    listing = (await user.next_message()).text or ""
+    assert listing.startswith("✅ Done tasks")
+    assert (
+        listing.index("Finished 11") < listing.index("Finished 10") < listing.index("Finished 02")
+    )
+    assert "Finished 01" not in listing and "Finished 00" not in listing
+    assert "Only the last 10 tasks are shown." in listing
+
+
+async def test_a_question_about_a_task_is_linked_to_it(harness: Harness) -> None:
+    client, row = await setup(harness)
+    user = await harness.linked_user(client, language_code="en")
+    message = await first_task(user)
+    await (await user.press(message, f"task:v1:ask:{row.id}")).answer()
+    prompt = await user.next_message()
+    assert "Write your question about this task: Bring your diploma" in (prompt.text or "")
+    assert (await harness.reload(client)).awaiting == f"task_question:{row.id}"
+    await user.send_text("Is a copy enough?")
+    assert "Your caseworker gets your message" in ((await user.next_message()).text or "")
+    assert (await harness.reload(client)).awaiting is None
+    async with harness.db.reading() as session:
+        [question] = await questions.for_client(session, client_id=client.id or 0)
+        [sent] = await questions.messages(session, question_id=question.id or 0)
+    assert question.task_id == row.id
+    assert sent.text == "Is a copy enough?"
+    assert (await stored(harness, row)).status == TaskStatus.OPEN
+
+
+async def test_a_menu_button_ends_the_wait_for_a_task_question(harness: Harness) -> None:
+    client, row = await setup(harness)
+    user = await harness.linked_user(client, language_code="en")
+    message = await first_task(user)
+    await (await user.press(message, f"task:v1:ask:{row.id}")).answer()
+    await user.next_message()
+    await user.send_text("✅ Tasks")
+    await user.next_message()
+    await user.next_message()
+    await harness.fake.drain()
+    assert (await harness.reload(client)).awaiting is None
+
+
+async def test_forged_or_stale_task_ids_change_nothing(harness: Harness) -> None:
+    client, row = await setup(harness)
+    async with harness.db.transaction() as session:
+        other = await factories.client(session, locale="en")
+        theirs = await factories.task(session, client=other)
+        their_done = await factories.task(
+            session, client=other, status=TaskStatus.DONE, done_by=ActorKind.CLIENT, done_at=NOW
+        )
+    user = await harness.linked_user(client, language_code="en")
+    message = await first_task(user)
+    forged = [
+        f"task:v1:done:{theirs.id}",
+        f"task:v1:undo:{their_done.id}",
+        f"task:v1:ask:{theirs.id}",
+        "task:v1:done:999999",
+        "task:v1:done:",
+        "task:v1:explode:1",
+        "task:v9:done:1",
+    ]
+    for data in forged:
+        answer = await (await user.press(message, data, strict=False)).answer()
+        assert answer["text"] == "This button is no longer valid.", data
+    assert (await stored(harness, theirs)).status == TaskStatus.OPEN
+    assert (await stored(harness, their_done)).status == TaskStatus.DONE
+    assert (await stored(harness, row)).status == TaskStatus.OPEN
+    assert (await harness.reload(client)).awaiting is None
+    async with harness.db.reading() as session:
+        assert await audit.events(session, client_id=other.id or 0) == []
+    assert message.callback_data == [f"task:v1:done:{row.id}", f"task:v1:ask:{row.id}"]
+
+
+async def test_arabic_client_gets_isolated_titles_and_working_buttons(harness: Harness) -> None:
+    client, row = await setup(harness, locale="ar", title="Bel DUO", due_date=date(2026, 11, 20))
+    user = await harness.linked_user(client, language_code="ar")
+    message = await first_task(user)
+    text = message.text or ""
+    assert bidi.balanced(text)
+    assert f"{bidi.FSI}Bel DUO{bidi.PDI}" in text
+    assert message.callback_data == [f"task:v1:done:{row.id}", f"task:v1:ask:{row.id}"]
+    await (await user.press(message, f"task:v1:done:{row.id}")).answer()
+    assert (await stored(harness, row)).status == TaskStatus.DONE
+    assert message.callback_data == [f"task:v1:undo:{row.id}"]
+    assert bidi.balanced(message.text or "")
+
+
+async def test_a_cancelled_task_can_be_neither_done_nor_undone(harness: Harness) -> None:
+    client, row = await setup(harness)
+    user = await harness.linked_user(client, language_code="en")
+    message = await first_task(user)
+    async with harness.db.transaction() as session:
+        fresh = await tasks.by_id(session, task_id=row.id or 0)
+        assert fresh is not None
+        fresh.status = TaskStatus.CANCELLED
+        session.add(fresh)
+    for action in ("done", "undo"):
+        press = await user.press(message, f"task:v1:{action}:{row.id}", strict=False)
+        assert (await press.answer())["text"] == "This task is not open any more."
+    assert (await stored(harness, row)).status == TaskStatus.CANCELLED
+    assert "This task was cancelled." in (message.text or "")
+    assert message.callback_data == []
