@@ -1,0 +1,348 @@
+"""Queries about the reminder outbox: planning lookups, atomic claims, marks and support views.
+
+Claiming is the one place where dispatchers meet. On PostgreSQL due rows are picked with
+`SELECT ... FOR UPDATE SKIP LOCKED` in a materialised CTE and updated in the same statement, so
+two dispatchers never claim the same row. SQLite has one writer at a time, so a single
+`UPDATE ... WHERE id IN (SELECT ... LIMIT n) RETURNING id` is atomic there (SQLite >= 3.35).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, bindparam, delete, func, or_, update
+from sqlalchemy.sql.expression import ColumnElement
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.enums import (
+    AppointmentStatus,
+    ClientStatus,
+    ReminderKind,
+    ReminderStatus,
+    TaskStatus,
+)
+from storage.models import Appointment, Client, Plan, Reminder, Staff, Task
+
+ACTIVE = (ReminderStatus.PENDING, ReminderStatus.CLAIMED)
+FINISHED = (
+    ReminderStatus.SENT,
+    ReminderStatus.SKIPPED,
+    ReminderStatus.FAILED,
+    ReminderStatus.CANCELLED,
+)
+_table: Any = Reminder.__table__  # type: ignore[attr-defined]
+
+
+# -- planning ----------------------------------------------------------------------------------
+
+
+async def of_subject(session: AsyncSession, *, kind: str, subject_id: int) -> Sequence[Reminder]:
+    """Every reminder row (any status) about one appointment, task, plan or client."""
+    query = select(Reminder).where(Reminder.kind == kind, Reminder.subject_id == subject_id)
+    return (await session.exec(query)).all()
+
+
+async def cancel_active_for_client(
+    session: AsyncSession, *, client_id: int, reason: str, kinds: Iterable[str] | None = None
+) -> int:
+    """Cancel a client's pending and claimed reminders; returns how many."""
+    statement = (
+        update(Reminder)
+        .where(col(Reminder.client_id) == client_id, col(Reminder.status).in_(ACTIVE))
+        .values(status=ReminderStatus.CANCELLED, lease_until=None, reason=reason)
+    )
+    if kinds is not None:
+        statement = statement.where(col(Reminder.kind).in_(list(kinds)))
+    result = await session.exec(statement)  # type: ignore[call-overload]
+    return int(result.rowcount or 0)
+
+
+async def digest_clients(session: AsyncSession) -> Sequence[Client]:
+    """Linked, active clients who asked for the weekly digest."""
+    query = select(Client).where(
+        col(Client.weekly_digest).is_(True),
+        Client.status == ClientStatus.ACTIVE,
+        col(Client.telegram_chat_id).is_not(None),
+    )
+    return (await session.exec(query.order_by(col(Client.id)))).all()
+
+
+async def existing_keys(session: AsyncSession, *, keys: Sequence[str]) -> set[str]:
+    """Which of these dedup keys already have a row."""
+    found: set[str] = set()
+    for start in range(0, len(keys), 500):
+        chunk = keys[start : start + 500]
+        query = select(Reminder.dedup_key).where(col(Reminder.dedup_key).in_(chunk))
+        found.update((await session.exec(query)).all())
+    return found
+
+
+# -- claiming ----------------------------------------------------------------------------------
+
+
+def _due(now: datetime) -> ColumnElement[bool]:
+    """Pending rows whose time has come, and claimed rows whose lease ran out (a crash)."""
+    return or_(
+        and_(col(Reminder.status) == ReminderStatus.PENDING, col(Reminder.available_at) <= now),
+        and_(col(Reminder.status) == ReminderStatus.CLAIMED, col(Reminder.lease_until) < now),
+    )
+
+
+async def claim_due(
+    session: AsyncSession,
+    *,
+    now: datetime,
+    lease_until: datetime,
+    claimer: str,
+    limit: int,
+) -> list[int]:
+    """Atomically claim up to `limit` due rows for `claimer` until `lease_until`; their ids."""
+    values = {"status": ReminderStatus.CLAIMED, "lease_until": lease_until, "claimed_by": claimer}
+    picked = select(Reminder.id).where(_due(now)).order_by(col(Reminder.available_at)).limit(limit)
+    if session.bind is not None and session.bind.dialect.name == "postgresql":
+        locked = picked.with_for_update(skip_locked=True).cte("picked").prefix_with("MATERIALIZED")
+        statement = (
+            update(Reminder)
+            .where(col(Reminder.id) == locked.c.id)
+            .values(**values)
+            .returning(col(Reminder.id))
+        )
+    else:
+        statement = (
+            update(Reminder)
+            .where(col(Reminder.id).in_(picked.scalar_subquery()))
+            .values(**values)
+            .returning(col(Reminder.id))
+        )
+    result = await session.exec(statement)  # type: ignore[call-overload]
+    return sorted(int(row[0]) for row in result.all())
+
+
+@dataclass(frozen=True)
+class Batch:
+    """Claimed reminders with everything needed to re-check and render them."""
+
+    reminders: Sequence[Reminder]
+    clients: dict[int, Client]
+    appointments: dict[int, Appointment]
+    tasks: dict[int, Task]
+    plans: dict[int, Plan]
+    staff_names: dict[int, str]
+
+
+def _subjects(reminders: Sequence[Reminder], kind: ReminderKind) -> list[int]:
+    return sorted({r.subject_id for r in reminders if r.kind == kind and r.subject_id is not None})
+
+
+async def load_batch(session: AsyncSession, *, ids: Sequence[int]) -> Batch:
+    """The claimed rows and their clients and subjects, in a handful of queries."""
+    reminders = (
+        await session.exec(
+            select(Reminder).where(col(Reminder.id).in_(ids)).order_by(col(Reminder.id))
+        )
+    ).all()
+    client_ids = sorted({r.client_id for r in reminders})
+    clients = {
+        c.id: c
+        for c in (await session.exec(select(Client).where(col(Client.id).in_(client_ids)))).all()
+        if c.id is not None
+    }
+    appointment_ids = _subjects(reminders, ReminderKind.APPOINTMENT)
+    appointments = {
+        a.id: a
+        for a in (
+            await session.exec(select(Appointment).where(col(Appointment.id).in_(appointment_ids)))
+        ).all()
+        if a.id is not None
+    }
+    task_ids = _subjects(reminders, ReminderKind.TASK)
+    tasks = {
+        t.id: t
+        for t in (await session.exec(select(Task).where(col(Task.id).in_(task_ids)))).all()
+        if t.id is not None
+    }
+    plan_ids = _subjects(reminders, ReminderKind.DEADLINE)
+    plans = {
+        p.id: p
+        for p in (await session.exec(select(Plan).where(col(Plan.id).in_(plan_ids)))).all()
+        if p.id is not None
+    }
+    staff_ids = sorted({a.staff_id for a in appointments.values() if a.staff_id is not None})
+    staff_names = {
+        row[0]: row[1]
+        for row in (
+            await session.exec(select(Staff.id, Staff.name).where(col(Staff.id).in_(staff_ids)))
+        ).all()
+        if row[0] is not None
+    }
+    return Batch(reminders, clients, appointments, tasks, plans, staff_names)
+
+
+@dataclass(frozen=True)
+class Week:
+    """What a weekly digest shows: the coming appointments and the open tasks."""
+
+    appointments: Sequence[Appointment]
+    tasks: Sequence[Task]
+
+
+async def week_of(
+    session: AsyncSession, *, client_id: int, start: datetime, end: datetime, limit: int = 10
+) -> Week:
+    appointments = (
+        await session.exec(
+            select(Appointment)
+            .where(
+                Appointment.client_id == client_id,
+                Appointment.status == AppointmentStatus.PLANNED,
+                col(Appointment.starts_at) >= start,
+                col(Appointment.starts_at) < end,
+            )
+            .order_by(col(Appointment.starts_at))
+            .limit(limit)
+        )
+    ).all()
+    tasks = (
+        await session.exec(
+            select(Task)
+            .where(Task.client_id == client_id, Task.status == TaskStatus.OPEN)
+            .order_by(col(Task.due_date).is_(None), col(Task.due_date), col(Task.id))
+            .limit(limit)
+        )
+    ).all()
+    return Week(appointments, tasks)
+
+
+# -- marking -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Mark:
+    """The new state of one claimed row after a dispatch attempt."""
+
+    reminder_id: int
+    lease_until: datetime | None  # the claim this mark belongs to
+    status: str
+    attempts: int
+    available_at: datetime
+    last_error: str | None = None
+    reason: str | None = None
+    sent_at: datetime | None = None
+    telegram_message_id: int | None = None
+
+
+_MARK = (
+    update(_table)
+    .where(
+        _table.c.id == bindparam("m_id"),
+        _table.c.status == ReminderStatus.CLAIMED,
+        _table.c.claimed_by == bindparam("m_claimer"),
+        _table.c.lease_until == bindparam("m_lease"),
+    )
+    .values(
+        status=bindparam("m_status"),
+        lease_until=None,
+        attempts=bindparam("m_attempts"),
+        available_at=bindparam("m_available"),
+        last_error=bindparam("m_error"),
+        reason=bindparam("m_reason"),
+        sent_at=bindparam("m_sent"),
+        telegram_message_id=bindparam("m_message"),
+    )
+)
+
+
+async def apply_marks(session: AsyncSession, *, marks: Sequence[Mark], claimer: str) -> int:
+    """Write the outcomes of a batch; a row whose claim was lost (re-planned, expired) is kept."""
+    if not marks:
+        return 0
+    rows = [
+        {
+            "m_id": mark.reminder_id,
+            "m_claimer": claimer,
+            "m_lease": mark.lease_until,
+            "m_status": mark.status,
+            "m_attempts": mark.attempts,
+            "m_available": mark.available_at,
+            "m_error": mark.last_error,
+            "m_reason": mark.reason,
+            "m_sent": mark.sent_at,
+            "m_message": mark.telegram_message_id,
+        }
+        for mark in marks
+    ]
+    connection = await session.connection()
+    result = await connection.execute(_MARK, rows)
+    return int(result.rowcount or 0)
+
+
+async def block_client(session: AsyncSession, *, client_id: int) -> None:
+    """The client blocked the bot: mark them, and cancel everything still waiting for them."""
+    await session.exec(
+        update(Client)  # type: ignore[call-overload]
+        .where(col(Client.id) == client_id, col(Client.status) == ClientStatus.ACTIVE)
+        .values(status=ClientStatus.BLOCKED_BOT)
+    )
+    await cancel_active_for_client(session, client_id=client_id, reason="blocked_bot")
+
+
+# -- support and status ------------------------------------------------------------------------
+
+
+async def by_id(session: AsyncSession, *, reminder_id: int) -> Reminder | None:
+    return await session.get(Reminder, reminder_id)
+
+
+async def listing(
+    session: AsyncSession,
+    *,
+    status: str | None = None,
+    client_id: int | None = None,
+    limit: int = 50,
+) -> Sequence[Reminder]:
+    """Reminders for support staff, the soonest due first."""
+    query = select(Reminder)
+    if status is not None:
+        query = query.where(Reminder.status == status)
+    if client_id is not None:
+        query = query.where(Reminder.client_id == client_id)
+    query = query.order_by(col(Reminder.available_at), col(Reminder.id)).limit(limit)
+    return (await session.exec(query)).all()
+
+
+@dataclass(frozen=True)
+class OutboxStatus:
+    """What `inburgerbot status` says about the outbox."""
+
+    counts: dict[str, int]
+    oldest_due: datetime | None  # the oldest pending row whose time has come
+
+
+async def outbox_status(session: AsyncSession, *, now: datetime) -> OutboxStatus:
+    rows = (
+        await session.exec(
+            select(Reminder.status, func.count()).group_by(col(Reminder.status))  # type: ignore[call-overload]
+        )
+    ).all()
+    oldest = (
+        await session.exec(
+            select(func.min(Reminder.available_at)).where(
+                col(Reminder.status).in_(ACTIVE), col(Reminder.available_at) <= now
+            )
+        )
+    ).one()
+    return OutboxStatus({str(status): int(n) for status, n in rows}, oldest)
+
+
+async def purge_finished(session: AsyncSession, *, before: datetime) -> int:
+    """Delete finished rows due before a moment (retention); returns how many."""
+    result = await session.exec(
+        delete(Reminder).where(  # type: ignore[call-overload]
+            col(Reminder.status).in_(FINISHED), col(Reminder.due_at) < before
+        )
+    )
+    return int(result.rowcount or 0)
