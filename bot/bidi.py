@@ -7,6 +7,8 @@ left-to-right locale the text is returned unchanged.
 
 from __future__ import annotations
 
+import re
+
 LRI = "\u2066"  # left-to-right isolate
 RLI = "\u2067"  # right-to-left isolate
 FSI = "\u2068"  # first-strong isolate
@@ -27,6 +29,43 @@ def auto(text: str, *, rtl: bool) -> str:
     if not rtl or not text:
         return text
     return f"{FSI}{text}{PDI}"
+
+
+# In a translated RTL sentence: markup, placeholders, entities, commands and URLs stay as they are;
+# in the text between them every run of Latin-script words (a Dutch term such as
+# "klantregisseur", "B1-route", "ABCDE-FGHJK") is isolated.
+_PROTECTED = re.compile(r"(<[^>]*>|\{[^{}]*\}|&#?\w+;|/\w+|https?://\S+|[\w.+-]+@[\w.-]+)")
+_WORD = "[A-Za-z\u00c0-\u024f0-9]+"
+_LATIN_RUN = re.compile(f"{_WORD}(?:(?:[-'’.]| ){_WORD})*")
+_LATIN_LETTER = re.compile(r"[A-Za-z\u00C0-\u024F]")
+
+
+def isolate_latin(template: str) -> str:
+    """Isolate the Latin-script words that a right-to-left translation keeps (Dutch terms)."""
+    pieces = _PROTECTED.split(template)
+    for index in range(0, len(pieces), 2):
+        pieces[index] = _LATIN_RUN.sub(_isolate_run, pieces[index])
+    return "".join(pieces)
+
+
+def _isolate_run(match: re.Match[str]) -> str:
+    run = match.group(0)
+    if not _LATIN_LETTER.search(run):
+        return run  # a bare number reads fine in RTL text
+    return f"{LRI}{run}{PDI}"
+
+
+def button(text: str, *, rtl: bool, icon: str = "") -> str:
+    """A button label: in RTL, a right-to-left mark after the icon sets the label's direction.
+
+    Telegram lays out each label on its own, by its first strong character; a label that starts
+    with an LTR fragment ('KNM', a date) would otherwise be laid out left to right. The icon stays
+    the first character, because reply-keyboard buttons are recognised by it.
+    """
+    prefix = f"{icon} " if icon else ""
+    if not rtl or not text:
+        return f"{prefix}{text}"
+    return f"{prefix}{RLM}{text}"
 
 
 def strip_isolates(text: str) -> str:

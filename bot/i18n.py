@@ -1,4 +1,8 @@
-"""Translators per locale from compiled gettext catalogues, and the shipped languages."""
+"""Translators per locale from compiled gettext catalogues, and the shipped languages.
+
+Message ids are the English source texts. To add a language, add it to LANGUAGES below and run
+`python -m bot.i18n_tools init CODE` (see docs/translating.md).
+"""
 
 from __future__ import annotations
 
@@ -7,40 +11,85 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from bot.bidi import isolate_latin
+
 LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
 DOMAIN = "messages"
+SOURCE_LOCALE = "en"  # the language of the message ids
+
+# gettext plural rules, written the GNU way: forms in CLDR's order zero, one, two, few, many,
+# other (the order Poedit and Weblate show). Babel's built-in table differs for Arabic (it swaps
+# forms 4 and 5) and gives Persian and Turkish one form only; `i18n_tools` writes these instead.
+PLURAL_ONE = "nplurals=2; plural=(n != 1);"  # 1 | 0, 2, 3, ...
+PLURAL_ZERO_ONE = "nplurals=2; plural=(n > 1);"  # 0, 1 | 2, 3, ...
+PLURAL_ARABIC = (
+    "nplurals=6; plural=(n==0 ? 0 : n==1 ? 1 : n==2 ? 2 : "
+    "n%100>=3 && n%100<=10 ? 3 : n%100>=11 ? 4 : 5);"
+)  # zero | one | two | few (3-10) | many (11-99) | other (100-102, ...)
 
 
 @dataclass(frozen=True)
 class Language:
-    """A shipped language: its code, its own name, direction and digit style."""
+    """A shipped language: its code, its own name, direction, digits and plural rule."""
 
     code: str
     native_name: str
     english_name: str
     rtl: bool = False
     fallback: str | None = None
-    digits: str = "latn"  # 'latn', 'arab' (Arabic-Indic) or 'arabext' (Persian)
+    # CLDR's default numbering system for the locale: 'latn' (0-9), 'arab' (٠-٩, Arabic-Indic)
+    # or 'arabext' (۰-۹, Persian). Babel prints Latin digits; bot/fmt.py converts.
+    digits: str = "latn"
+    plural_forms: str = PLURAL_ONE
 
 
 # Order is the order of the language picker: Dutch and English first, then the most used.
 LANGUAGES: tuple[Language, ...] = (
     Language("nl", "Nederlands", "Dutch"),
     Language("en", "English", "English"),
-    Language("ar", "العربية", "Arabic", rtl=True),
-    Language("ti", "ትግርኛ", "Tigrinya"),
+    Language("ar", "العربية", "Arabic", rtl=True, plural_forms=PLURAL_ARABIC),
+    Language("ti", "ትግርኛ", "Tigrinya", plural_forms=PLURAL_ZERO_ONE),
     Language("tr", "Türkçe", "Turkish"),
-    Language("fa", "فارسی", "Persian", rtl=True),
-    Language("fa_AF", "دری", "Dari", rtl=True, fallback="fa"),
-    Language("ps", "پښتو", "Pashto", rtl=True),
+    Language("fa", "فارسی", "Persian", rtl=True, digits="arabext", plural_forms=PLURAL_ZERO_ONE),
+    Language(
+        "fa_AF",
+        "دری",
+        "Dari",
+        rtl=True,
+        fallback="fa",
+        digits="arabext",
+        plural_forms=PLURAL_ZERO_ONE,
+    ),
+    Language("ps", "پښتو", "Pashto", rtl=True, digits="arabext"),
     Language("ku", "Kurmancî", "Kurmanji Kurdish"),
-    Language("ckb", "کوردیی ناوەندی", "Sorani Kurdish", rtl=True),
+    Language("ckb", "کوردیی ناوەندی", "Sorani Kurdish", rtl=True, digits="arab"),
     Language("so", "Soomaali", "Somali"),
-    Language("am", "አማርኛ", "Amharic"),
+    Language("am", "አማርኛ", "Amharic", plural_forms=PLURAL_ZERO_ONE),
     Language("om", "Afaan Oromoo", "Oromo"),
-    Language("fr", "Français", "French"),
+    Language("fr", "Français", "French", plural_forms=PLURAL_ZERO_ONE),
 )
 BY_CODE = {language.code: language for language in LANGUAGES}
+
+DIGITS = {
+    "latn": "0123456789",
+    "arab": "٠١٢٣٤٥٦٧٨٩",
+    "arabext": "۰۱۲۳۴۵۶۷۸۹",
+}
+
+
+def digits_of(locale: str) -> str:
+    """The numbering system a locale's messages use ('latn', 'arab' or 'arabext')."""
+    language = BY_CODE.get(locale)
+    return language.digits if language else "latn"
+
+
+def to_digits(text: str, system: str) -> str:
+    """Rewrite every digit in text (Latin or Arabic-Indic) in the given numbering system."""
+    target = DIGITS[system]
+    for source in DIGITS.values():
+        if source != target:
+            text = text.translate(str.maketrans(source, target))
+    return text
 
 
 def available_locales() -> tuple[str, ...]:
@@ -53,17 +102,32 @@ def available_locales() -> tuple[str, ...]:
 
 
 REVIEW_HEADER = "X-Native-Review"
+NOT_REVIEWED = "not reviewed"
 
 
 def review_status(locale: str) -> str:
     """What a catalogue's header says about review by a native speaker."""
     info = translator(locale)._translations.info()
-    return info.get(REVIEW_HEADER.lower(), "not reviewed")
+    return info.get(REVIEW_HEADER.lower(), NOT_REVIEWED)
+
+
+def is_reviewed(locale: str) -> bool:
+    return review_status(locale).startswith("reviewed")
 
 
 def unreviewed_locales() -> set[str]:
     """Shipped languages whose translation no native speaker has checked yet."""
-    return {code for code in available_locales() if not review_status(code).startswith("reviewed")}
+    return {code for code in available_locales() if not is_reviewed(code)}
+
+
+def review_note(t: Translator, locale: str | None = None) -> str:
+    """A plain sentence for unreviewed languages (the picker, /privacy); '' when reviewed."""
+    if is_reviewed(locale or t.locale):
+        return ""
+    return t(
+        "This translation was not yet checked by a native speaker. Some words may be wrong. "
+        "If something is not clear, please ask your caseworker."
+    )
 
 
 def is_rtl(locale: str) -> bool:
@@ -72,32 +136,52 @@ def is_rtl(locale: str) -> bool:
 
 
 class Translator:
-    """gettext for one locale, with named placeholders filled after translation."""
+    """gettext for one locale, with named placeholders filled after translation.
+
+    In right-to-left languages the Latin-script words of a translation (Dutch terms) are
+    isolated. Whole numbers passed as placeholders (and the `n` of ngettext) are written in the
+    language's digits; strings are inserted as given, so format dates and numbers with
+    the Formatter first.
+    """
 
     def __init__(self, locale: str, translations: gettext.NullTranslations) -> None:
         self.locale = locale
         self._translations = translations
+        self._digits = digits_of(locale)
 
     @property
     def rtl(self) -> bool:
         return is_rtl(self.locale)
 
+    def _fill(self, text: str, values: dict[str, object]) -> str:
+        if self.rtl:
+            text = isolate_latin(text)  # Dutch terms the translation keeps stay whole
+        if not values:
+            return text
+        if self._digits != "latn":
+            values = {
+                key: to_digits(str(value), self._digits)
+                if isinstance(value, int) and not isinstance(value, bool)
+                else value
+                for key, value in values.items()
+            }
+        return text.format(**values)
+
     def gettext(self, message: str, /, **values: object) -> str:
-        text = self._translations.gettext(message)
-        return text.format(**values) if values else text
+        return self._fill(self._translations.gettext(message), values)
 
     def ngettext(self, singular: str, plural: str, n: int, /, **values: object) -> str:
         text = self._translations.ngettext(singular, plural, n)
-        return text.format(n=n, **values)
+        return self._fill(text, {"n": n, **values})
 
     def pgettext(self, context: str, message: str, /, **values: object) -> str:
-        text = self._translations.pgettext(context, message)
-        return text.format(**values) if values else text
+        return self._fill(self._translations.pgettext(context, message), values)
 
     __call__ = gettext
 
 
 def _load(code: str) -> gettext.NullTranslations:
+    """The catalogue of a locale, falling back along `Language.fallback` (Dari to Persian)."""
     language = BY_CODE.get(code)
     chain = [code]
     while language and language.fallback:
@@ -105,10 +189,13 @@ def _load(code: str) -> gettext.NullTranslations:
         language = BY_CODE.get(language.fallback)
     translations: gettext.NullTranslations | None = None
     for link in chain:
-        try:
-            found = gettext.translation(DOMAIN, LOCALES_DIR, languages=[link])
-        except FileNotFoundError:
+        path = LOCALES_DIR / link / "LC_MESSAGES" / f"{DOMAIN}.mo"
+        if not path.exists():
             continue
+        # Read the file ourselves: gettext.translation() caches by path and would keep serving
+        # a catalogue after it was recompiled.
+        with path.open("rb") as handle:
+            found = gettext.GNUTranslations(handle)
         if translations is None:
             translations = found
         else:

@@ -1,41 +1,581 @@
-"""`make i18n` and friends: extract, update, compile and report on the catalogues."""
+"""`make i18n` and friends: extract, update, compile, check and report on the catalogues.
+
+    python -m bot.i18n_tools extract update compile   # what `make i18n` runs
+    python -m bot.i18n_tools compile --quiet          # on every `make run` / `make test`
+    python -m bot.i18n_tools report                   # `make i18n-report`
+    python -m bot.i18n_tools check                    # the gate the test suite runs
+    python -m bot.i18n_tools init LOCALE              # a new language (add it to LANGUAGES first)
+    python -m bot.i18n_tools export LOCALE [--all]    # untranslated entries as a TSV sheet
+    python -m bot.i18n_tools import LOCALE FILE       # translations from such a sheet
+
+`extract` is `pybabel extract -F babel.cfg -k t -k gettext -k ngettext:1,2 -k pgettext:1c,2
+-k N_ --add-comments=Translators: bot scheduler backoffice` (file names without line numbers, so
+that moving code does not change the template); `update` is `pybabel update --no-fuzzy-matching`
+that also keeps our `X-Native-Review` header and writes the plural rule from LANGUAGES.
+"""
 
 from __future__ import annotations
 
 import argparse
+import ast
+import hashlib
+import io
+import re
 import sys
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
+from babel.messages.catalog import Catalog, Message
+from babel.messages.extract import extract as extract_messages
+from babel.messages.extract import extract_from_dir, pathmatch
+from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
+from babel.messages.pofile import PoFileParser, write_po
 
-from bot.i18n import DOMAIN, LOCALES_DIR
+from bot.i18n import (
+    BY_CODE,
+    DOMAIN,
+    LANGUAGES,
+    LOCALES_DIR,
+    NOT_REVIEWED,
+    REVIEW_HEADER,
+    SOURCE_LOCALE,
+    Language,
+)
+
+ROOT = LOCALES_DIR.parent
+SOURCES = ("bot", "scheduler", "backoffice")
+KEYWORDS: dict[str, Any] = {
+    "t": None,
+    "gettext": None,
+    "ngettext": (1, 2),
+    "pgettext": ((1, "c"), 2),
+    "N_": None,
+}
+COMMENT_TAGS = ("Translators:",)
+WIDTH = 100
+SOURCE_REVIEW = "reviewed: English is the source language (msgstr = msgid)"
+HOW_TO_FIX = (
+    "Run `make i18n` (python -m bot.i18n_tools extract update compile), then translate the "
+    "missing strings in locales/<code>/LC_MESSAGES/messages.po for every language "
+    "(see docs/translating.md; `python -m bot.i18n_tools report` shows what is missing)."
+)
 
 
-def compile_catalogs(*, quiet: bool = False) -> int:
+class HeaderCatalog(Catalog):
+    """A Babel catalogue that keeps extra `X-...` headers, which Babel itself drops."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self.extra_headers: dict[str, str] = {}
+        super().__init__(*args, **kwargs)
+
+    def _get_mime_headers(self) -> list[tuple[str, str]]:
+        headers = super()._get_mime_headers()
+        at = next((i for i, (name, _) in enumerate(headers) if name == "MIME-Version"), 0)
+        headers[at:at] = list(self.extra_headers.items())
+        # Babel writes its version here; a fixed value keeps upgrades from touching every file.
+        return [
+            (name, "bot.i18n_tools\n" if name == "Generated-By" else value)
+            for name, value in headers
+        ]
+
+    def _set_mime_headers(self, headers: Iterable[tuple[str, str]]) -> None:
+        headers = list(headers)
+        for name, value in headers:
+            if name.lower().startswith("x-") and name.lower() != "x-generator":
+                self.extra_headers[name] = value
+        super()._set_mime_headers(headers)
+
+    mime_headers = property(_get_mime_headers, _set_mime_headers)  # type: ignore[assignment]
+
+
+@dataclass(frozen=True)
+class Project:
+    """Where the sources and catalogues are (the repository; a temporary copy in tests)."""
+
+    root: Path = ROOT
+    sources: tuple[str, ...] = SOURCES
+    languages: tuple[Language, ...] = LANGUAGES
+
+    @property
+    def locales_dir(self) -> Path:
+        return self.root / "locales"
+
+    @property
+    def template_path(self) -> Path:
+        return self.locales_dir / f"{DOMAIN}.pot"
+
+    def po_path(self, code: str) -> Path:
+        return self.locales_dir / code / "LC_MESSAGES" / f"{DOMAIN}.po"
+
+    def language(self, code: str) -> Language:
+        found = next((lang for lang in self.languages if lang.code == code), None)
+        if found is None:
+            raise SystemExit(f"{code} is not in LANGUAGES (bot/i18n.py): add it there first.")
+        return found
+
+
+# -- reading and writing ------------------------------------------------------------------------
+
+
+def read_catalog(path: Path, locale: str | None = None) -> HeaderCatalog:
+    catalog = HeaderCatalog(locale=locale, domain=DOMAIN)
+    with path.open("rb") as handle:
+        PoFileParser(catalog, ignore_obsolete=True, abort_invalid=True).parse(handle)
+    return catalog
+
+
+def render_po(catalog: Catalog) -> str:
+    buffer = io.BytesIO()
+    write_po(buffer, catalog, width=WIDTH, include_lineno=False, ignore_obsolete=True)
+    return buffer.getvalue().decode("utf-8")
+
+
+_VOLATILE = re.compile(r'^"(POT-Creation-Date|PO-Revision-Date): .*\\n"\n', re.MULTILINE)
+
+
+def _write_if_changed(path: Path, text: str) -> bool:
+    """Write unless only the dates differ, so `make i18n` twice changes nothing."""
+    if path.exists():
+        old = path.read_text(encoding="utf-8")
+        if _VOLATILE.sub("", old) == _VOLATILE.sub("", text):
+            return False
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return True
+
+
+def _say(quiet: bool, text: str) -> None:
+    if not quiet:
+        sys.stderr.write(text + "\n")
+
+
+# -- extract ------------------------------------------------------------------------------------
+
+
+def fresh_template(project: Project = Project()) -> HeaderCatalog:
+    """Every message id in the code now, as a template catalogue."""
+    with (project.root / "babel.cfg").open(encoding="utf-8") as handle:
+        method_map, options_map = parse_mapping_cfg(handle)
+    catalog = HeaderCatalog(
+        project="inburgerbot",
+        version="1",
+        copyright_holder="inburgerbot contributors",
+        msgid_bugs_address="https://github.com/inburgerbot/inburgerbot/issues",
+        header_comment=(
+            "# Message template for inburgerbot. The message ids are the English source texts.\n"
+            "# Made by `make i18n`; do not edit by hand (see docs/translating.md)."
+        ),
+        charset="utf-8",
+    )
+    sources = tuple(project.root / source for source in project.sources)
+
+    def inside_sources(path: str) -> bool:
+        here = Path(path)
+        return any(here == source or source in here.parents for source in sources) or any(
+            source.is_relative_to(here) for source in sources
+        )
+
+    found = extract_from_dir(
+        project.root,
+        method_map,
+        options_map,
+        keywords=KEYWORDS,
+        comment_tags=COMMENT_TAGS,
+        directory_filter=inside_sources,
+    )
+    for filename, lineno, message, comments, context in found:
+        catalog.add(message, None, [(filename, lineno)], auto_comments=comments, context=context)
+    return catalog
+
+
+def extract(project: Project = Project(), *, quiet: bool = False) -> bool:
+    """Write locales/messages.pot from the code; True when it changed."""
+    changed = _write_if_changed(project.template_path, render_po(fresh_template(project)))
+    _say(quiet, f"{'wrote' if changed else 'unchanged'} {project.template_path.name}")
+    return changed
+
+
+# -- init and update ----------------------------------------------------------------------------
+
+
+def _apply_language(catalog: HeaderCatalog, language: Language) -> None:
+    """The plural rule from LANGUAGES (GNU order, see bot/i18n.py), always."""
+    catalog._set_mime_headers([("Plural-Forms", language.plural_forms)])
+    catalog.language_team = f"{language.english_name} ({language.native_name})"
+
+
+def init(code: str, project: Project = Project(), *, quiet: bool = False) -> Path:
+    """A new catalogue for a language listed in LANGUAGES, marked as not reviewed."""
+    language = project.language(code)
+    path = project.po_path(code)
+    if path.exists():
+        raise SystemExit(f"{path} exists already; use `update`.")
+    template = read_catalog(project.template_path)
+    catalog = HeaderCatalog(
+        locale=code,
+        domain=DOMAIN,
+        project="inburgerbot",
+        version="1",
+        header_comment=(
+            f"# {language.english_name} ({language.native_name}) translation of inburgerbot.\n"
+            "# Source texts are English. Set X-Native-Review when a native speaker has checked\n"
+            "# every message (see docs/translating.md)."
+        ),
+        fuzzy=False,
+        charset="utf-8",
+    )
+    catalog.extra_headers[REVIEW_HEADER] = SOURCE_REVIEW if code == SOURCE_LOCALE else NOT_REVIEWED
+    _apply_language(catalog, language)
+    catalog.update(template, no_fuzzy_matching=True)
+    if code == SOURCE_LOCALE:
+        for message in catalog:
+            if message.id:
+                message.string = message.id
+    _write_if_changed(path, render_po(catalog))
+    _say(quiet, f"created {path.relative_to(project.root)}")
+    return path
+
+
+def catalog_paths(project: Project = Project()) -> Iterator[tuple[str, Path]]:
+    for language in project.languages:
+        path = project.po_path(language.code)
+        if path.exists():
+            yield language.code, path
+
+
+def update(project: Project = Project(), *, quiet: bool = False) -> list[str]:
+    """Bring every catalogue in line with the template, without fuzzy matching."""
+    template = read_catalog(project.template_path)
+    changed = []
+    for code, path in catalog_paths(project):
+        catalog = read_catalog(path, locale=code)
+        catalog.update(template, no_fuzzy_matching=True, update_creation_date=False)
+        catalog.obsolete.clear()
+        _apply_language(catalog, project.language(code))
+        if code == SOURCE_LOCALE:
+            for message in catalog:
+                if message.id and not _complete(message):
+                    message.string = message.id
+        if _write_if_changed(path, render_po(catalog)):
+            changed.append(code)
+            _say(quiet, f"updated {path.relative_to(project.root)}")
+    return changed
+
+
+# -- compile ------------------------------------------------------------------------------------
+
+
+def _complete(message: Message) -> bool:
+    forms = message.string if isinstance(message.string, (list, tuple)) else [message.string]
+    return bool(forms) and all(forms)
+
+
+def compile_catalogs(
+    project: Project = Project(), *, quiet: bool = False, force: bool = False
+) -> int:
     """Compile every .po into .mo when newer; returns how many were compiled."""
     compiled = 0
-    for po_path in sorted(LOCALES_DIR.glob(f"*/LC_MESSAGES/{DOMAIN}.po")):
+    for code, po_path in catalog_paths(project):
         mo_path = po_path.with_suffix(".mo")
-        if mo_path.exists() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:
+        if not force and mo_path.exists() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:
             continue
-        with po_path.open("rb") as handle:
-            catalog = read_po(handle, locale=po_path.parent.parent.name)
+        catalog = read_catalog(po_path, locale=code)
+        for message in list(catalog):
+            # Half-translated plurals and fuzzy entries stay out, so the fallback text shows.
+            if message.id and (message.fuzzy or not _complete(message)):
+                catalog.delete(message.id, context=message.context)
         with mo_path.open("wb") as handle:
             write_mo(handle, catalog, use_fuzzy=False)
         compiled += 1
-        if not quiet:
-            sys.stderr.write(f"compiled {po_path.relative_to(LOCALES_DIR.parent)}\n")
+        _say(quiet, f"compiled {po_path.relative_to(project.root)}")
+    if compiled:
+        from bot.i18n import reset_cache
+
+        reset_cache()
     return compiled
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bot.i18n_tools")
-    parser.add_argument("steps", nargs="+", choices=["compile"])
+# -- check and report ---------------------------------------------------------------------------
+
+
+def _key(message: Message) -> tuple[str, str | None]:
+    ident = message.id[0] if isinstance(message.id, (list, tuple)) else message.id
+    return ident, message.context
+
+
+@dataclass
+class Status:
+    """How complete one catalogue is against the code."""
+
+    code: str
+    total: int = 0
+    translated: int = 0
+    fuzzy: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+    review: str = NOT_REVIEWED
+    plural_header_ok: bool = True
+    exists: bool = True
+
+
+def status(code: str, template: Catalog, project: Project = Project()) -> Status:
+    path = project.po_path(code)
+    result = Status(code, total=sum(1 for m in template if m.id))
+    if not path.exists():
+        result.exists = False
+        result.missing = [_key(m)[0] for m in template if m.id]
+        return result
+    catalog = read_catalog(path, locale=code)
+    result.review = catalog.extra_headers.get(REVIEW_HEADER, NOT_REVIEWED)
+    result.plural_header_ok = catalog.plural_forms == project.language(code).plural_forms
+    for wanted in template:
+        if not wanted.id:
+            continue
+        found = catalog.get(wanted.id, context=wanted.context)
+        ident = _key(wanted)[0]
+        if found is None or not _complete(found) or found.id != wanted.id:
+            result.missing.append(ident)
+        elif found.fuzzy:
+            result.fuzzy.append(ident)
+        elif len(_forms(found)) != (catalog.num_plurals if found.pluralizable else 1):
+            result.missing.append(ident)
+        else:
+            result.translated += 1
+    return result
+
+
+def _forms(message: Message) -> list[str]:
+    if isinstance(message.string, (list, tuple)):
+        return list(message.string)
+    return [message.string or ""]
+
+
+def template_drift(project: Project = Project()) -> tuple[list[str], list[str]]:
+    """Message ids in the code but not in locales/messages.pot, and the other way round."""
+    fresh = {_key(m) for m in fresh_template(project) if m.id}
+    stored: set[tuple[str, str | None]] = set()
+    if project.template_path.exists():
+        stored = {_key(m) for m in read_catalog(project.template_path) if m.id}
+    return sorted(i for i, _ in fresh - stored), sorted(i for i, _ in stored - fresh)
+
+
+def _method_map(project: Project) -> list[tuple[str, str]]:
+    with (project.root / "babel.cfg").open(encoding="utf-8") as handle:
+        method_map, _options = parse_mapping_cfg(handle)
+    return list(method_map)
+
+
+TRANSLATING_NAMES = {"N_", "Translator", "translator"}
+
+
+def _translates(path: Path) -> bool:
+    """The module imports what writing in the bot's gettext domain needs."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    return any(
+        isinstance(node, ast.ImportFrom)
+        and node.module == "bot.i18n"
+        and TRANSLATING_NAMES & {alias.name for alias in node.names}
+        for node in ast.walk(tree)
+    )
+
+
+def _has_messages(path: Path) -> bool:
+    with path.open("rb") as handle:
+        return any(extract_messages("python", handle, keywords=KEYWORDS))
+
+
+def unmapped_modules(project: Project = Project()) -> list[str]:
+    """Modules that write in the bot's gettext domain but that babel.cfg does not extract."""
+    method_map = _method_map(project)
+    missed = []
+    for source in project.sources:
+        for path in sorted((project.root / source).rglob("*.py")):
+            name = path.relative_to(project.root).as_posix()
+            method = next((m for pattern, m in method_map if pathmatch(pattern, name)), None)
+            if method is None and _translates(path) and _has_messages(path):
+                missed.append(name)
+    return missed
+
+
+def check(project: Project = Project()) -> list[str]:
+    """Problems that fail the suite: a stale template, missing or fuzzy translations."""
+    problems = [
+        f"{name} imports bot.i18n but babel.cfg does not extract it: add it to babel.cfg."
+        for name in unmapped_modules(project)
+    ]
+    new, gone = template_drift(project)
+    if new or gone:
+        problems.append(
+            f"locales/messages.pot is out of date: {len(new)} new and {len(gone)} removed "
+            f"message ids (first new: {new[:3]}, first removed: {gone[:3]})."
+        )
+    template = fresh_template(project)
+    for language in project.languages:
+        found = status(language.code, template, project)
+        if not found.exists:
+            problems.append(f"{language.code}: no catalogue (python -m bot.i18n_tools init ...).")
+            continue
+        if not found.plural_header_ok:
+            problems.append(f"{language.code}: Plural-Forms differs from LANGUAGES.")
+        if found.missing:
+            problems.append(
+                f"{language.code}: {len(found.missing)} untranslated, e.g. {found.missing[:2]}"
+            )
+        if found.fuzzy:
+            problems.append(f"{language.code}: {len(found.fuzzy)} fuzzy, e.g. {found.fuzzy[:2]}")
+    if problems:
+        problems.append(HOW_TO_FIX)
+    return problems
+
+
+def report(project: Project = Project()) -> str:
+    """A table of languages: translated, fuzzy, missing, review status."""
+    template = fresh_template(project)
+    rows = [("code", "language", "translated", "fuzzy", "missing", "native review")]
+    for language in project.languages:
+        found = status(language.code, template, project)
+        rows.append(
+            (
+                language.code,
+                f"{language.english_name} ({language.native_name})",
+                f"{found.translated}/{found.total}",
+                str(len(found.fuzzy)),
+                str(len(found.missing)),
+                found.review if found.exists else "no catalogue",
+            )
+        )
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    lines = [
+        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True))
+        for row in rows
+    ]
+    lines.insert(1, "  ".join("-" * width for width in widths))
+    new, gone = template_drift(project)
+    if new or gone:
+        lines.append(f"\nThe code has {len(new)} new and {len(gone)} removed strings: make i18n.")
+    return "\n".join(line.rstrip() for line in lines)
+
+
+# -- spreadsheets -------------------------------------------------------------------------------
+
+
+def entry_key(message: Message) -> str:
+    """A short stable key for a message: its id and context hashed."""
+    ident, context = _key(message)
+    return hashlib.sha1(f"{context or ''}\x04{ident}".encode()).hexdigest()[:8]
+
+
+def _cell(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n")
+
+
+def _uncell(text: str) -> str:
+    return re.sub(r"\\(.)", lambda m: {"n": "\n", "t": "\t"}.get(m[1], m[1]), text)
+
+
+def export(code: str, project: Project = Project(), *, everything: bool = False) -> str:
+    """Entries as TSV lines 'key[#form] <TAB> source <TAB> translation' (untranslated only)."""
+    catalog = read_catalog(project.po_path(code), locale=code)
+    lines = []
+    for message in catalog:
+        if not message.id or (_complete(message) and not message.fuzzy and not everything):
+            continue
+        key = entry_key(message)
+        if message.pluralizable:
+            singular, plural = message.id[0], message.id[1]
+            forms = _forms(message) + [""] * catalog.num_plurals
+            for index in range(catalog.num_plurals):
+                source = f"{singular} | {plural}"
+                lines.append(f"{key}#{index}\t{_cell(source)}\t{_cell(forms[index])}")
+        else:
+            lines.append(f"{key}\t{_cell(_key(message)[0])}\t{_cell(_forms(message)[0])}")
+    return "\n".join(lines) + ("\n" if lines else "")
+
+
+def import_sheet(code: str, rows: Iterable[str], project: Project = Project()) -> int:
+    """Fill translations from 'key[#form] <TAB> [source <TAB>] translation' lines."""
+    path = project.po_path(code)
+    catalog = read_catalog(path, locale=code)
+    by_key = {entry_key(m): m for m in catalog if m.id}
+    filled = 0
+    for row in rows:
+        if not row.strip() or row.startswith("#"):
+            continue
+        cells = row.rstrip("\n").split("\t")
+        key, text = cells[0].strip(), _uncell(cells[-1])
+        index = None
+        if "#" in key:
+            key, _, form = key.partition("#")
+            index = int(form)
+        message = by_key.get(key)
+        if message is None:
+            raise SystemExit(f"{code}: no message with key {key} (re-run export).")
+        if index is None:
+            message.string = text
+        else:
+            forms = _forms(message) + [""] * catalog.num_plurals
+            forms[index] = text
+            message.string = tuple(forms[: catalog.num_plurals])
+        message.flags.discard("fuzzy")
+        filled += 1
+    _write_if_changed(path, render_po(catalog))
+    return filled
+
+
+# -- command line -------------------------------------------------------------------------------
+
+STEPS = ("extract", "update", "compile", "report", "check")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args and args[0] in ("init", "export", "import"):
+        return _single(args)
+    parser = argparse.ArgumentParser(prog="python -m bot.i18n_tools", description=__doc__)
+    parser.add_argument("steps", nargs="+", choices=STEPS)
     parser.add_argument("--quiet", action="store_true")
-    args = parser.parse_args(argv)
-    for step in args.steps:
-        if step == "compile":
-            compile_catalogs(quiet=args.quiet)
+    parser.add_argument("--force", action="store_true", help="compile even when up to date")
+    options = parser.parse_args(args)
+    for step in options.steps:
+        if step == "extract":
+            extract(quiet=options.quiet)
+        elif step == "update":
+            update(quiet=options.quiet)
+        elif step == "compile":
+            compile_catalogs(quiet=options.quiet, force=options.force)
+        elif step == "report":
+            sys.stdout.write(report() + "\n")
+        elif step == "check":
+            problems = check()
+            for problem in problems:
+                sys.stderr.write(problem + "\n")
+            if problems:
+                return 1
+    return 0
+
+
+def _single(args: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bot.i18n_tools")
+    parser.add_argument("command", choices=("init", "export", "import"))
+    parser.add_argument("locale", choices=sorted(BY_CODE))
+    parser.add_argument("file", nargs="?", help="the TSV sheet to import ('-' for stdin)")
+    parser.add_argument("--all", action="store_true", help="export translated entries too")
+    options = parser.parse_args(args)
+    if options.command == "init":
+        init(options.locale)
+    elif options.command == "export":
+        sys.stdout.write(export(options.locale, everything=options.all))
+    else:
+        if not options.file:
+            parser.error("import needs a FILE")
+        if options.file == "-":
+            rows = sys.stdin.read().splitlines()
+        else:
+            rows = Path(options.file).read_text(encoding="utf-8").splitlines()
+        filled = import_sheet(options.locale, rows)
+        sys.stderr.write(f"{options.locale}: filled {filled} entries\n")
     return 0
 
 

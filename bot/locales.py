@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from bot.i18n import BY_CODE
 
 # Telegram sends IETF tags (`en`, `pt-br`, `fa-AF`) or ISO 639-2/3 codes some clients use.
 _ALIASES = {
     "prs": "fa_AF",
+    "prs-af": "fa_AF",
+    "fas": "fa",
     "fa-af": "fa_AF",
     "fa_af": "fa_AF",
     "per": "fa",
@@ -16,6 +20,8 @@ _ALIASES = {
     "kur": "ku",
     "ckb": "ckb",
     "ku-arab": "ckb",
+    "ckb-arab": "ckb",
+    "kmr-latn": "ku",
     "sdh": "ckb",
     "pus": "ps",
     "pbt": "ps",
@@ -28,6 +34,8 @@ _ALIASES = {
     "ara": "ar",
     "arb": "ar",
     "apc": "ar",
+    "ajp": "ar",
+    "acm": "ar",
     "tur": "tr",
     "nld": "nl",
     "dut": "nl",
@@ -37,22 +45,36 @@ _ALIASES = {
 }
 
 
-def map_language_code(code: str | None, shipped: tuple[str, ...] | None = None) -> str | None:
-    """A shipped locale for a Telegram language_code, or None when we have none for it."""
-    if not code:
+def _shipped(code: str, available: dict[str, str]) -> str | None:
+    """A shipped locale for a language we know, following `Language.fallback` (Dari to Persian)."""
+    seen: set[str] = set()
+    key: str | None = code.replace("-", "_").lower()
+    while key and key not in seen:
+        seen.add(key)
+        if key in available:
+            return available[key]
+        language = next((lang for lang in BY_CODE.values() if lang.code.lower() == key), None)
+        key = language.fallback.lower() if language and language.fallback else None
+    return None
+
+
+def map_language_code(code: str | None, shipped: Iterable[str] | None = None) -> str | None:
+    """A shipped locale for a Telegram language_code, or None when we have none for it.
+
+    Tries the whole tag (`fa-AF`), then language and script or region (`ku-Arab` is Sorani),
+    then the language alone (`ar-SY` is Arabic, `nl-BE` is Dutch); ISO 639-2/3 codes go through
+    the alias table; a language we know but do not ship falls back as LANGUAGES says.
+    """
+    if not code or not code.strip():
         return None
     tag = code.strip().replace("_", "-").lower()
-    available = set(shipped) if shipped is not None else set(BY_CODE)
-    candidates = [tag, _ALIASES.get(tag)]
-    base = tag.split("-")[0]
-    candidates += [_ALIASES.get(base), base]
-    for candidate in candidates:
-        if not candidate:
-            continue
-        for code_ in (candidate, candidate.replace("-", "_")):
-            match = next((c for c in available if c.lower() == code_.lower()), None)
-            if match:
-                return match
+    available = {c.lower(): c for c in (shipped if shipped is not None else BY_CODE)}
+    subtags = tag.split("-")
+    for key in dict.fromkeys([tag, "-".join(subtags[:2]), subtags[0]]):
+        for candidate in (_ALIASES.get(key), key):
+            found = _shipped(candidate, available) if candidate else None
+            if found:
+                return found
     return None
 
 
@@ -62,8 +84,19 @@ def choose_locale(
     telegram_code: str | None,
     default: str,
     shipped: tuple[str, ...],
+    organisation_default: str | None = None,
 ) -> str:
-    """Stored preference, else the mapped Telegram language, else the organisation's default."""
+    """Stored preference, else the mapped Telegram language, else the organisation's default.
+
+    `default` is the instance's INBURGERBOT_DEFAULT_LOCALE, used when the organisation's is
+    unknown or not shipped; Dutch is the last resort.
+    """
     if stored and stored in shipped:
         return stored
-    return map_language_code(telegram_code, shipped) or (default if default in shipped else "nl")
+    mapped = map_language_code(telegram_code, shipped)
+    if mapped:
+        return mapped
+    for fallback in (organisation_default, default):
+        if fallback and fallback in shipped:
+            return fallback
+    return "nl"

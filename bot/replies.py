@@ -48,7 +48,9 @@ def render(context: BotContext, text: Text) -> str:
     if client is None or not client.show_dutch or context.locale == "nl":
         return own
     dutch = text(translator("nl"), Formatter("nl", context.settings.zone))
-    return f"{own}\n\n🇳🇱 <i>{dutch}</i>"
+    # A heading rather than <i>...</i> around the Dutch: a long text is split on line breaks,
+    # and a tag that spans the split would not parse.
+    return f"{own}\n\n🇳🇱 <b>Nederlands</b>\n{dutch}"
 
 
 async def send(

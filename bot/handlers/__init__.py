@@ -22,6 +22,7 @@ from bot.handlers import (
     questions,
     tasks,
     text,
+    words,
 )
 
 
@@ -35,6 +36,7 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
             *questions.handlers(),
             *appointments.handlers(),
             *tasks.handlers(),
+            *words.handlers(),
             *text.handlers(
                 awaiting={
                     appointments.AWAITING_REASON: appointments.typed_reason,
