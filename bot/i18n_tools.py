@@ -248,10 +248,12 @@ def catalog_paths(project: Project = Project()) -> Iterator[tuple[str, Path]]:
 
 def update(project: Project = Project(), *, quiet: bool = False) -> list[str]:
     """Bring every catalogue in line with the template, without fuzzy matching."""
-    template = read_catalog(project.template_path)
     changed = []
     for code, path in catalog_paths(project):
         catalog = read_catalog(path, locale=code)
+        # A fresh template each time: Catalog.update adopts the template's Message objects, so
+        # filling the English catalogue would otherwise fill the next languages too.
+        template = read_catalog(project.template_path)
         catalog.update(template, no_fuzzy_matching=True, update_creation_date=False)
         catalog.obsolete.clear()
         _apply_language(catalog, project.language(code))

@@ -157,6 +157,27 @@ def test_update_keeps_translations_and_headers_and_never_guesses(project: Projec
     assert update(project, quiet=True) == []  # twice changes nothing
 
 
+def test_english_is_filled_with_the_source_and_no_other_language_is(tmp_path: Path) -> None:
+    (tmp_path / "bot").mkdir()
+    (tmp_path / "bot" / "texts.py").write_text(CODE, encoding="utf-8")
+    (tmp_path / "babel.cfg").write_text("[python: bot/**.py]\n", encoding="utf-8")
+    english = Language("en", "English", "English")
+    project = Project(
+        root=tmp_path, sources=("bot",), languages=(LANGUAGES[0], english, LANGUAGES[1])
+    )
+    extract(project, quiet=True)
+    for code in ("nl", "en", "ar"):
+        init(code, project, quiet=True)
+    (tmp_path / "bot" / "new.py").write_text("t('Goodbye')\n", encoding="utf-8")
+    extract(project, quiet=True)
+    update(project, quiet=True)
+    assert read_catalog(project.po_path("en"), locale="en").get("Goodbye").string == "Goodbye"
+    for code in ("nl", "ar"):
+        catalog = read_catalog(project.po_path(code), locale=code)
+        assert catalog.get("Goodbye").string == ""
+        assert catalog.get("Hello {name}").string == ""
+
+
 def test_compile_keeps_the_header_and_leaves_out_half_done_plurals(project: Project) -> None:
     extract(project, quiet=True)
     init("ar", project, quiet=True)
