@@ -343,6 +343,13 @@ class Question(Timestamped, table=True):
     seen_at: datetime | None = moment()
     closed_at: datetime | None = moment()
     overdue_flagged_at: datetime | None = moment()
+    # Since when the client waits for an answer (their first message after the last answer).
+    waiting_since: datetime | None = moment()
+    # The "your caseworker has seen your question" notice goes out once per question.
+    seen_notified_at: datetime | None = moment()
+    # The header card of this question in the staff chat (replies to it map back here).
+    staff_chat_id: int | None = Field(default=None, sa_type=BigInt)
+    staff_header_message_id: int | None = Field(default=None, sa_type=BigInt)
 
 
 class Message(Timestamped, table=True):
@@ -366,6 +373,34 @@ class Message(Timestamped, table=True):
     sent_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
     delivered_at: datetime | None = moment()
     erased_at: datetime | None = moment()
+    media_group_id: str | None = Field(default=None, max_length=64)  # an album's photos
+    # A staff member edited a sent message: the correction is a message of its own.
+    correction_of_id: int | None = fk("message.id", nullable=True, ondelete="SET NULL", index=False)
+    # Undelivered messages are sent again from next_attempt_at on (None: nothing to send).
+    delivery_attempts: int = 0
+    next_attempt_at: datetime | None = moment(index=True)
+    delivery_error: str | None = Field(default=None, max_length=60)
+
+
+class StaffTopic(Timestamped, table=True):
+    """A client's topic in the Telegram staff chat, reused across their questions.
+
+    The row is claimed before createForumTopic: the unique (chat, client) pair and the claim
+    lease keep two processes from creating two topics for one client.
+    """
+
+    __tablename__ = "staff_topic"
+    __table_args__ = (
+        UniqueConstraint("chat_id", "client_id"),
+        Index("ix_staff_topic_thread", "chat_id", "topic_id"),
+    )
+
+    chat_id: int = Field(sa_type=BigInt)
+    client_id: int = fk("client.id", index=False)
+    topic_id: int | None = Field(default=None, sa_type=BigInt)
+    title: str = Field(default="", max_length=128)
+    claimed_by: str | None = Field(default=None, max_length=80)
+    claim_until: datetime | None = moment()
 
 
 class Reminder(Timestamped, table=True):

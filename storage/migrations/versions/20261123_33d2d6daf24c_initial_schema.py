@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: d47ee180d5a3
+Revision ID: 33d2d6daf24c
 Revises: 
-Create Date: 2026-11-23 07:56:49.253140
+Create Date: 2026-11-23 08:08:12.572494
 """
 
 from collections.abc import Sequence
@@ -13,7 +13,7 @@ from alembic import op
 
 import storage.types
 
-revision: str = 'd47ee180d5a3'
+revision: str = '33d2d6daf24c'
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -308,6 +308,23 @@ def upgrade() -> None:
         batch_op.create_index('ix_reminder_kind_subject', ['kind', 'subject_id'], unique=False)
         batch_op.create_index('ix_reminder_status_available', ['status', 'available_at'], unique=False)
 
+    op.create_table('staff_topic',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('created_at', storage.types.UTCDateTime(), nullable=False),
+    sa.Column('updated_at', storage.types.UTCDateTime(), nullable=False),
+    sa.Column('chat_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('client_id', sa.Integer(), nullable=False),
+    sa.Column('topic_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('title', sqlmodel.sql.sqltypes.AutoString(length=128), nullable=False),
+    sa.Column('claimed_by', sqlmodel.sql.sqltypes.AutoString(length=80), nullable=True),
+    sa.Column('claim_until', storage.types.UTCDateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['client_id'], ['client.id'], name=op.f('fk_staff_topic_client_id_client'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_staff_topic')),
+    sa.UniqueConstraint('chat_id', 'client_id', name=op.f('uq_staff_topic_chat_id'))
+    )
+    with op.batch_alter_table('staff_topic', schema=None) as batch_op:
+        batch_op.create_index('ix_staff_topic_thread', ['chat_id', 'topic_id'], unique=False)
+
     op.create_table('task',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('created_at', storage.types.UTCDateTime(), nullable=False),
@@ -374,6 +391,10 @@ def upgrade() -> None:
     sa.Column('seen_at', storage.types.UTCDateTime(), nullable=True),
     sa.Column('closed_at', storage.types.UTCDateTime(), nullable=True),
     sa.Column('overdue_flagged_at', storage.types.UTCDateTime(), nullable=True),
+    sa.Column('waiting_since', storage.types.UTCDateTime(), nullable=True),
+    sa.Column('seen_notified_at', storage.types.UTCDateTime(), nullable=True),
+    sa.Column('staff_chat_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('staff_header_message_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
     sa.CheckConstraint("status IN ('open', 'answered', 'closed')", name=op.f('ck_question_status')),
     sa.ForeignKeyConstraint(['appointment_id'], ['appointment.id'], name=op.f('fk_question_appointment_id_appointment'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['assigned_staff_id'], ['staff.id'], name=op.f('fk_question_assigned_staff_id_staff'), ondelete='SET NULL'),
@@ -403,13 +424,20 @@ def upgrade() -> None:
     sa.Column('sent_at', storage.types.UTCDateTime(), nullable=False),
     sa.Column('delivered_at', storage.types.UTCDateTime(), nullable=True),
     sa.Column('erased_at', storage.types.UTCDateTime(), nullable=True),
+    sa.Column('media_group_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
+    sa.Column('correction_of_id', sa.Integer(), nullable=True),
+    sa.Column('delivery_attempts', sa.Integer(), nullable=False),
+    sa.Column('next_attempt_at', storage.types.UTCDateTime(), nullable=True),
+    sa.Column('delivery_error', sqlmodel.sql.sqltypes.AutoString(length=60), nullable=True),
     sa.CheckConstraint("direction IN ('from_client', 'from_staff')", name=op.f('ck_message_direction')),
     sa.CheckConstraint("kind IN ('text', 'photo', 'document', 'voice', 'location')", name=op.f('ck_message_kind')),
+    sa.ForeignKeyConstraint(['correction_of_id'], ['message.id'], name=op.f('fk_message_correction_of_id_message'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['question_id'], ['question.id'], name=op.f('fk_message_question_id_question'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['staff_id'], ['staff.id'], name=op.f('fk_message_staff_id_staff'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_message'))
     )
     with op.batch_alter_table('message', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_message_next_attempt_at'), ['next_attempt_at'], unique=False)
         batch_op.create_index('ix_message_question', ['question_id', 'id'], unique=False)
         batch_op.create_index('ix_message_staff_message', ['staff_chat_id', 'staff_message_id'], unique=False)
 
@@ -421,6 +449,7 @@ def downgrade() -> None:
     with op.batch_alter_table('message', schema=None) as batch_op:
         batch_op.drop_index('ix_message_staff_message')
         batch_op.drop_index('ix_message_question')
+        batch_op.drop_index(batch_op.f('ix_message_next_attempt_at'))
 
     op.drop_table('message')
     with op.batch_alter_table('question', schema=None) as batch_op:
@@ -437,6 +466,10 @@ def downgrade() -> None:
         batch_op.drop_index('ix_task_client_status_due')
 
     op.drop_table('task')
+    with op.batch_alter_table('staff_topic', schema=None) as batch_op:
+        batch_op.drop_index('ix_staff_topic_thread')
+
+    op.drop_table('staff_topic')
     with op.batch_alter_table('reminder', schema=None) as batch_op:
         batch_op.drop_index('ix_reminder_status_available')
         batch_op.drop_index('ix_reminder_kind_subject')
