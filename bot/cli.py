@@ -35,10 +35,11 @@ from storage import access, audit, exporter, importer, invites, migrate, overvie
 from storage import appointments as appointment_queries
 from storage import clients as client_queries
 from storage import plans as plan_queries
+from storage import reminders as reminder_queries
 from storage import staff as staff_queries
 from storage import tasks as task_queries
 from storage.db import Database
-from storage.enums import ActorKind, AppointmentKind, ClientStatus, TaskStatus
+from storage.enums import ActorKind, AppointmentKind, ClientStatus, ReminderStatus, TaskStatus
 from storage.models import Appointment, Client, Staff, Task
 
 T = TypeVar("T")
@@ -309,7 +310,7 @@ async def status_lines(database: Database, state: CliState) -> list[str]:
     try:
         async with database.reading() as session:
             lines += await count_lines(session)
-            lines += await reminder_status_lines(session, zone=state.config.zone)
+            lines += await reminder_status_lines(session, zone=state.config.zone, now=state.now())
     except DBAPIError:
         lines.append("tables: missing; run `inburgerbot db upgrade`")
     return lines
@@ -327,19 +328,18 @@ async def count_lines(session: AsyncSession) -> list[str]:
 
 
 async def reminder_status_lines(
-    session: AsyncSession, *, zone: ZoneInfo | None = None
+    session: AsyncSession, *, zone: ZoneInfo | None = None, now: datetime | None = None
 ) -> list[str]:
-    """The reminder outbox: pending, being sent, failed and the oldest pending due time."""
+    """The reminder outbox: pending, being sent and failed rows, and the oldest one overdue."""
     zone = zone or ZoneInfo("UTC")
-    outbox = await overview.reminders(session)
-    oldest = (
-        f"{local(outbox.oldest_pending_due, zone)} {zone.key}"
-        if outbox.oldest_pending_due
-        else "none"
-    )
+    outbox = await reminder_queries.outbox_status(session, now=now or datetime.now(UTC))
+    counts = outbox.counts
+    overdue = f"{local(outbox.oldest_due, zone)} {zone.key}" if outbox.oldest_due else "none"
     return [
-        f"reminders: {outbox.pending} pending, {outbox.claimed} being sent, {outbox.failed} failed",
-        f"oldest pending reminder due: {oldest}",
+        f"reminders: {counts.get(ReminderStatus.PENDING, 0)} pending, "
+        f"{counts.get(ReminderStatus.CLAIMED, 0)} being sent, "
+        f"{counts.get(ReminderStatus.FAILED, 0)} failed",
+        f"oldest reminder due and not sent yet: {overdue}",
     ]
 
 

@@ -1,17 +1,15 @@
-"""Counts and lists for operators (the console command's `status` and `client list`)."""
+"""Counts and lists for operators (the console command's `status` and `client list`); the
+reminder outbox's figures are in storage/reminders.py."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import datetime
 
 from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.enums import ReminderStatus
-from storage.models import Client, Organisation, Reminder, Staff
+from storage.models import Client, Organisation, Staff
 
 
 async def organisation_count(session: AsyncSession) -> int:
@@ -28,32 +26,6 @@ async def client_counts(session: AsyncSession) -> dict[str, int]:
     """Clients by status."""
     rows = await session.exec(select(Client.status, func.count()).group_by(col(Client.status)))
     return dict(rows.all())
-
-
-@dataclass(frozen=True)
-class ReminderOverview:
-    pending: int
-    claimed: int
-    failed: int
-    oldest_pending_due: datetime | None
-
-
-async def reminders(session: AsyncSession) -> ReminderOverview:
-    """How the reminder outbox stands: waiting, being sent, given up, and the oldest waiting."""
-    rows = await session.exec(select(Reminder.status, func.count()).group_by(col(Reminder.status)))
-    by_status = dict(rows.all())
-    oldest = await session.exec(
-        select(Reminder.due_at)
-        .where(Reminder.status == ReminderStatus.PENDING)
-        .order_by(col(Reminder.due_at))
-        .limit(1)
-    )
-    return ReminderOverview(
-        pending=by_status.get(ReminderStatus.PENDING, 0),
-        claimed=by_status.get(ReminderStatus.CLAIMED, 0),
-        failed=by_status.get(ReminderStatus.FAILED, 0),
-        oldest_pending_due=oldest.first(),
-    )
 
 
 async def list_clients(

@@ -264,24 +264,28 @@ async def region(db: Database) -> Database:
 async def test_status_counts_what_is_stored(cli: Cli, region: Database) -> None:
     text = ok(await cli("status"))
     pending = await rows(region, Reminder, Reminder.status == ReminderStatus.PENDING)
-    oldest = min(r.due_at for r in pending).astimezone(PlanningRules().zone)
     assert "organisations: 4\n" in text
     assert "staff: 5 active, 1 inactive\n" in text
     assert "clients: 14 (12 invited, 1 paused, 1 closed)\n" in text
     assert f"reminders: {len(pending)} pending, 0 being sent, 0 failed\n" in text
-    assert f"oldest pending reminder due: {oldest:%Y-%m-%d %H:%M} Europe/Amsterdam\n" in text
+    assert "oldest reminder due and not sent yet: none\n" in text
     assert "password" not in text
 
 
-async def test_reminder_status_lines_count_failures(region: Database) -> None:
+async def test_reminder_status_lines_count_failures_and_the_oldest_overdue(
+    region: Database,
+) -> None:
     async with region.transaction() as session:
-        reminder = (await session.exec(select(Reminder).limit(1))).one()
-        reminder.status = ReminderStatus.FAILED
-        session.add(reminder)
+        first, second = (await session.exec(select(Reminder).order_by(Reminder.id).limit(2))).all()
+        first.status = ReminderStatus.FAILED
+        second.available_at = NOW - timedelta(minutes=90)  # waiting since 06:30 in Amsterdam
+        session.add_all([first, second])
     async with region.reading() as session:
-        lines = await reminder_status_lines(session)
-    assert "1 failed" in lines[0]
-    assert lines[1].endswith(" UTC")
+        lines = await reminder_status_lines(session, zone=PlanningRules().zone, now=NOW)
+        in_utc = await reminder_status_lines(session, now=NOW)
+    assert lines[0].endswith(" pending, 0 being sent, 1 failed")
+    assert lines[1] == "oldest reminder due and not sent yet: 2026-12-01 06:30 Europe/Amsterdam"
+    assert in_utc[1] == "oldest reminder due and not sent yet: 2026-12-01 05:30 UTC"
 
 
 async def test_import_prints_its_summary_and_twice_changes_nothing(cli: Cli, db: Database) -> None:
