@@ -1,12 +1,71 @@
-"""Periodic jobs on PTB's JobQueue (APScheduler)."""
+"""Periodic jobs on PTB's JobQueue (APScheduler). Every job takes its time from services.clock."""
 
 from __future__ import annotations
 
+import logging
+from datetime import timedelta
 from typing import Any
 
-from telegram.ext import Application
+from telegram.ext import Application, CallbackContext
+
+from scheduler import retention
+from scheduler.dispatch import Dispatcher, for_services
+from scheduler.planning import plan_digests
+
+log = logging.getLogger(__name__)
+
+RETENTION_EVERY = timedelta(hours=6)
+RETENTION_FIRST = timedelta(minutes=5)
+DIGEST_PLANNING_EVERY = timedelta(hours=1)
+DIGEST_PLANNING_FIRST = timedelta(minutes=1)
 
 
 def schedule_jobs(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     """Register the periodic jobs (dispatch, retention, waiting questions, digest)."""
-    del application
+    services = application.bot_data.services
+    job_queue = application.job_queue
+    assert services is not None and job_queue is not None
+    interval = services.settings.dispatch_interval_seconds
+    dispatcher = for_services(services, rate_limited=application.bot.rate_limiter is not None)
+    job_queue.run_repeating(
+        dispatch_tick, interval=interval, first=interval, name="dispatch", data=dispatcher
+    )
+    job_queue.run_repeating(
+        retention_tick, interval=RETENTION_EVERY, first=RETENTION_FIRST, name="retention"
+    )
+    job_queue.run_repeating(
+        digest_tick, interval=DIGEST_PLANNING_EVERY, first=DIGEST_PLANNING_FIRST, name="digest"
+    )
+
+
+async def dispatch_tick(context: CallbackContext[Any, Any, Any, Any]) -> None:
+    """Start draining the outbox, unless a drain is still running.
+
+    The drain runs as an application task, so the job itself returns at once and a long
+    backlog never makes APScheduler skip ticks; Application.stop() waits for it, and it stops
+    after the batch in flight.
+    """
+    assert context.job is not None
+    dispatcher = context.job.data
+    if not isinstance(dispatcher, Dispatcher) or dispatcher.busy:
+        return
+    application = context.application
+    application.create_task(
+        dispatcher.drain(context.bot, should_stop=lambda: not application.running),
+        name="dispatch",
+    )
+
+
+async def retention_tick(context: CallbackContext[Any, Any, Any, Any]) -> None:
+    services = context.application.bot_data.services
+    await retention.purge(
+        services.db, now=services.clock.now(), days=services.settings.retention_days
+    )
+
+
+async def digest_tick(context: CallbackContext[Any, Any, Any, Any]) -> None:
+    services = context.application.bot_data.services
+    async with services.db.transaction() as session:
+        planned = await plan_digests(session, rules=services.rules, now=services.clock.now())
+    if planned:
+        log.info("planned %d weekly digests", planned)

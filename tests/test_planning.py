@@ -405,7 +405,7 @@ async def test_a_task_done_cancels_and_undone_rearms(db: Database) -> None:
 
 
 async def test_a_support_cancel_stays_when_nothing_moved(db: Database) -> None:
-    client, made = await new_appointment(db, local(2026, 11, 25, 14, 0))
+    client, _ = await new_appointment(db, local(2026, 11, 25, 14, 0))
     async with db.transaction() as session:
         for row in (await session.exec(select(Reminder))).all():
             row.status, row.reason = ReminderStatus.CANCELLED, "cancelled_by_support"
@@ -416,7 +416,7 @@ async def test_a_support_cancel_stays_when_nothing_moved(db: Database) -> None:
 
 
 async def test_a_clients_quiet_hours_move_their_reminders(db: Database) -> None:
-    client, made = await new_appointment(db, local(2026, 11, 25, 14, 0))
+    client, _ = await new_appointment(db, local(2026, 11, 25, 14, 0))
     async with db.transaction() as session:
         fresh = await session.get(Client, client.id)
         assert fresh is not None

@@ -1,0 +1,633 @@
+"""The outbox dispatcher: claim due reminders, re-check them, render, send, mark.
+
+One round (`Dispatcher.run_once`):
+1. claim up to `dispatch_batch_size` due rows atomically with a lease (storage/reminders.py);
+2. load their clients and subjects and re-check each at send time (`decide`): the client is
+   active, linked and agreed, wants this kind of reminder, the appointment is still planned and
+   not started, the task still open, the event not passed, and it is not night for the client;
+3. render in the client's language (scheduler/render.py) and send through the application's
+   bot, concurrently (a bounded `asyncio.gather`, one chat's reminders in order) and, when the
+   bot has PTB's AIORateLimiter, paced just under Telegram's 30 messages a second;
+4. mark every row in one transaction: sent (with the message id), skipped (with a reason),
+   pending again (429: after retry_after, not counted as a failed attempt; 5xx and time-outs:
+   exponential backoff), failed (with the error class and Telegram's description, never the
+   message text) or, on 403, the client becomes `blocked_bot` and all their waiting reminders
+   are cancelled.
+`Dispatcher.drain` repeats rounds until nothing is due; the periodic job (scheduler/jobs.py)
+starts a drain every INBURGERBOT_DISPATCH_INTERVAL_SECONDS unless one is still running.
+
+Delivery is at least once. A lease that runs out is claimed again, so a crash between claim and
+send delays a reminder by at most a lease plus one tick but never drops it. The price is a
+possible duplicate: when the process dies after Telegram accepted a message but before the
+batch's marks were committed, the row is still `claimed` and is sent again after its lease. That
+window is small: it holds only the batch in flight (at most `dispatch_batch_size` messages, about
+1.7 s of sending at Telegram's rate) and the marks are written in one short transaction right
+after the batch. A mark only applies while the claim is still ours (same claimer and lease), so a
+re-planned or re-claimed row is never overwritten by a late dispatcher.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import os
+import signal
+from collections import Counter, defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from telegram import LinkPreviewOptions
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, TelegramError
+
+from bot.timewindows import QuietHours
+from scheduler.planning import PlanningRules
+from scheduler.render import Contact, Subject, can_render, render
+from storage import reminders as reminder_rows
+from storage.enums import (
+    AppointmentStatus,
+    ClientStatus,
+    PlanStatus,
+    ReminderKind,
+    ReminderStatus,
+    TaskStatus,
+)
+from storage.models import Client, Reminder
+from storage.reminders import Batch, Mark
+
+if TYPE_CHECKING:
+    from bot.clock import Clock
+    from bot.settings import Settings
+    from storage.db import Database
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 5
+BACKOFF_BASE = timedelta(seconds=30)
+BACKOFF_CAP = timedelta(hours=1)
+SEND_CONCURRENCY = 30
+# Just under Telegram's 30 messages a second, evenly spaced: AIORateLimiter's bucket would allow
+# a burst of 30 on top of the steady rate, which a strict one-second window counts as flooding.
+SAFE_RATE = 28.5
+DIGEST_WINDOW = timedelta(days=7)
+NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+PREFERENCES = {
+    ReminderKind.APPOINTMENT: "remind_appointments",
+    ReminderKind.TASK: "remind_tasks",
+    ReminderKind.DEADLINE: "remind_deadlines",
+    ReminderKind.DIGEST: "weekly_digest",
+}
+
+
+class _Retries(int):
+    """A retry count of zero that is still truthy.
+
+    AIORateLimiter reads `rate_limit_args or max_retries`, so a plain 0 would fall back to the
+    application's 3 retries. The dispatcher wants a 429 back at once: it re-schedules that one
+    reminder after retry_after instead of holding the whole batch.
+    """
+
+    def __bool__(self) -> bool:
+        return True
+
+
+NO_RETRY = _Retries(0)
+
+
+class _QuietRateLimiterLog(logging.Filter):
+    """AIORateLimiter logs a traceback when it gives up; with NO_RETRY that is our normal path."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith("Rate limit hit after maximum of")
+
+
+_RATE_LIMITER_FILTER = _QuietRateLimiterLog()
+
+
+# -- rules (plain functions, tested without Telegram) -----------------------------------------
+
+
+@dataclass(frozen=True)
+class Send:
+    """Go ahead."""
+
+
+@dataclass(frozen=True)
+class Skip:
+    """Do not send, ever; the reason is stored."""
+
+    reason: str
+
+
+@dataclass(frozen=True)
+class Defer:
+    """Not now: try again at `until` (quiet hours at send time)."""
+
+    until: datetime
+    reason: str
+
+
+Decision = Send | Skip | Defer
+
+
+def decide(
+    subject: Subject | None,
+    reminder: Reminder,
+    *,
+    now: datetime,
+    quiet: QuietHours,
+    rules: PlanningRules,
+) -> Decision:
+    """Whether a claimed reminder should go out now, checked against the rows as they are now."""
+    if subject is None:
+        return Skip("client_gone")
+    client = subject.client
+    if client.status != ClientStatus.ACTIVE:
+        return Skip(f"client_{client.status}")
+    if client.telegram_chat_id is None:
+        return Skip("no_chat")
+    if client.consent_at is None:
+        return Skip("no_consent")
+    preference = PREFERENCES.get(ReminderKind(reminder.kind))
+    if preference is not None and not getattr(client, preference):
+        return Skip("turned_off")
+    if not can_render(reminder.kind):
+        return Skip("unsupported_kind")
+    if reminder.event_at is not None and reminder.event_at <= now:
+        return Skip("event_passed")
+    subject_check = _subject_decision(subject, reminder, now=now)
+    if subject_check is not None:
+        return subject_check
+    if quiet.contains(now, rules.zone):
+        until = quiet.end_after(now, rules.zone)
+        if reminder.event_at is not None and until >= reminder.event_at:
+            return Skip("quiet_hours")
+        return Defer(until, "quiet_hours")
+    return Send()
+
+
+def _subject_decision(subject: Subject, reminder: Reminder, *, now: datetime) -> Decision | None:
+    kind = reminder.kind
+    if kind == ReminderKind.APPOINTMENT:
+        appointment = subject.appointment
+        if appointment is None:
+            return Skip("subject_gone")
+        if appointment.status != AppointmentStatus.PLANNED:
+            return Skip(f"appointment_{appointment.status}")
+        if appointment.starts_at <= now:
+            return Skip("event_passed")
+    elif kind == ReminderKind.TASK:
+        if subject.task is None:
+            return Skip("subject_gone")
+        if subject.task.status != TaskStatus.OPEN:
+            return Skip(f"task_{subject.task.status}")
+        if subject.task.due_date is None:
+            return Skip("no_due_date")
+    elif kind == ReminderKind.DEADLINE:
+        if subject.plan is None:
+            return Skip("subject_gone")
+        if subject.plan.status not in (PlanStatus.ESTABLISHED, PlanStatus.REVISED):
+            return Skip("plan_not_in_force")
+    elif kind == ReminderKind.DIGEST and not (subject.week_appointments or subject.week_tasks):
+        return Skip("nothing_to_tell")
+    return None
+
+
+def backoff(attempts: int) -> timedelta:
+    """30 s, 1 min, 2 min, 4 min, ... capped at an hour."""
+    return min(BACKOFF_BASE * (2 ** max(0, attempts - 1)), BACKOFF_CAP)
+
+
+def retry_after_of(error: RetryAfter) -> timedelta:
+    value = getattr(error, "_retry_after", None)
+    if isinstance(value, timedelta):
+        return value
+    return timedelta(seconds=float(value or 1))
+
+
+def error_text(error: BaseException) -> str:
+    """The error class and Telegram's description (never the message we tried to send)."""
+    detail = error.message if isinstance(error, TelegramError) else ""
+    return f"{type(error).__name__}: {detail}".rstrip(": ")[:500]
+
+
+@dataclass(frozen=True)
+class Retry:
+    until: datetime
+    attempts: int
+    error: str
+
+
+@dataclass(frozen=True)
+class Fail:
+    attempts: int
+    error: str
+
+
+@dataclass(frozen=True)
+class Blocked:
+    attempts: int
+    error: str
+
+
+def after_error(error: Exception, *, attempts: int, now: datetime) -> Retry | Fail | Blocked:
+    """What a failed send means for the row: 429 waits, 403 blocks, 400 fails, others back off."""
+    text = error_text(error)
+    if isinstance(error, RetryAfter):
+        return Retry(now + retry_after_of(error), attempts, text)
+    if isinstance(error, Forbidden):
+        return Blocked(attempts + 1, text)
+    if isinstance(error, BadRequest | ChatMigrated):  # the same request would fail again
+        return Fail(attempts + 1, text)
+    attempts += 1  # 5xx, time-outs, dropped connections: maybe better in a while
+    if attempts >= MAX_ATTEMPTS:
+        return Fail(attempts, text)
+    return Retry(now + backoff(attempts), attempts, text)
+
+
+# -- the dispatcher ----------------------------------------------------------------------------
+
+
+class Pacer:
+    """Spaces sends evenly at a rate (None: no pacing)."""
+
+    def __init__(self, per_second: float | None) -> None:
+        self.interval = 1.0 / per_second if per_second else 0.0
+        self._next = 0.0
+
+    async def wait(self) -> None:
+        if not self.interval:
+            return
+        loop = asyncio.get_running_loop()
+        now = loop.time()
+        slot = max(now, self._next)
+        self._next = slot + self.interval
+        if slot > now:
+            await asyncio.sleep(slot - now)
+
+
+@dataclass
+class Tally:
+    """What rounds did, by outcome (for logs and the benchmark)."""
+
+    counts: Counter[str] = field(default_factory=Counter)
+    rounds: int = 0
+
+    @property
+    def claimed(self) -> int:
+        return self.counts["claimed"]
+
+    def add(self, other: Tally) -> None:
+        self.counts.update(other.counts)
+        self.rounds += other.rounds
+
+
+class Dispatcher:
+    """Claims, re-checks, renders, sends and marks reminders; one per process."""
+
+    def __init__(
+        self,
+        *,
+        db: Database,
+        clock: Clock,
+        settings: Settings,
+        rules: PlanningRules,
+        instance: str,
+        rate_per_second: float | None = None,
+        concurrency: int = SEND_CONCURRENCY,
+        send_timeout: float | None = None,
+    ) -> None:
+        self.db = db
+        self.clock = clock
+        self.settings = settings
+        self.rules = rules
+        # Processes started the same way may share a host name and an object id; the pid keeps
+        # their claims apart.
+        self.claimer = f"{instance}/{os.getpid()}"[-80:]
+        self.pacer = Pacer(rate_per_second)
+        self.concurrency = concurrency
+        self.send_timeout = send_timeout
+        self.lease = timedelta(seconds=settings.reminder_lease_seconds)
+        # Do not start a send in the last part of a lease: another dispatcher may take it over.
+        self.margin = min(timedelta(seconds=5), self.lease / 4)
+        self.contact = Contact(settings.team_phone, settings.team_email)
+        self.busy = False
+        rate_limiter_log = logging.getLogger("telegram.ext.AIORateLimiter")
+        if _RATE_LIMITER_FILTER not in rate_limiter_log.filters:
+            rate_limiter_log.addFilter(_RATE_LIMITER_FILTER)
+
+    async def drain(self, bot: Any, *, should_stop: Callable[[], bool] = lambda: False) -> Tally:
+        """Run rounds until nothing is due (or until asked to stop); never raises."""
+        total = Tally()
+        if self.busy:
+            return total
+        self.busy = True
+        try:
+            while not should_stop():
+                tally = await self.run_once(bot)
+                total.add(tally)
+                if not tally.claimed:
+                    break
+        except Exception:
+            log.exception("dispatch round failed; the next tick tries again")
+        finally:
+            self.busy = False
+        return total
+
+    async def run_once(self, bot: Any) -> Tally:
+        """Claim one batch, send it and mark it."""
+        now = self.clock.now()
+        lease_until = now + self.lease
+        async with self.db.transaction() as session:
+            ids = await reminder_rows.claim_due(
+                session,
+                now=now,
+                lease_until=lease_until,
+                claimer=self.claimer,
+                limit=self.settings.dispatch_batch_size,
+            )
+        tally = Tally(rounds=1)
+        if not ids:
+            return tally
+        tally.counts["claimed"] = len(ids)
+        async with self.db.reading() as session:
+            batch = await reminder_rows.load_batch(session, ids=ids)
+            weeks = await self._weeks(session, batch, now)
+        run = _Round(self, bot, batch, weeks, lease_until)
+        marks = await run.send_all()
+        async with self.db.transaction() as session:
+            await reminder_rows.apply_marks(session, marks=marks, claimer=self.claimer)
+            for client_id in sorted(run.blocked):
+                await reminder_rows.block_client(session, client_id=client_id)
+        tally.counts.update(str(mark.status) for mark in marks)
+        tally.counts["left"] = len(ids) - len(marks)
+        log.info(
+            "dispatched %d: %s",
+            len(ids),
+            ", ".join(f"{k}={v}" for k, v in sorted(tally.counts.items()) if k != "claimed" and v),
+        )
+        return tally
+
+    async def _weeks(
+        self, session: Any, batch: Batch, now: datetime
+    ) -> dict[int, reminder_rows.Week]:
+        weeks = {}
+        for reminder in batch.reminders:
+            if reminder.kind == ReminderKind.DIGEST and reminder.client_id not in weeks:
+                weeks[reminder.client_id] = await reminder_rows.week_of(
+                    session, client_id=reminder.client_id, start=now, end=now + DIGEST_WINDOW
+                )
+        return weeks
+
+
+class _Round:
+    """One claimed batch on its way out."""
+
+    def __init__(
+        self,
+        dispatcher: Dispatcher,
+        bot: Any,
+        batch: Batch,
+        weeks: dict[int, reminder_rows.Week],
+        lease_until: datetime,
+    ) -> None:
+        self.d = dispatcher
+        self.bot = bot
+        self.batch = batch
+        self.weeks = weeks
+        self.lease_until = lease_until
+        self.marks: list[Mark] = []
+        self.blocked: set[int] = set()
+        self.rate_limited = getattr(bot, "rate_limiter", None) is not None
+
+    async def send_all(self) -> list[Mark]:
+        by_client: dict[int, list[Reminder]] = defaultdict(list)
+        for reminder in self.batch.reminders:
+            by_client[reminder.client_id].append(reminder)
+        gate = asyncio.Semaphore(self.d.concurrency)
+
+        async def one_chat(reminders: Sequence[Reminder]) -> None:
+            async with gate:
+                for reminder in sorted(reminders, key=lambda r: (r.available_at, r.id or 0)):
+                    await self.one(reminder)
+
+        await asyncio.gather(*(one_chat(group) for group in by_client.values()))
+        return self.marks
+
+    def subject(self, reminder: Reminder) -> Subject | None:
+        client: Client | None = self.batch.clients.get(reminder.client_id)
+        if client is None:
+            return None
+        subject_id = reminder.subject_id or 0
+        week = self.weeks.get(reminder.client_id)
+        appointment = (
+            self.batch.appointments.get(subject_id)
+            if reminder.kind == ReminderKind.APPOINTMENT
+            else None
+        )
+        return Subject(
+            reminder=reminder,
+            client=client,
+            appointment=appointment,
+            task=self.batch.tasks.get(subject_id) if reminder.kind == ReminderKind.TASK else None,
+            plan=self.batch.plans.get(subject_id)
+            if reminder.kind == ReminderKind.DEADLINE
+            else None,
+            staff_name=(
+                self.batch.staff_names.get(appointment.staff_id)
+                if appointment is not None and appointment.staff_id is not None
+                else None
+            ),
+            week_appointments=week.appointments if week else (),
+            week_tasks=week.tasks if week else (),
+        )
+
+    def mark(self, reminder: Reminder, status: str, **values: Any) -> None:
+        values.setdefault("attempts", reminder.attempts)
+        values.setdefault("available_at", reminder.available_at)
+        self.marks.append(Mark(reminder.id or 0, self.lease_until, status, **values))
+
+    async def one(self, reminder: Reminder) -> None:
+        """Re-check, render, send and record the outcome of one reminder."""
+        if reminder.client_id in self.blocked:
+            self.mark(reminder, ReminderStatus.CANCELLED, reason="blocked_bot")
+            return
+        now = self.d.clock.now()
+        if now >= self.lease_until - self.d.margin:
+            return  # left claimed: the lease runs out and a later round takes it
+        subject = self.subject(reminder)
+        quiet = self.d.rules.quiet_for(subject.client) if subject else self.d.rules.default_quiet
+        decision = decide(subject, reminder, now=now, quiet=quiet, rules=self.d.rules)
+        if isinstance(decision, Skip):
+            self.mark(reminder, ReminderStatus.SKIPPED, reason=decision.reason)
+            return
+        if isinstance(decision, Defer):
+            self.mark(
+                reminder,
+                ReminderStatus.PENDING,
+                available_at=decision.until,
+                reason=decision.reason,
+            )
+            return
+        assert subject is not None and subject.client.telegram_chat_id is not None
+        try:
+            outgoing = render(
+                subject,
+                now=now,
+                zone=self.d.rules.zone,
+                default_locale=self.d.settings.default_locale,
+                contact=self.d.contact,
+            )
+        except Exception as exc:
+            log.exception("reminder %s could not be rendered", reminder.id)
+            self.mark(
+                reminder, ReminderStatus.FAILED, last_error=f"RenderError: {type(exc).__name__}"
+            )
+            return
+        await self.d.pacer.wait()
+        try:
+            message = await self.bot.send_message(
+                subject.client.telegram_chat_id,
+                outgoing.text,
+                parse_mode=ParseMode.HTML,
+                reply_markup=outgoing.markup,
+                link_preview_options=NO_PREVIEW,
+                **self._send_options(),
+            )
+        except Exception as exc:
+            self.after(reminder, exc)
+            return
+        self.mark(
+            reminder,
+            ReminderStatus.SENT,
+            sent_at=self.d.clock.now(),
+            telegram_message_id=message.message_id,
+            last_error=reminder.last_error,
+        )
+
+    def _send_options(self) -> dict[str, Any]:
+        options: dict[str, Any] = {}
+        if self.rate_limited:
+            options["rate_limit_args"] = NO_RETRY
+        if self.d.send_timeout is not None:
+            options["read_timeout"] = self.d.send_timeout
+            options["write_timeout"] = self.d.send_timeout
+        return options
+
+    def after(self, reminder: Reminder, error: Exception) -> None:
+        outcome = after_error(error, attempts=reminder.attempts, now=self.d.clock.now())
+        if isinstance(outcome, Retry):
+            self.mark(
+                reminder,
+                ReminderStatus.PENDING,
+                available_at=outcome.until,
+                attempts=outcome.attempts,
+                last_error=outcome.error,
+            )
+        elif isinstance(outcome, Blocked):
+            log.info("client %s blocked the bot (reminder %s)", reminder.client_id, reminder.id)
+            self.blocked.add(reminder.client_id)
+            self.mark(
+                reminder,
+                ReminderStatus.FAILED,
+                attempts=outcome.attempts,
+                last_error=outcome.error,
+                reason="blocked_bot",
+            )
+        else:
+            log.warning(
+                "reminder %s failed after %d attempts: %s",
+                reminder.id,
+                outcome.attempts,
+                type(error).__name__,
+            )
+            self.mark(
+                reminder, ReminderStatus.FAILED, attempts=outcome.attempts, last_error=outcome.error
+            )
+
+
+def for_services(services: Any, *, rate_limited: bool) -> Dispatcher:
+    """The dispatcher of a built application (bot/context.py Services)."""
+    return Dispatcher(
+        db=services.db,
+        clock=services.clock,
+        settings=services.settings,
+        rules=services.rules,
+        instance=services.instance,
+        rate_per_second=SAFE_RATE if rate_limited else None,
+    )
+
+
+# -- a process of its own: python -m scheduler.dispatch --once | --loop ------------------------
+
+
+def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m scheduler.dispatch",
+        description="Send due reminders from the outbox (settings from INBURGERBOT_*).",
+    )
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument("--once", action="store_true", help="drain what is due now, then exit")
+    mode.add_argument("--loop", action="store_true", help="keep dispatching (the default)")
+    parser.add_argument(
+        "--no-rate-limit",
+        action="store_true",
+        help="no AIORateLimiter and no pacing (for tests and benchmarks against the fake)",
+    )
+    parser.add_argument("--concurrency", type=int, default=SEND_CONCURRENCY)
+    return parser.parse_args(argv)
+
+
+async def serve(settings: Settings, *, once: bool, rate_limited: bool, concurrency: int) -> Tally:
+    """Dispatch with a bot built by the composition root, until done or SIGTERM/SIGINT."""
+    from bot.app import build_application
+
+    application = build_application(settings, with_jobs=False, rate_limit=rate_limited)
+    services = application.bot_data.services
+    assert services is not None
+    dispatcher = for_services(services, rate_limited=rate_limited)
+    dispatcher.concurrency = concurrency
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(signum, stop.set)
+    total = Tally()
+    await application.initialize()
+    try:
+        while not stop.is_set():
+            total.add(await dispatcher.drain(application.bot, should_stop=stop.is_set))
+            if once:
+                break
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=settings.dispatch_interval_seconds)
+    finally:
+        await application.shutdown()
+        await services.db.dispose()
+    return total
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from bot.settings import Settings
+
+    args = _parse_args(argv)
+    settings = Settings()
+    logging.basicConfig(level=settings.log_level, format="%(levelname)s %(name)s %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    asyncio.run(
+        serve(
+            settings,
+            once=args.once,
+            rate_limited=not args.no_rate_limit,
+            concurrency=args.concurrency,
+        )
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
