@@ -346,3 +346,20 @@ async def purge_finished(session: AsyncSession, *, before: datetime) -> int:
         )
     )
     return int(result.rowcount or 0)
+
+
+def rearm(row: Reminder, *, now: datetime) -> None:
+    """Support's retry: the row waits again, due now, with a clean slate of attempts."""
+    row.status = ReminderStatus.PENDING
+    row.available_at = now
+    row.attempts = 0
+    row.lease_until = None
+    row.claimed_by = None
+    row.last_error = None
+    row.reason = None
+
+
+def cancel(row: Reminder, *, reason: str) -> None:
+    row.status = ReminderStatus.CANCELLED
+    row.lease_until = None
+    row.reason = reason
