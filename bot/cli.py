@@ -884,6 +884,7 @@ def optional_until(applies: bool, until: date | None) -> str:
 def register_commands(group: click.Group) -> None:
     """The commands of the console, in help order; other modules' commands are added here."""
     from bot.runner import run, webhook
+    from scheduler.cli import reminders
 
     for command in (
         run,
@@ -897,6 +898,7 @@ def register_commands(group: click.Group) -> None:
         appointment,
         task,
         plan,
+        reminders,
     ):
         group.add_command(command)
 
