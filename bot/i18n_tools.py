@@ -369,7 +369,9 @@ def _method_map(project: Project) -> list[tuple[str, str]]:
     return list(method_map)
 
 
-TRANSLATING_NAMES = {"N_", "Translator", "translator"}
+# What a module imports to write texts in the bot's domain (`translator` alone only looks up
+# texts written elsewhere, such as ready-made answers shown in the back-office).
+TRANSLATING_NAMES = {"N_", "Translator"}
 
 
 def _translates(path: Path) -> bool:
