@@ -19,7 +19,9 @@ from bot.handlers import (
     help,
     onboarding,
     plan,
+    privacy,
     questions,
+    settings,
     tasks,
     text,
     words,
@@ -37,6 +39,8 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
             *appointments.handlers(),
             *tasks.handlers(),
             *words.handlers(),
+            *settings.handlers(),
+            *privacy.handlers(),
             *text.handlers(
                 awaiting={
                     appointments.AWAITING_REASON: appointments.typed_reason,
