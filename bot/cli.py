@@ -883,12 +883,18 @@ def optional_until(applies: bool, until: date | None) -> str:
 
 def register_commands(group: click.Group) -> None:
     """The commands of the console, in help order; other modules' commands are added here."""
+    from backoffice.cli import serve as backoffice
+    from backoffice.cli import staff
     from bot.runner import run, webhook
+    from bot.sandbox.cli import sandbox
     from scheduler.cli import reminders
 
     for command in (
         run,
         webhook,
+        sandbox,
+        backoffice,
+        staff,
         db,
         status,
         import_command,

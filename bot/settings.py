@@ -60,6 +60,17 @@ class Settings(BaseSettings):
     health_port: int | None = Field(default=None, ge=1, le=65535)
     team_phone: str = ""
     team_email: str = ""
+    # The caseworkers' web back-office (backoffice/).
+    backoffice_host: str = "127.0.0.1"
+    backoffice_port: int = Field(default=8090, ge=1, le=65535)
+    backoffice_secret_key: SecretStr | None = None
+    backoffice_public_url: str | None = None
+    session_idle_minutes: int = Field(default=30, ge=1, le=24 * 60)
+    oidc_issuer: str | None = None
+    oidc_client_id: str | None = None
+    oidc_client_secret: SecretStr | None = None
+    oidc_scopes: str = "openid email profile"
+    oidc_login_claim: str = "email"
 
     @field_validator("database_url")
     @classmethod

@@ -1,0 +1,121 @@
+"""The back-office's composition root: `build_backoffice` assembles the Starlette app.
+
+Nothing happens at import time. The back-office is its own process (or, in tests and the
+sandbox, its own task): it shares the database with the bot and talks to the clients through a
+`telegram.Bot` of its own (built once at start-up) in the client's language.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+from argon2 import PasswordHasher
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.routing import Mount
+from starlette.staticfiles import StaticFiles
+from starlette.templating import Jinja2Templates
+from telegram import Bot
+
+from backoffice import oidc as oidc_module
+from backoffice.routes import routes
+from backoffice.security import Passwords, SessionCodec, password_hasher
+from backoffice.web import Refused, SessionMiddleware, on_refused, pager
+from bot.app import planning_rules
+from bot.clock import Clock, SystemClock
+from bot.settings import Settings
+from scheduler.planning import PlanningRules
+from storage.db import Database
+
+log = logging.getLogger(__name__)
+HERE = Path(__file__).resolve().parent
+
+
+@dataclass
+class Backoffice:
+    """What every route uses, assembled once (the back-office's `Services`)."""
+
+    settings: Settings
+    db: Database
+    clock: Clock
+    bot: Bot | None
+    rules: PlanningRules
+    templates: Jinja2Templates
+    codec: SessionCodec
+    passwords: Passwords
+    oidc: oidc_module.OidcClient | None = None
+
+    @property
+    def idle(self) -> timedelta:
+        return timedelta(minutes=self.settings.session_idle_minutes)
+
+
+def make_bot(settings: Settings) -> Bot | None:
+    """The Bot API client the back-office sends with (None without a token)."""
+    if settings.telegram_token is None:
+        return None
+    return Bot(
+        settings.telegram_token.get_secret_value(),
+        base_url=settings.telegram_api_url,
+        base_file_url=settings.file_url,
+    )
+
+
+def secret_key(settings: Settings) -> str:
+    if settings.backoffice_secret_key is not None:
+        return settings.backoffice_secret_key.get_secret_value()
+    log.warning(
+        "INBURGERBOT_BACKOFFICE_SECRET_KEY is not set: using a random key, so every restart "
+        "logs everyone out and several back-office processes cannot share sessions"
+    )
+    return secrets.token_urlsafe(32)
+
+
+def build_backoffice(
+    settings: Settings,
+    *,
+    db: Database,
+    clock: Clock | None = None,
+    bot: Bot | None = None,
+    hasher: PasswordHasher | None = None,
+) -> Starlette:
+    """Assemble the back-office: state, session middleware, routes, static files."""
+    templates = Jinja2Templates(directory=str(HERE / "templates"))
+    templates.env.autoescape = True
+    templates.env.filters["pager"] = pager
+    bo = Backoffice(
+        settings=settings,
+        db=db,
+        clock=clock or SystemClock(),
+        bot=bot,
+        rules=planning_rules(settings),
+        templates=templates,
+        codec=SessionCodec(secret_key(settings)),
+        passwords=Passwords(hasher or password_hasher()),
+        oidc=oidc_module.from_settings(settings),
+    )
+
+    @asynccontextmanager
+    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        if bo.bot is not None:
+            await bo.bot.initialize()
+        try:
+            yield
+        finally:
+            if bo.bot is not None:
+                await bo.bot.shutdown()
+
+    app = Starlette(
+        routes=[*routes(), Mount("/static", StaticFiles(directory=HERE / "static"), name="static")],
+        middleware=[Middleware(SessionMiddleware, bo=bo)],
+        exception_handlers={Refused: on_refused},
+        lifespan=lifespan,
+    )
+    app.state.backoffice = bo
+    return app

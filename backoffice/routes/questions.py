@@ -1,0 +1,417 @@
+"""A question's page: the thread (with photos, documents and voice notes fetched through the Bot
+API), the linked appointment or task, answering (own words or a ready-made answer in the
+client's language), internal notes, close, reopen, assign and substitute."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from html import escape
+
+from starlette.requests import Request
+from starlette.responses import Response
+from telegram.error import TelegramError
+
+from backoffice import notify
+from backoffice.i18n import N_
+from backoffice.web import (
+    NOT_FOUND,
+    Denied,
+    Refused,
+    audit_read,
+    backoffice,
+    form_of,
+    int_param,
+    page,
+    redirect,
+    render,
+    session_of,
+    staff_of,
+    text_field,
+)
+from bot.fmt import Formatter
+from bot.i18n import BY_CODE, translator
+from bot.services import questions as question_service
+from bot.services import ready_answers
+from storage import access, appointments, tasks
+from storage import backoffice as queries
+from storage import clients as client_queries
+from storage import questions as question_queries
+from storage import staff as staff_queries
+from storage.enums import MessageKind, QuestionStatus
+from storage.models import Client, Message, Question, Staff
+
+log = logging.getLogger(__name__)
+MEDIA_TYPES = {
+    MessageKind.PHOTO: "image/jpeg",
+    MessageKind.VOICE: "audio/ogg",
+    MessageKind.DOCUMENT: "application/octet-stream",
+}
+NOT_DELIVERED = {
+    notify.Outcome.NOT_LINKED: N_("Saved, but not sent: this client has no linked Telegram chat."),
+    notify.Outcome.BLOCKED: N_("Saved, but not sent: this client has blocked the bot."),
+    notify.Outcome.FAILED: N_(
+        "Saved, but Telegram could not be reached now. The answer is sent again automatically."
+    ),
+}
+
+
+async def reachable_question(session, request: Request, question_id: int | None):  # type: ignore[no-untyped-def]
+    """The question and its client, or 404 (and an audit event) when out of reach."""
+    found = await queries.question_with_client(session, question_id=question_id or 0)
+    if found is None:
+        raise Refused(404, NOT_FOUND)
+    question, client = found
+    if not await access.can_reach(session, staff=staff_of(request), client=client):
+        raise Refused(404, NOT_FOUND, denied=Denied("question", question.id, client_id=client.id))
+    return question, client
+
+
+def ready_choices(client_locale: str, ui_locale: str) -> list[tuple[str, str, str]]:
+    """(key, label in the interface language, text in the client's language)."""
+    label_t, client_t = translator(ui_locale), translator(client_locale)
+    return [
+        (key, label_t(text), client_t(text)) for key, text in ready_answers.READY_ANSWERS.items()
+    ]
+
+
+@dataclass(frozen=True)
+class ThreadEntry:
+    message: Message
+    author: str | None
+    from_client: bool
+
+
+@page()
+async def show(request: Request) -> Response:
+    bo, staff = backoffice(request), staff_of(request)
+    question_id = int_param(request.path_params["question_id"])
+    now = bo.clock.now()
+    async with bo.db.transaction() as session:
+        question, client = await reachable_question(session, request, question_id)
+        first_seen = await question_service.mark_seen(
+            session, question=question, staff_id=staff.id or 0, now=now
+        )
+        messages = await question_queries.messages(session, question_id=question.id or 0)
+        names = await queries.staff_names(
+            session,
+            ids={m.staff_id for m in messages if m.staff_id}
+            | ({question.assigned_staff_id} if question.assigned_staff_id else set()),
+        )
+        appointment = (
+            await appointments.of_client(
+                session, client_id=client.id or 0, appointment_id=question.appointment_id
+            )
+            if question.appointment_id
+            else None
+        )
+        task = (
+            await tasks.of_client(session, client_id=client.id or 0, task_id=question.task_id)
+            if question.task_id
+            else None
+        )
+        colleagues = await staff_queries.colleagues(session, staff=staff)
+        substitute = await _substitute_for(session, question, staff)
+        audit_read(
+            session,
+            request,
+            "question.view",
+            subject_kind="question",
+            subject_id=question.id,
+            client_id=client.id,
+        )
+    if first_seen:
+        delivery = await notify.deliver(
+            bo.bot, client, notify.render_for(client, notify.seen_text, zone=bo.settings.zone)
+        )
+        log.info("seen notice", extra={"question_id": question.id, "outcome": delivery.outcome})
+    locale = client.locale or bo.settings.default_locale
+    language = BY_CODE.get(locale)
+    context = {
+        "question": question,
+        "client": client,
+        "entries": [
+            ThreadEntry(
+                m, names.get(m.staff_id) if m.staff_id else None, m.direction == "from_client"
+            )
+            for m in messages
+        ],
+        "assigned_name": names.get(question.assigned_staff_id or 0),
+        "appointment": appointment,
+        "task": task,
+        "colleagues": [c for c in colleagues if c.id != staff.id],
+        "substitute": substitute,
+        "client_language": language.native_name if language else locale,
+        "client_rtl": bool(language and language.rtl),
+        "client_locale": locale,
+        "ready": ready_choices(locale, _ui_locale(request)),
+        "preview_key": request.query_params.get("ready"),
+        "client_fmt": Formatter(locale, bo.settings.zone),
+    }
+    return render(request, "question.html", context)
+
+
+def _ui_locale(request: Request) -> str:
+    from backoffice.web import ui_locale
+
+    return ui_locale(request)
+
+
+async def _substitute_for(session, question: Question, staff: Staff) -> Staff | None:  # type: ignore[no-untyped-def]
+    """Whom this question goes to when its caseworker is away (their substitute), if anyone."""
+    if question.assigned_staff_id is None:
+        return None
+    assigned = await staff_queries.by_id(session, staff_id=question.assigned_staff_id)
+    if assigned is None or assigned.substitute_id is None:
+        return None
+    substitute = await staff_queries.by_id(session, staff_id=assigned.substitute_id)
+    if substitute is None or not substitute.active or substitute.id == question.assigned_staff_id:
+        return None
+    return substitute
+
+
+@page()
+async def preview(request: Request) -> Response:
+    """A ready-made answer as the client will read it (htmx fragment)."""
+    bo = backoffice(request)
+    question_id = int_param(request.path_params["question_id"])
+    async with bo.db.transaction() as session:
+        _question, client = await reachable_question(session, request, question_id)
+    key = request.query_params.get("ready", "")
+    locale = client.locale or bo.settings.default_locale
+    text = ready_answers.READY_ANSWERS.get(key)
+    language = BY_CODE.get(locale)
+    return render(
+        request,
+        "_ready_preview.html",
+        {
+            "preview": translator(locale)(text) if text else None,
+            "client_locale": locale,
+            "client_rtl": bool(language and language.rtl),
+        },
+    )
+
+
+async def _send_answer(request: Request, *, ready_key: str | None, own_text: str) -> Response:
+    bo, staff = backoffice(request), staff_of(request)
+    question_id = int_param(request.path_params["question_id"])
+    now = bo.clock.now()
+    async with bo.db.transaction() as session:
+        question, client = await reachable_question(session, request, question_id)
+        if question.status == QuestionStatus.CLOSED:
+            raise Refused(409, N_("This question is closed. Reopen it first."))
+        locale = client.locale or bo.settings.default_locale
+        if ready_key is not None:
+            message_id = ready_answers.READY_ANSWERS[ready_key]
+            stored_text = translator(locale)(message_id)
+            body = notify.render_for(
+                client, notify.ready_answer_text(message_id), zone=bo.settings.zone
+            )
+        else:
+            stored_text = own_text
+            body = notify.render_for(client, notify.answer_text(own_text), zone=bo.settings.zone)
+        message = await question_service.answer(
+            session,
+            question=question,
+            staff_id=staff.id or 0,
+            kind=MessageKind.TEXT,
+            text=stored_text,
+            now=now,
+        )
+    delivery = await notify.deliver(bo.bot, client, body)
+    await _after_delivery(request, client, message, delivery)
+    return redirect(f"/questions/{question.id}")
+
+
+async def _after_delivery(
+    request: Request, client: Client, message: Message, delivery: notify.Delivery
+) -> None:
+    """Record how the delivery went (a passing Telegram failure is retried by the question
+    store's retry job) and tell the caseworker."""
+    bo = backoffice(request)
+    now = bo.clock.now()
+    async with bo.db.transaction() as session:
+        fresh = await session.get(Message, message.id)
+        assert fresh is not None
+        if delivery.delivered:
+            question_service.mark_delivered(fresh, now=now, client_message_id=delivery.message_id)
+        else:
+            question_service.delivery_failed(
+                fresh,
+                now=now,
+                error=str(delivery.outcome),
+                retry=delivery.outcome == notify.Outcome.FAILED,
+            )
+            if delivery.outcome == notify.Outcome.BLOCKED:
+                await client_queries.mark_blocked(session, client_id=client.id or 0)
+        session.add(fresh)
+    flash = session_of(request).flash
+    if delivery.delivered:
+        flash(N_("The answer was sent to the client."), kind="success")
+    else:
+        flash(NOT_DELIVERED[delivery.outcome], kind="error")
+
+
+@page()
+async def answer(request: Request) -> Response:
+    form = form_of(request)
+    key = text_field(form, "ready", limit=100)
+    if key:
+        if key not in ready_answers.READY_ANSWERS:
+            raise Refused(400, N_("Choose one of the ready-made answers."))
+        return await _send_answer(request, ready_key=key, own_text="")
+    text = text_field(form, "text")
+    if not text:
+        raise Refused(400, N_("Write an answer first."))
+    return await _send_answer(request, ready_key=None, own_text=text)
+
+
+@page()
+async def note(request: Request) -> Response:
+    bo, staff = backoffice(request), staff_of(request)
+    text = text_field(form_of(request), "text")
+    if not text:
+        raise Refused(400, N_("Write a note first."))
+    async with bo.db.transaction() as session:
+        question, _client = await reachable_question(
+            session, request, int_param(request.path_params["question_id"])
+        )
+        await question_service.answer(
+            session,
+            question=question,
+            staff_id=staff.id or 0,
+            kind=MessageKind.TEXT,
+            text=text,
+            internal=True,
+            now=bo.clock.now(),
+        )
+    session_of(request).flash(N_("The note is saved. The client does not see it."))
+    return redirect(f"/questions/{question.id}")
+
+
+@page()
+async def close(request: Request) -> Response:
+    bo, staff = backoffice(request), staff_of(request)
+    async with bo.db.transaction() as session:
+        question, _client = await reachable_question(
+            session, request, int_param(request.path_params["question_id"])
+        )
+        await question_service.close(
+            session, question=question, staff_id=staff.id or 0, now=bo.clock.now()
+        )
+    session_of(request).flash(N_("The question is closed."))
+    return redirect(f"/questions/{question.id}")
+
+
+@page()
+async def reopen(request: Request) -> Response:
+    bo, staff = backoffice(request), staff_of(request)
+    async with bo.db.transaction() as session:
+        question, _client = await reachable_question(
+            session, request, int_param(request.path_params["question_id"])
+        )
+        await question_service.reopen(
+            session, question=question, staff_id=staff.id or 0, now=bo.clock.now()
+        )
+    session_of(request).flash(N_("The question is open again."))
+    return redirect(f"/questions/{question.id}")
+
+
+@page()
+async def assign(request: Request) -> Response:
+    """Give the question to oneself or to a colleague of the same organisation."""
+    bo, staff = backoffice(request), staff_of(request)
+    assignee_id = int_param(form_of(request).get("staff_id"))
+    async with bo.db.transaction() as session:
+        question, client = await reachable_question(
+            session, request, int_param(request.path_params["question_id"])
+        )
+        assignee = await staff_queries.by_id(session, staff_id=assignee_id or 0)
+        if (
+            assignee is None
+            or assignee.organisation_id != staff.organisation_id
+            or not await access.can_reach(session, staff=assignee, client=client)
+        ):
+            raise Refused(400, N_("Choose an active colleague who can reach this client."))
+        await question_service.assign(
+            session,
+            question=question,
+            staff_id=staff.id or 0,
+            assignee_id=assignee.id or 0,
+            now=bo.clock.now(),
+        )
+    session_of(request).flash(N_("The question is assigned."))
+    return redirect(f"/questions/{question.id}")
+
+
+@page()
+async def substitute(request: Request) -> Response:
+    """Hand the question to the substitute of the caseworker it is assigned to."""
+    bo, staff = backoffice(request), staff_of(request)
+    async with bo.db.transaction() as session:
+        question, _client = await reachable_question(
+            session, request, int_param(request.path_params["question_id"])
+        )
+        replacement = await question_service.substitute(
+            session, question=question, staff_id=staff.id or 0, now=bo.clock.now()
+        )
+    if replacement is None:
+        raise Refused(409, N_("The caseworker of this question has no active substitute."))
+    session_of(request).flash(N_("The question went to the substitute."))
+    return redirect(f"/questions/{question.id}")
+
+
+@page()
+async def file(request: Request) -> Response:
+    """A photo, document or voice note, fetched from Telegram now and never stored here."""
+    bo = backoffice(request)
+    async with bo.db.transaction() as session:
+        question, client = await reachable_question(
+            session, request, int_param(request.path_params["question_id"])
+        )
+        message = await queries.message_of_question(
+            session,
+            question_id=question.id or 0,
+            message_id=int_param(request.path_params["message_id"]) or 0,
+        )
+        if message is None or not message.file_id or message.erased_at is not None:
+            raise Refused(404, NOT_FOUND)
+        audit_read(
+            session,
+            request,
+            "question.file",
+            subject_kind="message",
+            subject_id=message.id,
+            client_id=client.id,
+        )
+    if bo.bot is None:
+        raise Refused(503, N_("Telegram is not configured, so files cannot be fetched."))
+    try:
+        telegram_file = await bo.bot.get_file(message.file_id)
+        data = bytes(await telegram_file.download_as_bytearray())
+    except TelegramError as exc:
+        log.warning(
+            "file fetch failed", extra={"message_id": message.id, "error": type(exc).__name__}
+        )
+        raise Refused(
+            502, N_("The file could not be fetched from Telegram. Try again later.")
+        ) from exc
+    kind = MessageKind(message.kind)
+    inline = kind in (MessageKind.PHOTO, MessageKind.VOICE)
+    name = f"question-{question.id}-{message.id}" + _extension(telegram_file.file_path)
+    disposition = "inline" if inline else "attachment"
+    return Response(
+        data,
+        media_type=MEDIA_TYPES.get(kind, "application/octet-stream"),
+        headers={
+            "content-disposition": f'{disposition}; filename="{escape(name)}"',
+            "cache-control": "no-store, private",
+        },
+    )
+
+
+def _extension(path: str | None) -> str:
+    if not path or "." not in path.rsplit("/", 1)[-1]:
+        return ""
+    extension = path.rsplit(".", 1)[-1].lower()
+    return f".{extension}" if extension.isalnum() and len(extension) <= 5 else ""

@@ -1,0 +1,247 @@
+"""Passwords (Argon2), the TOTP second factor, login lockout and the signed session cookie.
+
+Plain functions and small classes without Starlette, so the rules are tested on their own.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pyotp
+import segno
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from itsdangerous import BadSignature, URLSafeSerializer
+
+from backoffice.i18n import N_
+from storage.models import Staff
+
+MAX_FAILED_LOGINS = 5
+LOCK_FOR = timedelta(minutes=15)
+PASSWORD_STAGE_LIFETIME = timedelta(minutes=5)  # between the password and the second factor
+SESSION_LIFETIME = timedelta(hours=12)  # however active, log in again after this
+MIN_PASSWORD_LENGTH = 12
+TOTP_ISSUER = "inburgerbot"
+TOTP_VALID_WINDOW = 1  # accept the previous and next 30-second code too (clock drift)
+
+
+# -- passwords ----------------------------------------------------------------------------------
+
+
+def password_hasher(*, fast: bool = False) -> PasswordHasher:
+    """Argon2id with the library's defaults; `fast` only for tests."""
+    if fast:
+        return PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    return PasswordHasher()
+
+
+class Passwords:
+    """Hash and check passwords; unknown logins cost the same time as known ones."""
+
+    def __init__(self, hasher: PasswordHasher) -> None:
+        self.hasher = hasher
+        self._dummy = hasher.hash(secrets.token_urlsafe(16))
+
+    def hash(self, password: str) -> str:
+        return self.hasher.hash(password)
+
+    def verify(self, stored: str | None, password: str) -> bool:
+        if not stored:
+            self._burn(password)
+            return False
+        try:
+            return self.hasher.verify(stored, password)
+        except (VerifyMismatchError, VerificationError, InvalidHashError):
+            return False
+
+    def needs_rehash(self, stored: str) -> bool:
+        return self.hasher.check_needs_rehash(stored)
+
+    def _burn(self, password: str) -> None:
+        with contextlib.suppress(VerifyMismatchError, VerificationError, InvalidHashError):
+            self.hasher.verify(self._dummy, password)
+
+
+def password_problem(password: str) -> str | None:
+    """Why a new password is refused (an English message id), or None."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return N_("A password needs at least 12 characters.")
+    if len(set(password)) < 5:
+        return N_("This password is too easy to guess.")
+    return None
+
+
+def new_password() -> str:
+    """A random first password an administrator hands over (changed at first login)."""
+    return secrets.token_urlsafe(12)
+
+
+# -- the second factor --------------------------------------------------------------------------
+
+
+def new_totp_secret() -> str:
+    return pyotp.random_base32()
+
+
+def totp_uri(secret: str, *, account: str) -> str:
+    return pyotp.TOTP(secret).provisioning_uri(name=account, issuer_name=TOTP_ISSUER)
+
+
+def totp_qr_svg(uri: str) -> str:
+    """The set-up QR code as inline SVG (no external request, works with a strict CSP)."""
+    return segno.make(uri, error="m").svg_inline(scale=5, dark="#000", light="#fff")
+
+
+def verify_totp(secret: str | None, code: str, *, now: datetime) -> bool:
+    """Check a six-digit code at `now` (the injectable clock's time)."""
+    if not secret:
+        return False
+    digits = "".join(ch for ch in code if ch.isdigit())
+    if len(digits) != 6:
+        return False
+    return pyotp.TOTP(secret).verify(digits, for_time=now, valid_window=TOTP_VALID_WINDOW)
+
+
+# -- sessions -----------------------------------------------------------------------------------
+
+
+class Stage:
+    """How far a visitor got: nothing, the password, or the password and the second factor."""
+
+    ANONYMOUS = "anonymous"
+    PASSWORD = "password"
+    FULL = "full"
+
+
+def fingerprint(staff: Staff) -> str:
+    """Changes when the password, the second factor or the active flag changes: a new
+    password or a reset second factor ends every open session of that person."""
+    material = f"{staff.id}|{staff.password_hash}|{staff.totp_secret}|{staff.active}"
+    return hashlib.sha256(material.encode()).hexdigest()[:24]
+
+
+def _epoch(moment: datetime) -> int:
+    return int(moment.timestamp())
+
+
+def _moment(value: Any) -> datetime | None:
+    return datetime.fromtimestamp(value, UTC) if isinstance(value, int | float) else None
+
+
+@dataclass
+class Session:
+    """What the signed cookie holds; `changed` tells the middleware to write it back."""
+
+    data: dict[str, Any] = field(default_factory=dict)
+    changed: bool = False
+    expired: bool = False  # an idle or too old session was dropped in this request
+
+    @property
+    def csrf(self) -> str:
+        token = self.data.get("csrf")
+        if not isinstance(token, str):
+            token = secrets.token_urlsafe(24)
+            self.data["csrf"] = token
+            self.changed = True
+        return token
+
+    def csrf_ok(self, sent: str | None) -> bool:
+        token = self.data.get("csrf")
+        return bool(sent and isinstance(token, str) and hmac.compare_digest(sent, token))
+
+    @property
+    def stage(self) -> str:
+        return str(self.data.get("stage", Stage.ANONYMOUS))
+
+    @property
+    def staff_id(self) -> int | None:
+        value = self.data.get("staff")
+        return value if isinstance(value, int) else None
+
+    @property
+    def lang(self) -> str | None:
+        value = self.data.get("lang")
+        return value if isinstance(value, str) else None
+
+    def set(self, key: str, value: Any) -> None:
+        if self.data.get(key) != value:
+            self.data[key] = value
+            self.changed = True
+
+    def pop(self, key: str) -> Any:
+        if key in self.data:
+            self.changed = True
+            return self.data.pop(key)
+        return None
+
+    def start(self, staff: Staff, *, stage: str, now: datetime) -> None:
+        """Begin (or step up) a login: a fresh CSRF token against session fixation."""
+        lang = self.lang
+        self.data = {
+            "staff": staff.id,
+            "stage": stage,
+            "fp": fingerprint(staff),
+            "since": _epoch(now),
+            "seen": _epoch(now),
+            "csrf": secrets.token_urlsafe(24),
+        }
+        if lang:
+            self.data["lang"] = lang
+        self.changed = True
+
+    def end(self) -> None:
+        """Log out: keep only the chosen language."""
+        lang = self.lang
+        self.data = {"lang": lang} if lang else {}
+        self.changed = True
+
+    def matches(self, staff: Staff) -> bool:
+        return staff.active and self.data.get("fp") == fingerprint(staff)
+
+    def touch(self, now: datetime) -> None:
+        self.set("seen", _epoch(now))
+
+    def check_age(self, now: datetime, *, idle: timedelta) -> None:
+        """Drop a login that was idle too long, is too old, or stopped between the factors."""
+        if self.stage == Stage.ANONYMOUS:
+            return
+        seen, since = _moment(self.data.get("seen")), _moment(self.data.get("since"))
+        limit = PASSWORD_STAGE_LIFETIME if self.stage == Stage.PASSWORD else idle
+        if seen is None or since is None or now - seen > limit or now - since > SESSION_LIFETIME:
+            self.end()
+            self.expired = True
+
+    def flash(self, message: str, *, kind: str = "info") -> None:
+        """A message (English id, translated when shown) for the next page."""
+        messages = list(self.data.get("flash", []))
+        messages.append([kind, message])
+        self.set("flash", messages)
+
+    def take_flashes(self) -> list[tuple[str, str]]:
+        messages = self.pop("flash") or []
+        return [(str(kind), str(text)) for kind, text in messages]
+
+
+class SessionCodec:
+    """Signs and reads the session cookie (itsdangerous; the secret key comes from settings)."""
+
+    def __init__(self, secret_key: str) -> None:
+        self._serializer = URLSafeSerializer(secret_key, salt="inburgerbot.backoffice.session")
+
+    def dumps(self, session: Session) -> str:
+        return str(self._serializer.dumps(session.data))
+
+    def loads(self, cookie: str | None) -> Session:
+        if not cookie:
+            return Session()
+        try:
+            data = self._serializer.loads(cookie)
+        except BadSignature:
+            return Session(changed=True)
+        return Session(data=data if isinstance(data, dict) else {})
