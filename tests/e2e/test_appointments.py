@@ -7,6 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 import icalendar
+import pytest
 
 from bot import bidi
 from bot.app import planning_rules
@@ -20,6 +21,14 @@ from tests.e2e.conftest import Harness
 
 NOW = factories.NOW
 HOORN = {"latitude": 52.642613, "longitude": 5.059713}
+
+
+@pytest.fixture(autouse=True)
+def offer_english_and_arabic(harness: Harness) -> None:
+    """Whether or not their catalogues are compiled yet, these tests read English and Arabic."""
+    services = harness.app.bot_data.services
+    assert services is not None
+    services.shipped_locales = tuple(dict.fromkeys((*services.shipped_locales, "en", "ar")))
 
 
 async def setup(harness: Harness, locale: str = "en", **fields: Any) -> tuple[Client, Appointment]:

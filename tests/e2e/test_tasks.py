@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
+import pytest
+
 from bot import bidi
 from bot.emulator import SimUser, StoredMessage
 from storage import audit, questions, tasks
@@ -14,6 +16,14 @@ from tests import factories
 from tests.e2e.conftest import Harness
 
 NOW = factories.NOW
+
+
+@pytest.fixture(autouse=True)
+def offer_english_and_arabic(harness: Harness) -> None:
+    """Whether or not their catalogues are compiled yet, these tests read English and Arabic."""
+    services = harness.app.bot_data.services
+    assert services is not None
+    services.shipped_locales = tuple(dict.fromkeys((*services.shipped_locales, "en", "ar")))
 
 
 async def setup(harness: Harness, locale: str = "en", **fields: Any) -> tuple[Client, Task]:
