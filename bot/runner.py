@@ -20,6 +20,12 @@ NO_TOKEN = (
     "links). To try the bot without Telegram, run `inburgerbot sandbox` instead."
 )
 
+SANDBOX_INSTEAD = (
+    "INBURGERBOT_TELEGRAM_TOKEN is not set, so this starts the sandbox: the bot with a fake "
+    "Telegram in your browser. To run the real bot, set INBURGERBOT_TELEGRAM_TOKEN (a token from "
+    "@BotFather) in the environment or in a .env file."
+)
+
 
 def _settings(ctx: click.Context) -> Settings:
     settings = ctx.obj.settings if ctx.obj is not None and hasattr(ctx.obj, "settings") else None
@@ -29,11 +35,14 @@ def _settings(ctx: click.Context) -> Settings:
 @click.command("run")
 @click.pass_context
 def run(ctx: click.Context) -> None:
-    """Run the bot with long polling."""
+    """Run the bot with long polling (without a token: the sandbox)."""
     settings = _settings(ctx)
     if settings.telegram_token is None:
-        click.echo(NO_TOKEN, err=True)
-        raise SystemExit(1)
+        from bot.sandbox.cli import sandbox
+
+        click.echo(SANDBOX_INSTEAD, err=True)
+        ctx.invoke(sandbox)
+        return
     setup_logging(settings.log_level, settings.log_format)
     application = build_application(settings)
     log.info("bot starting (long polling)")

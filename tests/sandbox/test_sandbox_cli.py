@@ -1,0 +1,143 @@
+"""`inburgerbot sandbox` and `inburgerbot run` without a token: start, serve, stop cleanly."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import aiohttp
+import click
+import pytest
+from click.testing import CliRunner
+
+from bot.cli import CliState, main
+from bot.sandbox import SandboxOptions
+from bot.sandbox import cli as sandbox_cli
+from bot.sandbox.server import DEFAULT_REGION, DEMO_START
+from bot.sandbox.world import fresh_database, sqlite_url
+from bot.settings import Settings
+from storage.db import Database
+from storage.models import Client
+
+AMSTERDAM = ZoneInfo("Europe/Amsterdam")
+
+
+def test_the_start_time_is_now_or_a_local_time() -> None:
+    assert sandbox_cli.parse_start("now", AMSTERDAM) is None
+    assert sandbox_cli.parse_start(" NOW ", AMSTERDAM) is None
+    start = sandbox_cli.parse_start("2026-11-23 09:00", AMSTERDAM)
+    assert start is not None and start.astimezone(UTC) == DEMO_START
+    assert sandbox_cli.parse_start("2026-12-01", AMSTERDAM) == datetime(
+        2026, 12, 1, tzinfo=AMSTERDAM
+    )
+    with pytest.raises(click.BadParameter, match="give 'now' or a local time"):
+        sandbox_cli.parse_start("next tuesday", AMSTERDAM)
+
+
+async def test_the_sandbox_database_is_made_anew_at_every_start(tmp_path: Path) -> None:
+    path = tmp_path / "sandbox" / "sandbox.sqlite3"
+    url = await fresh_database(path)
+    db = Database(url)
+    try:
+        async with db.transaction() as session:
+            session.add(Client(ref="LEFT-1", first_name="Old", municipality="Hoorn"))
+    finally:
+        await db.dispose()
+    assert await fresh_database(path) == sqlite_url(path)
+    db = Database(url)
+    try:
+        async with db.reading() as session:
+            assert await session.get(Client, 1) is None
+    finally:
+        await db.dispose()
+
+
+async def test_serve_runs_the_example_region_until_told_to_stop(tmp_path: Path) -> None:
+    """The command's own path: a fresh SQLite file, the example region, a free port."""
+    said: list[str] = []
+    announced, stop = asyncio.Event(), asyncio.Event()
+
+    def announce(line: str) -> None:
+        said.append(line)
+        announced.set()
+
+    options = SandboxOptions(port=0, database=tmp_path / "sandbox.sqlite3", region=DEFAULT_REGION)
+    settings = Settings(_env_file=None)
+    task = asyncio.create_task(
+        sandbox_cli.serve(options, settings=settings, announce=announce, stop=stop)
+    )
+    await asyncio.wait_for(announced.wait(), 60)
+    url = said[0].split()[4]
+    assert said[0].startswith("The sandbox runs at http://127.0.0.1:")
+    assert "(sandbox time Mon 23 Nov 2026, 09:00)" in said[0]
+    async with aiohttp.ClientSession() as http, http.get(url + "api/state") as response:
+        state = await response.json()
+    assert {c["first_name"] for c in state["clients"]} >= {"Amina", "Hevin", "Grace"}
+    assert "Dawit" not in {c["first_name"] for c in state["clients"]}  # his case is closed
+    stop.set()
+    await asyncio.wait_for(task, 30)
+    assert said[-1] == "The sandbox stopped."
+    with socket.socket() as probe:
+        port = int(url.rsplit(":", 1)[1].strip("/"))
+        assert probe.connect_ex(("127.0.0.1", port)) != 0  # nothing listens any more
+
+
+async def test_a_busy_port_is_named_with_the_way_out(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        options = SandboxOptions(port=port, database=tmp_path / "s.sqlite3", region=DEFAULT_REGION)
+        with pytest.raises(click.ClickException, match="choose another port with --port"):
+            await sandbox_cli.serve(
+                options, settings=Settings(_env_file=None), announce=lambda _: None
+            )
+
+
+def invoke(args: list[str], monkeypatch: pytest.MonkeyPatch) -> tuple[Any, list[Any]]:
+    """Run the console with `serve` replaced, so nothing listens; return the result and calls."""
+    calls: list[Any] = []
+
+    async def fake_serve(options: SandboxOptions, **kwargs: Any) -> None:
+        calls.append(options)
+
+    monkeypatch.delenv("INBURGERBOT_TELEGRAM_TOKEN", raising=False)
+    monkeypatch.setattr(sandbox_cli, "serve", fake_serve)
+    monkeypatch.setattr(sandbox_cli, "setup_logging", lambda *a, **k: None)
+    state = CliState(settings=Settings(_env_file=None))
+    result = CliRunner().invoke(main, args, obj=state, catch_exceptions=False)
+    return result, calls
+
+
+def test_run_without_a_token_says_so_in_one_line_and_starts_the_sandbox(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    result, calls = invoke(["run"], monkeypatch)
+    assert result.exit_code == 0
+    first_line, *_ = result.stderr.splitlines()
+    assert first_line.startswith(
+        "INBURGERBOT_TELEGRAM_TOKEN is not set, so this starts the sandbox"
+    )
+    assert "set INBURGERBOT_TELEGRAM_TOKEN" in first_line
+    assert calls == [SandboxOptions()]
+
+
+def test_sandbox_options_reach_the_server(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    database = tmp_path / "demo.sqlite3"
+    args = ["sandbox", "--port", "8181", "--database", str(database), "--start", "now"]
+    result, calls = invoke(args, monkeypatch)
+    assert result.exit_code == 0, result.output
+    assert calls == [SandboxOptions(port=8181, database=database, start=None)]
+
+
+def test_bad_sandbox_options_are_one_line_errors(monkeypatch: pytest.MonkeyPatch) -> None:
+    result, calls = invoke(["sandbox", "--start", "soon"], monkeypatch)
+    assert result.exit_code == 1
+    assert "give 'now' or a local time like 2026-11-23 09:00" in result.stderr
+    result, calls = invoke(["sandbox", "--port", "99999"], monkeypatch)
+    assert result.exit_code == 1
+    assert calls == []
