@@ -8,11 +8,13 @@ from typing import Any
 
 from telegram import BotCommand, BotCommandScopeAllPrivateChats
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes
+from telegram.request import BaseRequest
 
 from bot.clock import Clock, SystemClock
 from bot.context import BotContext, BotData, Services
 from bot.handlers import register
 from bot.i18n import BY_CODE, available_locales, translator
+from bot.request import RetryingRequest
 from bot.settings import Settings
 from scheduler.planning import PlanningRules
 from storage.db import Database
@@ -36,8 +38,13 @@ def build_application(
     clock: Clock | None = None,
     rate_limit: bool = True,
     with_jobs: bool = True,
+    request: BaseRequest | None = None,
 ) -> BotApplication:
-    """Assemble the bot: services, handlers in order, error handler and periodic jobs."""
+    """Assemble the bot: services, handlers in order, error handler and periodic jobs.
+
+    `request` carries the Bot API calls (not getUpdates); by default it retries time-outs and
+    5xx while an update is handled (bot/request.py).
+    """
     if settings.telegram_token is None:
         raise ValueError("INBURGERBOT_TELEGRAM_TOKEN is not set")
     services = Services(
@@ -56,6 +63,7 @@ def build_application(
         .context_types(ContextTypes(context=BotContext, bot_data=BotData))
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
+        .request(request or RetryingRequest())
     )
     if rate_limit:
         builder = builder.rate_limiter(AIORateLimiter(max_retries=3))  # type: ignore[arg-type]

@@ -11,6 +11,7 @@ from typing import Any
 
 from telegram.ext import Application
 
+from bot import request
 from bot.handlers import (
     appointments,
     errors,
@@ -29,6 +30,8 @@ from bot.handlers import (
 
 
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    # Before the gate: Telegram calls made for an update are retried on time-outs and 5xx.
+    application.add_handlers(request.handlers(), group=-2)
     application.add_handlers(gate.handlers(), group=-1)
     application.add_handlers(
         [

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import logging
 
-from telegram import Update
-from telegram.error import Forbidden, NetworkError, RetryAfter, TimedOut
+from sqlalchemy.exc import SQLAlchemyError
+from telegram import Chat, Update
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
 from bot.context import BotContext
 from bot.fmt import Formatter
 from bot.i18n import Translator
+from bot.locales import choose_locale
+from storage import clients, visitors
+from storage import reminders as reminder_rows
 
 log = logging.getLogger(__name__)
 
@@ -25,13 +29,53 @@ def _ids(update: object) -> dict[str, object]:
     return {"update_id": update.update_id, "chat_id": chat.id if chat else None}
 
 
+async def _blocked(update: object, context: BotContext) -> None:
+    """A client who blocked the bot gets nothing until they write again (see the gate)."""
+    if not isinstance(update, Update):
+        return
+    chat = update.effective_chat
+    if chat is None or chat.type != Chat.PRIVATE:
+        return
+    async with context.db.transaction() as session:
+        client = await clients.by_chat(session, chat_id=chat.id)
+        if client is not None:
+            await reminder_rows.block_client(session, client_id=client.id or 0)
+            log.info("client marked blocked_bot", extra={"client_id": client.id})
+
+
+async def _use_their_language(update: Update, context: BotContext) -> None:
+    """The error handler gets a fresh context: find the user's language again."""
+    chat, user = update.effective_chat, update.effective_user
+    stored = None
+    if chat is not None:
+        try:
+            async with context.db.reading() as session:
+                client = await clients.by_chat(session, chat_id=chat.id)
+                stored = client.locale if client else None
+                stored = stored or await visitors.locale_of(session, chat_id=chat.id)
+        except (SQLAlchemyError, OSError):  # the database may be what failed
+            log.warning("no language for the apology", extra=_ids(update))
+    context.use_locale(
+        choose_locale(
+            stored=stored,
+            telegram_code=user.language_code if user else None,
+            default=context.settings.default_locale,
+            shipped=context.services.shipped_locales,
+        )
+    )
+
+
 async def on_error(update: object, context: BotContext) -> None:
     error = context.error
     ids = _ids(update)
     if isinstance(error, Forbidden):
         log.info("telegram refused the message (blocked or kicked)", extra=ids)
+        await _blocked(update, context)
         return
-    if isinstance(error, RetryAfter | TimedOut | NetworkError):
+    # BadRequest is a NetworkError in python-telegram-bot, but it is our mistake, not an outage.
+    if isinstance(error, RetryAfter | TimedOut | NetworkError) and not isinstance(
+        error, BadRequest
+    ):
         log.warning("telegram unavailable: %s", type(error).__name__, extra=ids)
         return
     # Never log the update itself: it carries names and message texts.
@@ -39,6 +83,7 @@ async def on_error(update: object, context: BotContext) -> None:
     if isinstance(update, Update) and update.effective_chat is not None:
         if update.effective_chat.id == context.settings.staff_chat_id:
             return
+        await _use_their_language(update, context)
         try:
             await context.bot.send_message(
                 update.effective_chat.id, apology(context.t, context.fmt)

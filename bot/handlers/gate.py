@@ -19,6 +19,7 @@ from bot.i18n import Translator
 from bot.keyboards import consent
 from bot.locales import choose_locale
 from bot.replies import Text, answer
+from scheduler.planning import cancel_pending_for_client, replan_client
 from storage import clients, staff, visitors
 from storage.enums import ClientStatus
 from storage.invites import looks_like_code
@@ -96,10 +97,9 @@ async def _private(update: Update, context: BotContext, chat: Chat) -> None:
         member = None if client else await staff.by_telegram_user(session, user_id=user.id)
         stored = client.locale if client else await visitors.locale_of(session, chat_id=chat.id)
         if update.my_chat_member is not None:
-            await _membership_changed(session, update.my_chat_member, client)
+            await _membership_changed(session, update.my_chat_member, client, context)
         elif client is not None and client.status == ClientStatus.BLOCKED_BOT:
-            client.status = ClientStatus.ACTIVE  # they write again, so they unblocked the bot
-            session.add(client)
+            await _reactivate(session, client, context)  # they write, so they unblocked the bot
     if update.my_chat_member is not None:
         raise ApplicationHandlerStop
     context.client = client
@@ -120,17 +120,25 @@ async def _private(update: Update, context: BotContext, chat: Chat) -> None:
         await _refuse(update, context, consent_needed_text, with_consent=True)
 
 
+async def _reactivate(session: AsyncSession, client: Client, context: BotContext) -> None:
+    """Active again; the reminders cancelled while they had blocked the bot come back."""
+    client.status = ClientStatus.ACTIVE
+    session.add(client)
+    await replan_client(session, client=client, rules=context.rules, now=context.clock.now())
+
+
 async def _membership_changed(
-    session: AsyncSession, change: ChatMemberUpdated, client: Client | None
+    session: AsyncSession, change: ChatMemberUpdated, client: Client | None, context: BotContext
 ) -> None:
     """A user who blocks the bot gets no more reminders until they write again."""
     if client is None:
         return
     if change.new_chat_member.status == ChatMemberStatus.BANNED:
         client.status = ClientStatus.BLOCKED_BOT
+        await cancel_pending_for_client(session, client_id=client.id or 0)  # re-armed on return
         log.info("client blocked the bot", extra={"client_id": client.id})
     elif client.status == ClientStatus.BLOCKED_BOT:
-        client.status = ClientStatus.ACTIVE
+        await _reactivate(session, client, context)
     session.add(client)
 
 
