@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, bindparam, delete, func, or_, update
+from sqlalchemy import and_, bindparam, case, delete, func, or_, update
 from sqlalchemy.sql.expression import ColumnElement
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -102,7 +102,14 @@ async def claim_due(
 ) -> list[int]:
     """Atomically claim up to `limit` due rows for `claimer` until `lease_until`; their ids."""
     values = {"status": ReminderStatus.CLAIMED, "lease_until": lease_until, "claimed_by": claimer}
-    picked = select(Reminder.id).where(_due(now)).order_by(col(Reminder.available_at)).limit(limit)
+    # Rows whose lease ran out come first: they were due before the crash that left them.
+    orphans_first = case((col(Reminder.status) == ReminderStatus.CLAIMED, 0), else_=1)
+    picked = (
+        select(Reminder.id)
+        .where(_due(now))
+        .order_by(orphans_first, col(Reminder.available_at))
+        .limit(limit)
+    )
     if session.bind is not None and session.bind.dialect.name == "postgresql":
         locked = picked.with_for_update(skip_locked=True).cte("picked").prefix_with("MATERIALIZED")
         statement = (

@@ -1,0 +1,147 @@
+"""Reliability with real processes: SIGKILL during dispatch, and several dispatchers at once.
+
+The fake Telegram runs in the test process; each dispatcher is `python -m scheduler.dispatch
+--loop` in a process of its own. Short versions run in `make test`, full ones in `make soak`.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlmodel import col, select
+
+from bench.dispatch import seed_outbox
+from bot.emulator import FakeTelegram
+from storage.db import Database
+from storage.models import Reminder
+from tests.soak.outbox import (
+    BACKENDS,
+    TOKEN,
+    DispatcherProcess,
+    all_rows,
+    counts,
+    drained,
+    outbox_database,
+    sends_per_chat,
+    wait_until,
+)
+
+LEASE = 2.0
+TICK = 0.2
+BATCH = 50
+STARTUP_SLACK = 3.0  # a new process imports, connects and starts its first tick
+
+
+async def claimed_by_pid(db: Database, pid: int) -> list[Reminder]:
+    async with db.reading() as session:
+        found = await session.exec(
+            select(Reminder).where(
+                Reminder.status == "claimed", col(Reminder.claimed_by).endswith(f"/{pid}")
+            )
+        )
+        return list(found.all())
+
+
+async def crash_run(backend: str, tmp_path: Path, *, reminders: int, crashes: int) -> None:
+    rng = random.Random(reminders * 31 + crashes)
+    db = await outbox_database(backend, tmp_path)
+    fake = FakeTelegram(TOKEN, auto_create_chats=True)
+    await fake.start()
+    processes: list[DispatcherProcess] = []
+    try:
+        chats = await seed_outbox(db, reminders, now=datetime.now(UTC))
+        process = await DispatcherProcess.start(
+            db, fake, tmp_path, lease=LEASE, interval=TICK, batch=BATCH
+        )
+        processes.append(process)
+        for crash in range(crashes):
+            remaining = reminders - len(sends_per_chat(fake))
+            target = len(fake.calls) + rng.randint(1, max(1, remaining // (crashes - crash + 1)))
+            await fake.wait_for(
+                lambda _call, target=target: len(fake.calls) >= target, timeout=120, since=0
+            )
+            await process.kill()
+            dead = process.pid
+            stale = await claimed_by_pid(db, dead)
+            process = await DispatcherProcess.start(  # the restart
+                db, fake, tmp_path, lease=LEASE, interval=TICK, batch=BATCH
+            )
+            processes.append(process)
+            if stale:  # taken over once their lease ran out, within a tick (plus start-up)
+                deadline = max(row.lease_until for row in stale if row.lease_until)
+                await wait_until(lambda dead=dead: _none_left(db, dead), within=60, every=0.05)
+                overdue = (datetime.now(UTC) - deadline).total_seconds()
+                assert overdue <= TICK + STARTUP_SLACK, f"claims outlived their lease by {overdue}s"
+        await wait_until(lambda: drained(db), within=reminders / 20 + 60, every=0.2)
+    finally:
+        for process in processes:
+            await process.kill()
+        await fake.stop()
+    rows = await all_rows(db)
+    await db.dispose()
+    assert len(rows) == reminders
+    assert all(r.status in ("sent", "skipped", "failed") for r in rows)
+    assert all(r.reason or r.last_error for r in rows if r.status != "sent")
+    per_chat = sends_per_chat(fake)
+    assert set(per_chat) == set(chats), "a reminder was lost"
+    duplicates = sum(n - 1 for n in per_chat.values())
+    assert duplicates <= crashes * BATCH, f"{duplicates} duplicates after {crashes} crashes"
+
+
+async def _none_left(db: Database, pid: int) -> bool:
+    return not await claimed_by_pid(db, pid)
+
+
+async def many_dispatchers_run(
+    backend: str, tmp_path: Path, *, reminders: int, dispatchers: int
+) -> None:
+    db = await outbox_database(backend, tmp_path)
+    fake = FakeTelegram(TOKEN, auto_create_chats=True)
+    await fake.start()
+    processes: list[DispatcherProcess] = []
+    try:
+        chats = await seed_outbox(db, reminders, now=datetime.now(UTC))
+        for _ in range(dispatchers):
+            processes.append(
+                await DispatcherProcess.start(db, fake, tmp_path, lease=60, interval=TICK)
+            )
+        await wait_until(lambda: drained(db), within=reminders / 20 + 60, every=0.2)
+        for process in processes:
+            await process.stop()
+    finally:
+        for process in processes:
+            await process.kill()
+        await fake.stop()
+    found = await counts(db)
+    rows = await all_rows(db)
+    await db.dispose()
+    assert found == {"sent": reminders}
+    per_chat = sends_per_chat(fake)
+    assert set(per_chat) == set(chats)
+    assert max(per_chat.values()) == 1, "a reminder was sent twice"
+    assert len({r.claimed_by for r in rows}) == dispatchers, "every dispatcher took a share"
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+async def test_sigkill_during_dispatch_loses_nothing(backend: str, tmp_path: Path) -> None:
+    await crash_run(backend, tmp_path, reminders=1000, crashes=3)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("backend", BACKENDS)
+async def test_sigkill_during_dispatch_loses_nothing_full(backend: str, tmp_path: Path) -> None:
+    await crash_run(backend, tmp_path, reminders=10_000, crashes=20)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+async def test_several_dispatchers_share_one_outbox(backend: str, tmp_path: Path) -> None:
+    await many_dispatchers_run(backend, tmp_path, reminders=1000, dispatchers=2)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("backend", BACKENDS)
+async def test_several_dispatchers_share_one_outbox_full(backend: str, tmp_path: Path) -> None:
+    await many_dispatchers_run(backend, tmp_path, reminders=10_000, dispatchers=3)
