@@ -15,6 +15,7 @@ from bot.context import BotContext, BotData, Services
 from bot.handlers import register
 from bot.i18n import BY_CODE, available_locales, translator
 from bot.request import RetryingRequest
+from bot.services.relay import TelegramRelay
 from bot.settings import Settings
 from scheduler.planning import PlanningRules
 from storage.db import Database
@@ -55,6 +56,8 @@ def build_application(
         shipped_locales=available_locales(),
         instance=f"{socket.gethostname()}:{id(settings):x}",
     )
+    if settings.staff_chat_id is not None:
+        services.relay = TelegramRelay(services)  # the optional Telegram staff chat
     builder = (
         ApplicationBuilder()
         .token(settings.telegram_token.get_secret_value())

@@ -11,6 +11,7 @@ from telegram.ext import Application, CallbackContext
 from scheduler import retention
 from scheduler.dispatch import Dispatcher, for_services
 from scheduler.planning import plan_digests
+from scheduler.waiting import RETRY_EVERY, WAITING_EVERY, retry_tick, waiting_tick
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +36,12 @@ def schedule_jobs(application: Application[Any, Any, Any, Any, Any, Any]) -> Non
     )
     job_queue.run_repeating(
         digest_tick, interval=DIGEST_PLANNING_EVERY, first=DIGEST_PLANNING_FIRST, name="digest"
+    )
+    job_queue.run_repeating(
+        waiting_tick, interval=WAITING_EVERY, first=WAITING_EVERY, name="questions_waiting"
+    )
+    job_queue.run_repeating(
+        retry_tick, interval=RETRY_EVERY, first=RETRY_EVERY, name="questions_retry"
     )
 
 

@@ -23,6 +23,7 @@ from bot.handlers import (
     privacy,
     questions,
     settings,
+    staff,
     tasks,
     text,
     words,
@@ -32,9 +33,15 @@ from bot.handlers import (
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     # Before the gate: Telegram calls made for an update are retried on time-outs and 5xx.
     application.add_handlers(request.handlers(), group=-2)
+    # Before the gate (which records a blocked bot and stops the update): tell the staff chat.
+    application.add_handlers(questions.membership_handlers(), group=-3)
     application.add_handlers(gate.handlers(), group=-1)
+    services = application.bot_data.services
+    staff_chat_id = services.settings.staff_chat_id if services is not None else None
     application.add_handlers(
         [
+            # The staff chat first, behind one chat filter; everything below is private chats.
+            *(staff.handlers(staff_chat_id) if staff_chat_id is not None else []),
             *onboarding.handlers(),
             *plan.handlers(),
             *help.handlers(),

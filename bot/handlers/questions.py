@@ -1,11 +1,17 @@
-"""❓ Questions from the client: text, photo, document, voice and location reach the caseworker."""
+"""❓ Questions from the client: text, photo, document, voice and location reach the caseworker.
+
+Every message is stored first and acknowledged with when to expect an answer; where the team
+uses the Telegram staff chat it is copied there too (bot/services/relay.py). Without a staff chat
+the questions wait in the back-office; nothing is lost.
+"""
 
 from __future__ import annotations
 
 import logging
 
-from telegram import Message, Update
-from telegram.ext import BaseHandler, CommandHandler, MessageHandler, filters
+from telegram import Chat, Message, Update
+from telegram.constants import ChatMemberStatus
+from telegram.ext import BaseHandler, ChatMemberHandler, CommandHandler, MessageHandler, filters
 
 from bot.context import BotContext
 from bot.fmt import Formatter
@@ -13,7 +19,9 @@ from bot.i18n import Translator
 from bot.keyboards import ICON_QUESTION
 from bot.replies import Text, answer
 from bot.services import questions as question_service
-from storage.enums import MessageKind
+from bot.services.relay import TelegramRelay
+from storage import clients
+from storage.enums import ClientStatus, MessageKind
 
 log = logging.getLogger(__name__)
 
@@ -81,8 +89,11 @@ async def ask(
     client = context.client
     assert message is not None and client is not None
     kind, text, file_id = classify(message)
+    client_message_id: int | None = message.message_id
     if text_override is not None:
-        kind, text, file_id = MessageKind.TEXT, text_override, None
+        # Words the bot put together (e.g. the reason tapped under an appointment): there is
+        # no message of the client's own to copy, so the stored text is what the team gets.
+        kind, text, file_id, client_message_id = MessageKind.TEXT, text_override, None, None
     async with context.db.transaction() as session:
         asked = await question_service.ask(
             session,
@@ -90,21 +101,53 @@ async def ask(
             kind=kind,
             text=text,
             file_id=file_id,
-            client_message_id=message.message_id,
+            client_message_id=client_message_id,
             now=context.clock.now(),
             appointment_id=appointment_id,
             task_id=task_id,
+            media_group_id=message.media_group_id if text_override is None else None,
         )
     log.info("question stored", extra={"question_id": asked.question.id, "kind": kind})
-    relay = context.services.relay
-    if relay is not None:
-        await relay.client_message(context, asked)
-    if message.media_group_id is None or asked.new_question:
+    await _relay(context, asked)
+    if asked.acknowledge:
         await answer(update, context, acknowledgement(context))
+
+
+async def _relay(context: BotContext, asked: question_service.Asked) -> None:
+    """Copy to the staff chat; a failure leaves the message due for the retry job."""
+    relay = context.services.relay
+    if relay is None:
+        return
+    try:
+        await relay.client_message(context, asked)
+    except Exception:  # the client must get their acknowledgement whatever happens here
+        log.exception("relay failed", extra={"message_id": asked.message.id})
 
 
 async def start_question(update: Update, context: BotContext) -> None:
     await answer(update, context, ask_prompt)
+
+
+async def membership_changed(update: Update, context: BotContext) -> None:
+    """The client blocked or unblocked the bot: say so in their topic in the staff chat.
+
+    Runs before the gate (which records the client's status and stops the update).
+    """
+    change = update.my_chat_member
+    relay = context.services.relay
+    if change is None or change.chat.type != Chat.PRIVATE or not isinstance(relay, TelegramRelay):
+        return
+    async with context.db.reading() as session:
+        client = await clients.by_chat(session, chat_id=change.chat.id)
+    if client is None:
+        return
+    blocked = change.new_chat_member.status == ChatMemberStatus.BANNED
+    if blocked or client.status == ClientStatus.BLOCKED_BOT:
+        await relay.client_blocked(context.bot, client.id or 0, blocked=blocked)
+
+
+def membership_handlers() -> list[BaseHandler[Update, BotContext, None]]:
+    return [ChatMemberHandler(membership_changed, ChatMemberHandler.MY_CHAT_MEMBER)]
 
 
 def handlers() -> list[BaseHandler[Update, BotContext, None]]:
