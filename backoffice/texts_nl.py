@@ -402,6 +402,7 @@ DUTCH: dict[str, str] = {
     "Choose a role.": "Kies een rol.",
     "This login name is taken.": "Deze inlognaam is al in gebruik.",
     "The account is changed.": "Het account is gewijzigd.",
+    "For your own account, use 'My password'.": "Gebruik voor uw eigen account 'Mijn wachtwoord'.",
     "You cannot change your own role or switch off your own account.": (
         "U kunt uw eigen rol niet wijzigen en uw eigen account niet uitschakelen."
     ),

@@ -105,13 +105,15 @@ async def staff_list(request: Request) -> Response:
     return render(request, "staff.html", {"team": team, "roles": ROLES})
 
 
-async def _member(session, request: Request) -> Staff:  # type: ignore[no-untyped-def]
+async def _member(session, request: Request, *, not_self: bool = False) -> Staff:  # type: ignore[no-untyped-def]
     """A staff member of the administrator's own organisation, else 404."""
     member = await staff_queries.by_id(
         session, staff_id=int_param(request.path_params["staff_id"]) or 0
     )
     if member is None or member.organisation_id != staff_of(request).organisation_id:
         raise Refused(404, NOT_FOUND)
+    if not_self and member.id == staff_of(request).id:
+        raise Refused(409, N_("For your own account, use 'My password'."))
     return member
 
 
@@ -191,7 +193,7 @@ async def update_staff(request: Request) -> Response:
 async def reset_second_factor(request: Request) -> Response:
     bo = backoffice(request)
     async with bo.db.transaction() as session:
-        member = await _member(session, request)
+        member = await _member(session, request, not_self=True)
         member.totp_secret = None
         session.add(member)
         _record(session, request, "staff.reset_second_factor", member)
@@ -206,7 +208,7 @@ async def reset_password(request: Request) -> Response:
     bo = backoffice(request)
     password = new_password()
     async with bo.db.transaction() as session:
-        member = await _member(session, request)
+        member = await _member(session, request, not_self=True)
         member.password_hash = bo.passwords.hash(password)
         member.failed_logins, member.locked_until = 0, None
         session.add(member)

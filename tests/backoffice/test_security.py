@@ -1,0 +1,204 @@
+"""The back-office's rules without a browser: passwords, TOTP, sessions, lockout, form values."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pyotp
+import pytest
+
+from backoffice import rules
+from backoffice.security import (
+    Passwords,
+    Session,
+    SessionCodec,
+    Stage,
+    fingerprint,
+    password_hasher,
+    password_problem,
+    totp_qr_svg,
+    totp_uri,
+    verify_totp,
+)
+from backoffice.web import safe_next
+from storage import backoffice as queries
+from storage.models import Staff
+
+NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
+ZONE = ZoneInfo("Europe/Amsterdam")
+
+
+def staff(**fields: object) -> Staff:
+    values: dict[str, object] = {
+        "id": 7,
+        "key": "k",
+        "name": "N",
+        "organisation_id": 1,
+        "password_hash": "h",
+        "totp_secret": "S",
+    }
+    values.update(fields)
+    return Staff(**values)
+
+
+def test_passwords_hash_with_argon2id_and_verify():
+    passwords = Passwords(password_hasher(fast=True))
+    hashed = passwords.hash("correct horse battery staple")
+    assert hashed.startswith("$argon2id$")
+    assert passwords.verify(hashed, "correct horse battery staple")
+    assert not passwords.verify(hashed, "wrong")
+    assert not passwords.verify(None, "anything")
+    assert not passwords.verify("not a hash", "anything")
+
+
+def test_the_default_hasher_is_the_strong_one():
+    assert password_hasher().memory_cost >= 65536
+    assert Passwords(password_hasher(fast=True)).needs_rehash(
+        password_hasher().hash("x")
+    )  # a stronger or weaker setting is noticed and rehashed at login
+
+
+@pytest.mark.parametrize(
+    ("password", "ok"),
+    [("short", False), ("aaaaaaaaaaaaaaaa", False), ("correct horse battery", True)],
+)
+def test_password_rules(password: str, ok: bool):
+    assert (password_problem(password) is None) == ok
+
+
+def test_totp_accepts_the_current_and_neighbouring_codes_only():
+    secret = pyotp.random_base32()
+    totp = pyotp.TOTP(secret)
+    assert verify_totp(secret, totp.at(NOW), now=NOW)
+    assert verify_totp(secret, totp.at(NOW - timedelta(seconds=30)), now=NOW)
+    assert not verify_totp(secret, totp.at(NOW - timedelta(minutes=5)), now=NOW)
+    assert verify_totp(secret, " ".join([totp.at(NOW)[:3], totp.at(NOW)[3:]]), now=NOW)
+    assert not verify_totp(secret, "12345", now=NOW)
+    assert not verify_totp(None, totp.at(NOW), now=NOW)
+
+
+def test_totp_set_up_uri_and_qr_code():
+    secret = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+    uri = totp_uri(secret, account="anna@example.nl")
+    assert uri.startswith(f"otpauth://totp/inburgerbot:anna%40example.nl?secret={secret}")
+    assert totp_qr_svg(uri).startswith("<svg")
+
+
+def test_session_cookie_round_trip_and_tampering():
+    codec = SessionCodec("secret")
+    session = Session()
+    session.start(staff(), stage=Stage.FULL, now=NOW)
+    cookie = codec.dumps(session)
+    assert codec.loads(cookie).staff_id == 7
+    assert codec.loads(cookie[:-2] + "xx").staff_id is None
+    assert SessionCodec("another secret").loads(cookie).staff_id is None
+    assert codec.loads(None).stage == Stage.ANONYMOUS
+
+
+def test_start_gives_a_fresh_csrf_token_and_keeps_the_language():
+    session = Session()
+    session.set("lang", "en")
+    before = session.csrf
+    session.start(staff(), stage=Stage.PASSWORD, now=NOW)
+    assert session.csrf != before and session.lang == "en"
+    assert session.csrf_ok(session.csrf) and not session.csrf_ok("x") and not session.csrf_ok(None)
+
+
+def test_idle_password_stage_and_lifetime_limits():
+    idle = timedelta(minutes=30)
+    full = Session()
+    full.start(staff(), stage=Stage.FULL, now=NOW)
+    full.check_age(NOW + timedelta(minutes=30), idle=idle)
+    assert full.stage == Stage.FULL
+    full.check_age(NOW + timedelta(minutes=31), idle=idle)
+    assert full.stage == Stage.ANONYMOUS and full.expired
+    halfway = Session()
+    halfway.start(staff(), stage=Stage.PASSWORD, now=NOW)
+    halfway.check_age(NOW + timedelta(minutes=6), idle=idle)
+    assert halfway.stage == Stage.ANONYMOUS
+    busy = Session()
+    busy.start(staff(), stage=Stage.FULL, now=NOW)
+    for hour in range(1, 14):
+        busy.touch(NOW + timedelta(hours=hour))
+        busy.check_age(NOW + timedelta(hours=hour), idle=idle)
+    assert busy.stage == Stage.ANONYMOUS  # twelve hours is the most, however active
+
+
+def test_fingerprint_changes_with_password_second_factor_and_active():
+    member = staff()
+    print_before = fingerprint(member)
+    assert fingerprint(staff(password_hash="other")) != print_before
+    assert fingerprint(staff(totp_secret=None)) != print_before
+    assert fingerprint(staff(active=False)) != print_before
+    session = Session()
+    session.start(member, stage=Stage.FULL, now=NOW)
+    assert session.matches(member) and not session.matches(staff(password_hash="other"))
+
+
+def test_flashes_are_shown_once():
+    session = Session()
+    session.flash("One")
+    session.flash("Two", kind="error")
+    assert session.take_flashes() == [("info", "One"), ("error", "Two")]
+    assert session.take_flashes() == []
+
+
+class _NoSession:
+    def add(self, _row: object) -> None:
+        pass
+
+
+def test_lockout_after_five_failures_for_fifteen_minutes():
+    member = staff(failed_logins=0)
+    for _ in range(4):
+        assert not queries.login_failed(
+            _NoSession(), staff=member, now=NOW, limit=5, lock_for=timedelta(minutes=15)
+        )  # type: ignore[arg-type]
+    assert queries.login_failed(
+        _NoSession(), staff=member, now=NOW, limit=5, lock_for=timedelta(minutes=15)
+    )  # type: ignore[arg-type]
+    assert queries.is_locked(member, now=NOW + timedelta(minutes=14))
+    assert not queries.is_locked(member, now=NOW + timedelta(minutes=15))
+    queries.login_succeeded(_NoSession(), staff=member)  # type: ignore[arg-type]
+    assert member.failed_logins == 0 and member.locked_until is None
+
+
+@pytest.mark.parametrize(
+    ("target", "expected"),
+    [
+        ("/clients/3", "/clients/3"),
+        ("//evil.example", "/inbox"),
+        ("https://evil.example", "/inbox"),
+        ("/\\evil", "/inbox"),
+        (None, "/inbox"),
+    ],
+)
+def test_safe_next(target: str | None, expected: str):
+    assert safe_next(target) == expected
+
+
+def test_local_times_from_forms():
+    assert rules.parse_local("2026-12-01", "14:30", ZONE) == datetime(
+        2026, 12, 1, 13, 30, tzinfo=UTC
+    )
+    assert rules.parse_local("2026-07-01", "14:30", ZONE) == datetime(
+        2026, 7, 1, 12, 30, tzinfo=UTC
+    )
+    with pytest.raises(rules.FormProblem, match="clocks go forward"):
+        rules.parse_local("2027-03-28", "02:30", ZONE)
+    with pytest.raises(rules.FormProblem):
+        rules.parse_local("tomorrow", "14:30", ZONE)
+    with pytest.raises(rules.FormProblem):
+        rules.parse_local("2026-12-01", "25:00", ZONE)
+    assert rules.parse_day("") is None
+    start, end = rules.local_day_bounds(datetime(2026, 11, 23).date(), ZONE)
+    assert start == datetime(2026, 11, 22, 23, 0, tzinfo=UTC)
+    assert end - start == timedelta(hours=24)
+
+
+def test_roles():
+    assert rules.may_see_audit(staff(role="team_lead")) and rules.may_see_audit(staff(role="admin"))
+    assert not rules.may_see_audit(staff(role="caseworker"))
+    assert rules.may_manage_staff(staff(role="admin"))
+    assert not rules.may_manage_staff(staff(role="team_lead"))
