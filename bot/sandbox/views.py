@@ -143,6 +143,7 @@ def message_view(message: StoredMessage, *, stamp: datetime | None, zone: ZoneIn
         "deleted": message.deleted,
         "edited": message.edit_count > 0 or "edit_date" in data,
         "time": f"{stamp.astimezone(zone):%H:%M}" if stamp else "",
+        "day": f"{stamp.astimezone(zone):%a %d %b %Y}" if stamp else "",
         "text": message.text or "",
         "entities": message.entities,
         "media": media_view(message),

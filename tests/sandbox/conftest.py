@@ -109,3 +109,24 @@ async def linked_phone(sandbox: Sandbox, first_name: str) -> SimUser:
     await sandbox.press(phone.chat_id, consent.message_id, "priv:v1:agree:")
     await phone.next_message()  # the menu
     return phone
+
+
+# -- browser journeys: steps of one scenario in one module (tests/sandbox/test_browser.py) ------
+
+_failed_step: dict[str, str] = {}
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    report = yield
+    module = getattr(item, "module", None)
+    if getattr(module, "JOURNEY", False) and report.failed:
+        _failed_step.setdefault(module.__name__, item.name)  # type: ignore[union-attr]
+    return report
+
+
+@pytest.fixture(autouse=True)
+def _skip_after_a_failed_step(request: pytest.FixtureRequest) -> None:
+    module = request.module
+    if getattr(module, "JOURNEY", False) and module.__name__ in _failed_step:
+        pytest.skip(f"an earlier step failed: {_failed_step[module.__name__]}")

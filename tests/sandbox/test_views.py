@@ -38,6 +38,7 @@ def test_a_message_carries_text_entities_and_the_local_time() -> None:
     assert view["text"] == "Plan <b>"  # sent as text: the page never parses it as HTML
     assert view["entities"] == entities
     assert view["time"] == "09:05"
+    assert view["day"] == "Mon 23 Nov 2026"
     assert view["sender"] == {"id": 7000001, "name": "Inburgerbot", "is_bot": True}
     assert not view["edited"] and not view["deleted"]
 

@@ -187,6 +187,12 @@
       this.list = list;
       this.options = options; // {isOwn(m), showSender, fallback(), actions(m), visible(m)}
       this.messages = new Map();
+      // Pinned to the newest message unless the reader scrolled up, as in Telegram.
+      this.pinned = true;
+      const follow = () => { if (this.pinned) this.list.scrollTop = this.list.scrollHeight; };
+      list.addEventListener("scroll", () => { this.pinned = this.isNearEnd(); });
+      list.addEventListener("load", follow, true); // photos that finish loading
+      new ResizeObserver(follow).observe(list); // a keyboard that appears or goes
     }
 
     reset(messages) {
@@ -199,11 +205,12 @@
       for (const message of [...this.messages.values()].sort((a, b) => a.id - b.id)) {
         if (this.options.visible(message)) this.list.append(this.draw(message));
       }
-      this.scrollToEnd(true);
+      this.separateDays();
+      this.pinned = true;
+      this.scrollToEnd();
     }
 
     upsert(message) {
-      const nearEnd = this.isNearEnd();
       this.messages.set(message.id, message);
       const old = this.list.querySelector(`li[data-id="${message.id}"]`);
       if (!this.options.visible(message)) {
@@ -214,25 +221,42 @@
       if (old) {
         old.replaceWith(drawn);
       } else {
-        const later = [...this.list.children].find((li) => Number(li.dataset.id) > message.id);
+        const later = [...this.list.querySelectorAll("li.msg")].find((li) => Number(li.dataset.id) > message.id);
         this.list.insertBefore(drawn, later || null);
       }
-      if (nearEnd || !this.options.isOwn(message)) this.scrollToEnd(nearEnd);
+      this.separateDays();
+      if (this.options.isOwn(message)) this.pinned = true;
+      this.scrollToEnd();
     }
 
     remove(messageId) {
       this.messages.delete(messageId);
       const old = this.list.querySelector(`li[data-id="${messageId}"]`);
       if (old) old.remove();
+      this.separateDays();
+    }
+
+    separateDays() {
+      // A date above the first message of each day (sandbox days: the clock can jump).
+      for (const line of this.list.querySelectorAll("li.day")) line.remove();
+      let previous = null;
+      for (const li of [...this.list.children]) {
+        const message = this.messages.get(Number(li.dataset.id));
+        if (!message || !message.day || message.day === previous) continue;
+        previous = message.day;
+        const line = el("li", "day");
+        line.append(el("span", "", message.day));
+        this.list.insertBefore(line, li);
+      }
     }
 
     isNearEnd() {
       const list = this.list;
-      return list.scrollHeight - list.scrollTop - list.clientHeight < 80;
+      return list.scrollHeight - list.scrollTop - list.clientHeight < 120;
     }
 
-    scrollToEnd(force) {
-      if (force || this.isNearEnd()) this.list.scrollTop = this.list.scrollHeight;
+    scrollToEnd() {
+      if (this.pinned) this.list.scrollTop = this.list.scrollHeight;
     }
 
     draw(message) {
@@ -271,6 +295,8 @@
         bubble.append(text);
       }
       const meta = el("span", "meta", `${message.edited ? "edited " : ""}${message.time || ""}`);
+      meta.dir = "ltr";
+      if (message.day) meta.title = `${message.day}, ${message.time}`;
       bubble.append(meta);
       li.append(bubble);
       if (message.inline_keyboard && message.inline_keyboard.length) {
@@ -313,7 +339,9 @@
     a.append(el("span", "file-icon", "📄"));
     const label = el("span", "file-name", media.name || media.kind);
     label.dir = "auto";
-    a.append(label, el("small", "file-size", formatSize(media.size || 0)));
+    const size = el("small", "file-size", formatSize(media.size || 0));
+    size.dir = "ltr";
+    a.append(label, size);
     a.setAttribute("aria-label", `Download ${media.name || media.kind}`);
     return a;
   }
@@ -330,8 +358,11 @@
     const box = el("div", "venue");
     box.append(el("span", "pin", "📍"));
     const body = el("div");
-    body.append(el("strong", "", venue.title), el("div", "address", venue.address), mapLink(venue.map_url));
-    body.dir = "ltr";
+    const title = el("strong", "", venue.title);
+    title.dir = "auto";
+    const address = el("div", "address", venue.address);
+    address.dir = "ltr"; // Dutch addresses read left to right in every language
+    body.append(title, address, mapLink(venue.map_url));
     box.append(body);
     return box;
   }
@@ -507,6 +538,8 @@
   }
 
   function drawTopics() {
+    const current = page.topics.find((t) => t.thread_id === page.thread);
+    $("thread-title").textContent = current ? current.name : "General";
     const list = $("topic-list");
     list.replaceChildren();
     const entries = [{ thread_id: null, name: "General", color: "#8e8e93", closed: false }, ...page.topics];
@@ -536,8 +569,6 @@
   function selectThread(threadId) {
     page.thread = threadId;
     page.unread.delete(threadId);
-    const topic = page.topics.find((t) => t.thread_id === threadId);
-    $("thread-title").textContent = topic ? topic.name : "General";
     drawTopics();
     staff.redraw();
   }
