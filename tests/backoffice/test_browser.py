@@ -91,6 +91,18 @@ class Live:
         return pyotp.TOTP(self.secrets[member.id or 0]).at(self.clock.now())
 
 
+class ServerWithReady(uvicorn.Server):
+    """uvicorn, telling when it listens (after the app's start-up)."""
+
+    def __init__(self, config: uvicorn.Config) -> None:
+        super().__init__(config)
+        self.ready = asyncio.Event()
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets=sockets)
+        self.ready.set()
+
+
 def free_socket() -> socket.socket:
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -161,12 +173,11 @@ async def live(db: Database, database_url: str) -> AsyncIterator[Live]:
     backoffice = build_backoffice(settings, db=db, clock=clock, bot=bot, hasher=HASHER)
     sock = free_socket()
     port = sock.getsockname()[1]
-    server = uvicorn.Server(
+    server = ServerWithReady(
         uvicorn.Config(backoffice, log_level="warning", lifespan="on", access_log=False)
     )
     serving = asyncio.create_task(server.serve(sockets=[sock]))
-    while not server.started:
-        await asyncio.sleep(0.01)  # waits for the server to listen, not for time to pass
+    await asyncio.wait_for(server.ready.wait(), timeout=30)
     try:
         yield Live(
             url=f"http://127.0.0.1:{port}",
