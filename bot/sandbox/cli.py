@@ -43,29 +43,32 @@ async def serve(
 ) -> None:
     """Run the sandbox until Ctrl-C (SIGINT), SIGTERM or `stop` is set, then stop it cleanly."""
     sandbox = Sandbox(options, settings=settings)
-    try:
-        await sandbox.start()
-    except OSError as exc:
-        raise click.ClickException(
-            f"cannot listen on {options.host}:{options.port} ({exc.strerror or exc}); "
-            "choose another port with --port"
-        ) from exc
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
     signals = (signal.SIGINT, signal.SIGTERM)
-    for number in signals:
+    for number in signals:  # before starting, so Ctrl-C while starting also stops cleanly
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(number, stop.set)
-    announce(f"The sandbox runs at {sandbox.url}  (sandbox time {sandbox.clock_view()['label']})")
-    announce("Open it in your browser. Ctrl-C stops it.")
     try:
+        try:
+            await sandbox.start()
+        except OSError as exc:
+            raise click.ClickException(
+                f"cannot listen on {options.host}:{options.port} ({exc.strerror or exc}); "
+                "choose another port with --port"
+            ) from exc
+        if not stop.is_set():
+            label = sandbox.clock_view()["label"]
+            announce(f"The sandbox runs at {sandbox.url}  (sandbox time {label})")
+            announce("Open it in your browser. Ctrl-C stops it.")
         await stop.wait()
+        await sandbox.stop()
+        announce("The sandbox stopped.")
     finally:
         for number in signals:
             with contextlib.suppress(NotImplementedError, RuntimeError):
                 loop.remove_signal_handler(number)
         await sandbox.stop()
-        announce("The sandbox stopped.")
 
 
 def _settings(ctx: click.Context) -> Settings:

@@ -122,6 +122,7 @@ class Sandbox:
         self.settings: Settings | None = None
         self.group: SimGroup | None = None
         self.port = 0
+        self.ready = False
         self._runner: web.AppRunner | None = None
         self._pump: asyncio.Task[None] | None = None
         self._cursors: dict[int, _Cursor] = {}
@@ -142,11 +143,19 @@ class Sandbox:
         return self.settings.zone
 
     async def start(self) -> None:
-        """Fake Telegram, database and demo world, the bot (polling, jobs), then the page."""
+        """The page's port first (a busy port fails at once), then the fake Telegram, database
+        and demo world, and the bot (polling, jobs)."""
         from bot.sandbox.web import make_app
 
-        await self.fake.start()
         try:
+            self._runner = web.AppRunner(
+                make_app(self), access_log=None, handler_cancellation=True, shutdown_timeout=1.0
+            )
+            await self._runner.setup()
+            site = web.TCPSite(self._runner, self.options.host, self.options.port)
+            await site.start()
+            self.port = int(self._runner.addresses[0][1])
+            await self.fake.start()
             if self._given_db is not None:
                 self.db = self._given_db
             else:
@@ -155,7 +164,7 @@ class Sandbox:
             self.settings = sandbox_settings(
                 self._base_settings or Settings(), fake=self.fake, database_url=self.db.url
             )
-            app = build_application(self.settings, db=self.db, clock=self.clock)
+            self.app = app = build_application(self.settings, db=self.db, clock=self.clock)
             services = app.bot_data.services
             assert services is not None
             self.world = await world.prepare(
@@ -170,17 +179,10 @@ class Sandbox:
             await app.updater.start_polling(
                 poll_interval=0, timeout=10, allowed_updates=Update.ALL_TYPES
             )
-            self.app = app
-            self._runner = web.AppRunner(
-                make_app(self), access_log=None, handler_cancellation=True, shutdown_timeout=1.0
-            )
-            await self._runner.setup()
-            site = web.TCPSite(self._runner, self.options.host, self.options.port)
-            await site.start()
-            self.port = int(self._runner.addresses[0][1])
         except BaseException:
             await self.stop()
             raise
+        self.ready = True
         log.info("sandbox started", extra={"port": self.port})
 
     async def stop(self) -> None:
@@ -189,6 +191,7 @@ class Sandbox:
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
+        self.ready = False
         app, self.app = self.app, None
         if app is not None:
             if app.updater is not None and app.updater.running:
@@ -196,8 +199,8 @@ class Sandbox:
             if app.running:
                 await app.stop()
             await app.shutdown()
-        elif self.db is not None and self._given_db is None:
-            await self.db.dispose()
+        if self.db is not None and self._given_db is None:
+            await self.db.dispose()  # again after the bot's own dispose: harmless
         if self._pump is not None:
             self._pump.cancel()
             with contextlib.suppress(asyncio.CancelledError):

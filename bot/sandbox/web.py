@@ -75,6 +75,8 @@ async def _errors(request: web.Request, handler: Handler) -> web.StreamResponse:
 
     if request.method == "POST" and request.headers.get("X-Sandbox") != "1":
         return _json({"error": "missing the X-Sandbox header"}, 403)
+    if request.path.startswith("/api/") and not _sandbox(request).ready:
+        return _json({"error": "the sandbox is starting; try again in a moment"}, 503)
     try:
         return await handler(request)
     except (SandboxError, BadInput) as exc:

@@ -126,6 +126,15 @@ def test_run_without_a_token_says_so_in_one_line_and_starts_the_sandbox(
     assert calls == [SandboxOptions()]
 
 
+def test_run_without_a_token_reads_the_sandbox_port_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("INBURGERBOT_SANDBOX_PORT", "8123")
+    result, calls = invoke(["run"], monkeypatch)
+    assert result.exit_code == 0
+    assert calls == [SandboxOptions(port=8123)]
+
+
 def test_sandbox_options_reach_the_server(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     database = tmp_path / "demo.sqlite3"
     args = ["sandbox", "--port", "8181", "--database", str(database), "--start", "now"]

@@ -9,11 +9,13 @@ from datetime import timedelta
 from typing import Any
 
 import aiohttp
+from aiohttp.test_utils import TestClient, TestServer
 from sqlmodel import select
 
 from bot.sandbox import Sandbox
 from bot.sandbox.server import STAFF_CHAT_ID
-from storage import clients
+from bot.sandbox.web import make_app
+from storage import clients, staff
 from storage.enums import ReminderStatus
 from storage.models import Reminder
 from tests.sandbox.conftest import linked_phone, phone_of
@@ -83,8 +85,6 @@ async def test_staff_accounts_are_linked_so_caseworkers_can_answer(sandbox: Sand
     member = sandbox.world.staff[0]
     assert sandbox.db is not None
     async with sandbox.db.reading() as session:
-        from storage import staff
-
         row = await staff.by_telegram_user(session, user_id=member.user_id)
     assert row is not None and row.name == "Sanne Jonker"
     assert sandbox.fake.chat(STAFF_CHAT_ID).member_status[member.user_id] == "member"
@@ -382,3 +382,12 @@ async def test_a_closed_topic_refuses_staff_messages_like_telegram(
     body = {"text": "hi", "user_id": member, "thread_id": topic.message_thread_id}
     async with http.post(f"/api/chats/{STAFF_CHAT_ID}/messages", json=body) as r:
         assert await error_of(r) == (400, "Bad Request: TOPIC_CLOSED")
+
+
+async def test_while_starting_the_actions_wait_and_say_so() -> None:
+    starting = Sandbox()
+    async with TestClient(TestServer(make_app(starting))) as client:
+        response = await client.get("/api/state")
+        assert await error_of(response) == (503, "the sandbox is starting; try again in a moment")
+        page = await client.get("/")
+        assert page.status == 200
