@@ -316,6 +316,9 @@ class Dispatcher:
         self.margin = min(timedelta(seconds=5), self.lease / 4)
         self.contact = Contact(settings.team_phone, settings.team_email)
         self.busy = False
+        # This process's writes go one at a time: on SQLite, writers of one process that wait
+        # for each other in SQLite's busy handler sleep far longer than they need to.
+        self.writing = asyncio.Lock()
         rate_limiter_log = logging.getLogger("telegram.ext.AIORateLimiter")
         if _RATE_LIMITER_FILTER not in rate_limiter_log.filters:
             rate_limiter_log.addFilter(_RATE_LIMITER_FILTER)
@@ -342,7 +345,7 @@ class Dispatcher:
         """Claim one batch, send it and mark it."""
         now = self.clock.now()
         lease_until = now + self.lease
-        async with self.db.transaction() as session:
+        async with self.writing, self.db.transaction() as session:
             ids = await reminder_rows.claim_due(
                 session,
                 now=now,
@@ -359,12 +362,11 @@ class Dispatcher:
             weeks = await self._weeks(session, batch, now)
         run = _Round(self, bot, batch, weeks, lease_until)
         marks = await run.send_all()
-        async with self.db.transaction() as session:
+        async with self.writing, self.db.transaction() as session:
             await reminder_rows.apply_marks(session, marks=marks, claimer=self.claimer)
-            for client_id in sorted(run.blocked):
-                await reminder_rows.block_client(session, client_id=client_id)
-        tally.counts.update(str(mark.status) for mark in marks)
-        tally.counts["left"] = len(ids) - len(marks)
+        done = [*marks, *run.written]
+        tally.counts.update(str(mark.status) for mark in done)
+        tally.counts["left"] = len(ids) - len(done)
         log.info(
             "dispatched %d: %s",
             len(ids),
@@ -402,6 +404,7 @@ class _Round:
         self.lease_until = lease_until
         self.marks: list[Mark] = []
         self.blocked: set[int] = set()
+        self.written: list[Mark] = []  # marks written at once (403), not with the batch
         self.rate_limited = getattr(bot, "rate_limiter", None) is not None
 
     async def send_all(self) -> list[Mark]:
@@ -499,7 +502,7 @@ class _Round:
                 **self._send_options(),
             )
         except Exception as exc:
-            self.after(reminder, exc)
+            await self.after(reminder, exc)
             return
         self.mark(
             reminder,
@@ -518,7 +521,7 @@ class _Round:
             options["write_timeout"] = self.d.send_timeout
         return options
 
-    def after(self, reminder: Reminder, error: Exception) -> None:
+    async def after(self, reminder: Reminder, error: Exception) -> None:
         outcome = after_error(error, attempts=reminder.attempts, now=self.d.clock.now())
         if isinstance(outcome, Retry):
             self.mark(
@@ -531,13 +534,20 @@ class _Round:
         elif isinstance(outcome, Blocked):
             log.info("client %s blocked the bot (reminder %s)", reminder.client_id, reminder.id)
             self.blocked.add(reminder.client_id)
-            self.mark(
-                reminder,
+            failed = Mark(
+                reminder.id or 0,
+                self.lease_until,
                 ReminderStatus.FAILED,
                 attempts=outcome.attempts,
+                available_at=reminder.available_at,
                 last_error=outcome.error,
                 reason="blocked_bot",
             )
+            self.written.append(failed)
+            # At once, not with the batch: nothing more may go to this chat from any dispatcher.
+            async with self.d.writing, self.d.db.transaction() as session:
+                await reminder_rows.apply_marks(session, marks=[failed], claimer=self.d.claimer)
+                await reminder_rows.block_client(session, client_id=reminder.client_id)
         else:
             log.warning(
                 "reminder %s failed after %d attempts: %s",

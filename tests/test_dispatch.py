@@ -674,11 +674,8 @@ async def test_the_jobs_are_registered(db: Database, database_url: str) -> None:
     try:
         app = build_application(harness_settings(fake, database_url), db=db, rate_limit=False)
         assert app.job_queue is not None
-        assert sorted(job.name or "" for job in app.job_queue.jobs()) == [
-            "digest",
-            "dispatch",
-            "retention",
-        ]
+        names = {job.name for job in app.job_queue.jobs()}
+        assert {"dispatch", "retention", "digest"} <= names
     finally:
         await fake.stop()
 

@@ -1,0 +1,1 @@
+"""Benchmarks: each module has a function returning figures and a `python -m bench.<name>` CLI."""
