@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 
 import click
+from telegram import Update
 
 from bot.app import build_application
 from bot.logs import setup_logging
-from bot.serve import WebhookOptions, serve_polling, serve_webhook
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -48,8 +47,7 @@ def run(ctx: click.Context) -> None:
     setup_logging(settings.log_level, settings.log_format)
     application = build_application(settings)
     log.info("bot starting (long polling)")
-    health = (settings.health_listen, settings.health_port) if settings.health_port else None
-    asyncio.run(serve_polling(application, health=health))
+    application.run_polling(allowed_updates=Update.ALL_TYPES, drop_pending_updates=False)
 
 
 @click.command("webhook")
@@ -86,14 +84,13 @@ def webhook(
     setup_logging(settings.log_level, settings.log_format)
     path = (url_path or settings.webhook_path).strip("/")
     application = build_application(settings)
-    log.info("bot starting (webhook)", extra={"path": path, "sets_webhook": set_webhook})
-    options = WebhookOptions(
+    log.info("bot starting (webhook)", extra={"path": path})
+    application.run_webhook(
         listen=listen or settings.webhook_listen,
         port=port or settings.webhook_port,
-        path=path,
-        secret=settings.webhook_secret.get_secret_value(),
-        public_url=public if set_webhook else None,
-        max_connections=settings.webhook_max_connections,
-        answer_within=settings.webhook_answer_seconds,
+        url_path=path,
+        webhook_url=f"{public.rstrip('/')}/{path}" if set_webhook and public else None,
+        secret_token=settings.webhook_secret.get_secret_value(),
+        allowed_updates=Update.ALL_TYPES,
+        drop_pending_updates=False,
     )
-    asyncio.run(serve_webhook(application, options))
