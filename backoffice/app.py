@@ -17,6 +17,7 @@ from pathlib import Path
 
 from argon2 import PasswordHasher
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
@@ -26,7 +27,14 @@ from telegram import Bot
 from backoffice import oidc as oidc_module
 from backoffice.routes import routes
 from backoffice.security import Passwords, SessionCodec, password_hasher
-from backoffice.web import Refused, SessionMiddleware, on_refused, pager
+from backoffice.web import (
+    Refused,
+    SessionMiddleware,
+    on_http_error,
+    on_refused,
+    on_server_error,
+    pager,
+)
 from bot.app import planning_rules
 from bot.clock import Clock, SystemClock
 from bot.settings import Settings
@@ -114,7 +122,11 @@ def build_backoffice(
     app = Starlette(
         routes=[*routes(), Mount("/static", StaticFiles(directory=HERE / "static"), name="static")],
         middleware=[Middleware(SessionMiddleware, bo=bo)],
-        exception_handlers={Refused: on_refused},
+        exception_handlers={
+            Refused: on_refused,
+            HTTPException: on_http_error,
+            500: on_server_error,
+        },
         lifespan=lifespan,
     )
     app.state.backoffice = bo

@@ -155,7 +155,7 @@ def reset_second_factor(ctx: click.Context, who: str) -> None:
     async def work(database: Database) -> str:
         async with database.transaction() as session:
             member = await _find(session, who)
-            member.totp_secret = None
+            member.totp_secret, member.totp_last_step = None, None
             member.failed_logins, member.locked_until = 0, None
             session.add(member)
             _audit(session, member, "staff.reset_second_factor", clock)

@@ -98,14 +98,24 @@ def totp_qr_svg(uri: str) -> str:
     return segno.make(uri, error="m").svg_inline(scale=5, dark="#000", light="#fff")
 
 
-def verify_totp(secret: str | None, code: str, *, now: datetime) -> bool:
-    """Check a six-digit code at `now` (the injectable clock's time)."""
+def verify_totp(
+    secret: str | None, code: str, *, now: datetime, last_step: int | None = None
+) -> int | None:
+    """The 30-second step a six-digit code belongs to at `now` (the injectable clock's time),
+    or None. A step at or before `last_step` is refused: no code works twice (RFC 6238 5.2)."""
     if not secret:
-        return False
+        return None
     digits = "".join(ch for ch in code if ch.isdigit())
     if len(digits) != 6:
-        return False
-    return pyotp.TOTP(secret).verify(digits, for_time=now, valid_window=TOTP_VALID_WINDOW)
+        return None
+    totp = pyotp.TOTP(secret)
+    current = totp.timecode(now)
+    for step in range(current - TOTP_VALID_WINDOW, current + TOTP_VALID_WINDOW + 1):
+        if last_step is not None and step <= last_step:
+            continue
+        if hmac.compare_digest(totp.generate_otp(step), digits):
+            return step
+    return None
 
 
 # -- sessions -----------------------------------------------------------------------------------

@@ -82,6 +82,7 @@ DUTCH: dict[str, str] = {
         "Deze pagina bestaat niet, of u hebt er geen toegang toe."
     ),
     "You have no access to this page.": "U hebt geen toegang tot deze pagina.",
+    "This action is not possible here.": "Deze handeling kan hier niet.",
     # -- own password ----------------------------------------------------------------------------
     "Change my password": "Mijn wachtwoord wijzigen",
     "Current password": "Huidig wachtwoord",

@@ -12,7 +12,7 @@ from urllib.parse import quote, urlencode
 
 from starlette.datastructures import FormData, MutableHeaders
 from starlette.requests import HTTPConnection, Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from backoffice.i18n import (
@@ -160,6 +160,27 @@ async def on_refused(request: Request, exc: Exception) -> Response:
             },
         )
     return render(request, "error.html", {"message": exc.message}, status=exc.status)
+
+
+async def on_http_error(request: Request, exc: Exception) -> Response:
+    """Unknown pages and wrong methods get the back-office's own page, in its language."""
+    status = getattr(exc, "status_code", 404)
+    message = NOT_FOUND if status == 404 else N_("This action is not possible here.")
+    return render(request, "error.html", {"message": message}, status=status)
+
+
+SERVER_ERROR_PAGE = """<!doctype html>
+<html lang="nl"><head><meta charset="utf-8"><title>Er ging iets mis</title></head>
+<body><main><h1>Er ging iets mis</h1>
+<p>Probeer het over een paar minuten opnieuw. Blijft het misgaan, bel dan de beheerder.</p>
+<p lang="en">Something went wrong. Please try again in a few minutes.</p>
+<p><a href="/inbox">Postvak</a></p></main></body></html>"""
+
+
+async def on_server_error(_request: Request, exc: Exception) -> Response:
+    """Outside the session middleware: a plain page, and a log line with the error type only."""
+    log.error("back-office error", extra={"error": type(exc).__name__}, exc_info=exc)
+    return HTMLResponse(SERVER_ERROR_PAGE, status_code=500, headers=SECURITY_HEADERS)
 
 
 # -- rendering ----------------------------------------------------------------------------------

@@ -126,6 +126,8 @@ class Staff(Timestamped, table=True):
     login: str | None = Field(default=None, max_length=200, unique=True)
     password_hash: str | None = Field(default=None, max_length=300)
     totp_secret: str | None = Field(default=None, max_length=64)
+    # The 30-second step of the last accepted code: a code is never accepted twice (RFC 6238).
+    totp_last_step: int | None = Field(default=None, sa_type=BigInt)
     failed_logins: int = 0
     locked_until: datetime | None = moment()
     locale: str = Field(default="nl", max_length=10)

@@ -194,7 +194,7 @@ async def reset_second_factor(request: Request) -> Response:
     bo = backoffice(request)
     async with bo.db.transaction() as session:
         member = await _member(session, request, not_self=True)
-        member.totp_secret = None
+        member.totp_secret, member.totp_last_step = None, None
         session.add(member)
         _record(session, request, "staff.reset_second_factor", member)
     session_of(request).flash(

@@ -146,13 +146,16 @@ async def _second_factor_failed(request: Request, staff: Staff, template: str, *
     return render(request, template, {"error": CODE_FAILED, **extra}, status=400)
 
 
-async def _complete(request: Request, staff_id: int, *, totp_secret: str | None = None):
+async def _complete(
+    request: Request, staff_id: int, *, totp_step: int, totp_secret: str | None = None
+) -> Response:
     """Both factors passed: a full session (with a fresh CSRF token)."""
     bo = backoffice(request)
     now = bo.clock.now()
     async with bo.db.transaction() as db_session:
         staff = await staff_queries.by_id(db_session, staff_id=staff_id)
         assert staff is not None
+        staff.totp_last_step = totp_step
         if totp_secret is not None:
             staff.totp_secret = totp_secret
             _record(db_session, staff, "login.second_factor_set_up", now)
@@ -183,9 +186,15 @@ async def verify_code(request: Request) -> Response:
     if queries.is_locked(staff, now=now):
         session_of(request).end()
         return _login_page(request, error=LOCKED, status=400)
-    if not verify_totp(staff.totp_secret, text_field(form, "code", limit=20), now=now):
+    step = verify_totp(
+        staff.totp_secret,
+        text_field(form, "code", limit=20),
+        now=now,
+        last_step=staff.totp_last_step,
+    )
+    if step is None:
         return await _second_factor_failed(request, staff, "login_code.html")
-    return await _complete(request, staff.id or 0)
+    return await _complete(request, staff.id or 0, totp_step=step)
 
 
 def _setup_context(request: Request, staff: Staff) -> dict[str, object]:
@@ -217,13 +226,16 @@ async def confirm_setup(request: Request) -> Response:
         return redirect("/login/code")
     secret = session_of(request).data.get("totp_pending")
     now = backoffice(request).clock.now()
-    if not isinstance(secret, str) or not verify_totp(
-        secret, text_field(form, "code", limit=20), now=now
-    ):
+    step = (
+        verify_totp(secret, text_field(form, "code", limit=20), now=now)
+        if isinstance(secret, str)
+        else None
+    )
+    if step is None:
         return await _second_factor_failed(
             request, staff, "login_setup.html", **_setup_context(request, staff)
         )
-    return await _complete(request, staff.id or 0, totp_secret=secret)
+    return await _complete(request, staff.id or 0, totp_secret=secret, totp_step=step)
 
 
 async def logout(request: Request) -> Response:

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
+import httpx
 import pyotp
+import pytest
 from sqlmodel import select
 
 from bot.clock import FixedClock
@@ -119,6 +122,21 @@ async def test_five_wrong_codes_lock_the_account_and_end_the_login(
     assert (await bo.get("/login/code")).headers["location"] == "/login"
     again = await bo.post("/login", {"login": "me@example.nl", "password": PASSWORD})
     assert again.status_code == 400
+
+
+async def test_the_same_code_does_not_log_in_twice(
+    bo: BackofficeClient, world: World, db: Database
+):
+    await bo.login(world.me)
+    assert (await reload(db, Staff, world.me.id)).totp_last_step is not None
+    await bo.logout()
+    await bo.password_step(world.me)
+    await bo.get("/login/code")
+    replayed = await bo.post("/login/code", {"code": bo.code(world.me)})
+    assert replayed.status_code == 400 and "Deze code klopt niet" in replayed.text
+    bo.clock.advance(timedelta(seconds=30))
+    fresh = await bo.post("/login/code", {"code": bo.code(world.me)})
+    assert fresh.headers["location"] == "/inbox"
 
 
 async def test_the_code_step_expires_after_five_minutes(
@@ -248,3 +266,38 @@ async def test_interface_language_switches_to_english_and_is_kept(
     assert (await reload(db, Staff, world.me.id)).locale == "en"
     await bo.post("/language", {"lang": "xx", "next": "https://evil.example"})
     assert "<h1>Inbox</h1>" in (await bo.get("/inbox")).text
+
+
+async def test_unknown_page_and_wrong_method_get_the_own_error_page(
+    bo: BackofficeClient, world: World
+):
+    missing = await bo.get("/nothing-here")
+    assert missing.status_code == 404 and "Deze pagina bestaat niet" in missing.text
+    assert '<html lang="nl">' in missing.text
+    wrong = await bo.get("/logout")
+    assert wrong.status_code == 405 and "Deze handeling kan hier niet." in wrong.text
+
+
+async def test_a_crash_shows_a_plain_page_without_details(
+    app: Any, world: World, monkeypatch: pytest.MonkeyPatch
+):
+    from storage import backoffice as queries
+
+    async def broken(*_args: object, **_kwargs: object) -> None:
+        raise RuntimeError("database on fire: Amina C-00001")
+
+    monkeypatch.setattr(queries, "inbox", broken)
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+        client = BackofficeClient(http, bo_clock(app), world)
+        await client.login(world.me)
+        crashed = await http.get("/inbox")
+    assert crashed.status_code == 500
+    assert "Er ging iets mis" in crashed.text and "Amina" not in crashed.text
+    assert "default-src 'self'" in crashed.headers["content-security-policy"]
+
+
+def bo_clock(app: Any) -> FixedClock:
+    clock = app.state.backoffice.clock
+    assert isinstance(clock, FixedClock)
+    return clock

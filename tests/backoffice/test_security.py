@@ -70,12 +70,25 @@ def test_password_rules(password: str, ok: bool):
 def test_totp_accepts_the_current_and_neighbouring_codes_only():
     secret = pyotp.random_base32()
     totp = pyotp.TOTP(secret)
-    assert verify_totp(secret, totp.at(NOW), now=NOW)
-    assert verify_totp(secret, totp.at(NOW - timedelta(seconds=30)), now=NOW)
-    assert not verify_totp(secret, totp.at(NOW - timedelta(minutes=5)), now=NOW)
-    assert verify_totp(secret, " ".join([totp.at(NOW)[:3], totp.at(NOW)[3:]]), now=NOW)
-    assert not verify_totp(secret, "12345", now=NOW)
-    assert not verify_totp(None, totp.at(NOW), now=NOW)
+    step = totp.timecode(NOW)
+    assert verify_totp(secret, totp.at(NOW), now=NOW) == step
+    assert verify_totp(secret, totp.at(NOW - timedelta(seconds=30)), now=NOW) == step - 1
+    assert verify_totp(secret, totp.at(NOW - timedelta(minutes=5)), now=NOW) is None
+    assert verify_totp(secret, " ".join([totp.at(NOW)[:3], totp.at(NOW)[3:]]), now=NOW) == step
+    assert verify_totp(secret, "12345", now=NOW) is None
+    assert verify_totp(None, totp.at(NOW), now=NOW) is None
+
+
+def test_a_totp_code_is_never_accepted_twice():
+    secret = pyotp.random_base32()
+    totp = pyotp.TOTP(secret)
+    step = verify_totp(secret, totp.at(NOW), now=NOW)
+    assert step is not None
+    assert verify_totp(secret, totp.at(NOW), now=NOW, last_step=step) is None
+    earlier = totp.at(NOW - timedelta(seconds=30))
+    assert verify_totp(secret, earlier, now=NOW, last_step=step) is None
+    later = NOW + timedelta(seconds=30)
+    assert verify_totp(secret, totp.at(later), now=later, last_step=step) == step + 1
 
 
 def test_totp_set_up_uri_and_qr_code():

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 33d2d6daf24c
+Revision ID: a0aaf4287add
 Revises: 
-Create Date: 2026-11-23 08:08:12.572494
+Create Date: 2026-11-23 08:36:19.561653
 """
 
 from collections.abc import Sequence
@@ -13,7 +13,7 @@ from alembic import op
 
 import storage.types
 
-revision: str = '33d2d6daf24c'
+revision: str = 'a0aaf4287add'
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -103,6 +103,7 @@ def upgrade() -> None:
     sa.Column('login', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
     sa.Column('password_hash', sqlmodel.sql.sqltypes.AutoString(length=300), nullable=True),
     sa.Column('totp_secret', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
+    sa.Column('totp_last_step', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
     sa.Column('failed_logins', sa.Integer(), nullable=False),
     sa.Column('locked_until', storage.types.UTCDateTime(), nullable=True),
     sa.Column('locale', sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False),
