@@ -56,8 +56,8 @@ from storage.enums import (
     ReminderStatus,
     TaskStatus,
 )
-from storage.models import Client, Reminder
-from storage.reminders import Batch, Mark
+from storage.models import Client
+from storage.reminders import Batch, Claimed, Mark
 
 if TYPE_CHECKING:
     from bot.clock import Clock
@@ -69,7 +69,8 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5
 BACKOFF_BASE = timedelta(seconds=30)
 BACKOFF_CAP = timedelta(hours=1)
-SEND_CONCURRENCY = 30
+# Enough to keep Telegram's 30/s busy over a real network; more only makes httpx's pool slower.
+SEND_CONCURRENCY = 16
 # Just under Telegram's 30 messages a second, evenly spaced: AIORateLimiter's bucket would allow
 # a burst of 30 on top of the steady rate, which a strict one-second window counts as flooding.
 SAFE_RATE = 28.5
@@ -136,7 +137,7 @@ Decision = Send | Skip | Defer
 
 def decide(
     subject: Subject | None,
-    reminder: Reminder,
+    reminder: Claimed,
     *,
     now: datetime,
     quiet: QuietHours,
@@ -170,7 +171,7 @@ def decide(
     return Send()
 
 
-def _subject_decision(subject: Subject, reminder: Reminder, *, now: datetime) -> Decision | None:
+def _subject_decision(subject: Subject, reminder: Claimed, *, now: datetime) -> Decision | None:
     kind = reminder.kind
     if kind == ReminderKind.APPOINTMENT:
         appointment = subject.appointment
@@ -346,7 +347,7 @@ class Dispatcher:
         now = self.clock.now()
         lease_until = now + self.lease
         async with self.writing, self.db.transaction() as session:
-            ids = await reminder_rows.claim_due(
+            claimed = await reminder_rows.claim(
                 session,
                 now=now,
                 lease_until=lease_until,
@@ -354,11 +355,11 @@ class Dispatcher:
                 limit=self.settings.dispatch_batch_size,
             )
         tally = Tally(rounds=1)
-        if not ids:
+        if not claimed:
             return tally
-        tally.counts["claimed"] = len(ids)
+        tally.counts["claimed"] = len(claimed)
         async with self.db.reading() as session:
-            batch = await reminder_rows.load_batch(session, ids=ids)
+            batch = await reminder_rows.load_batch(session, reminders=claimed)
             weeks = await self._weeks(session, batch, now)
         run = _Round(self, bot, batch, weeks, lease_until)
         marks = await run.send_all()
@@ -366,10 +367,10 @@ class Dispatcher:
             await reminder_rows.apply_marks(session, marks=marks, claimer=self.claimer)
         done = [*marks, *run.written]
         tally.counts.update(str(mark.status) for mark in done)
-        tally.counts["left"] = len(ids) - len(done)
+        tally.counts["left"] = len(claimed) - len(done)
         log.info(
             "dispatched %d: %s",
-            len(ids),
+            len(claimed),
             ", ".join(f"{k}={v}" for k, v in sorted(tally.counts.items()) if k != "claimed" and v),
         )
         return tally
@@ -408,20 +409,20 @@ class _Round:
         self.rate_limited = getattr(bot, "rate_limiter", None) is not None
 
     async def send_all(self) -> list[Mark]:
-        by_client: dict[int, list[Reminder]] = defaultdict(list)
+        by_client: dict[int, list[Claimed]] = defaultdict(list)
         for reminder in self.batch.reminders:
             by_client[reminder.client_id].append(reminder)
         gate = asyncio.Semaphore(self.d.concurrency)
 
-        async def one_chat(reminders: Sequence[Reminder]) -> None:
+        async def one_chat(reminders: Sequence[Claimed]) -> None:
             async with gate:
-                for reminder in sorted(reminders, key=lambda r: (r.available_at, r.id or 0)):
+                for reminder in sorted(reminders, key=lambda r: (r.available_at, r.id)):
                     await self.one(reminder)
 
         await asyncio.gather(*(one_chat(group) for group in by_client.values()))
         return self.marks
 
-    def subject(self, reminder: Reminder) -> Subject | None:
+    def subject(self, reminder: Claimed) -> Subject | None:
         client: Client | None = self.batch.clients.get(reminder.client_id)
         if client is None:
             return None
@@ -449,12 +450,12 @@ class _Round:
             week_tasks=week.tasks if week else (),
         )
 
-    def mark(self, reminder: Reminder, status: str, **values: Any) -> None:
+    def mark(self, reminder: Claimed, status: str, **values: Any) -> None:
         values.setdefault("attempts", reminder.attempts)
         values.setdefault("available_at", reminder.available_at)
-        self.marks.append(Mark(reminder.id or 0, self.lease_until, status, **values))
+        self.marks.append(Mark(reminder.id, self.lease_until, status, **values))
 
-    async def one(self, reminder: Reminder) -> None:
+    async def one(self, reminder: Claimed) -> None:
         """Re-check, render, send and record the outcome of one reminder."""
         if reminder.client_id in self.blocked:
             self.mark(reminder, ReminderStatus.CANCELLED, reason="blocked_bot")
@@ -521,7 +522,7 @@ class _Round:
             options["write_timeout"] = self.d.send_timeout
         return options
 
-    async def after(self, reminder: Reminder, error: Exception) -> None:
+    async def after(self, reminder: Claimed, error: Exception) -> None:
         outcome = after_error(error, attempts=reminder.attempts, now=self.d.clock.now())
         if isinstance(outcome, Retry):
             self.mark(
@@ -535,7 +536,7 @@ class _Round:
             log.info("client %s blocked the bot (reminder %s)", reminder.client_id, reminder.id)
             self.blocked.add(reminder.client_id)
             failed = Mark(
-                reminder.id or 0,
+                reminder.id,
                 self.lease_until,
                 ReminderStatus.FAILED,
                 attempts=outcome.attempts,

@@ -22,7 +22,8 @@ from bot.render.appointments import AppointmentCard, appointment_buttons, appoin
 from bot.render.appointments import kind_html as appointment_kind_html
 from bot.render.tasks import task_buttons, task_text
 from storage.enums import ReminderKind
-from storage.models import Appointment, Client, Plan, Reminder, Task
+from storage.models import Appointment, Client, Plan, Task
+from storage.reminders import Claimed
 
 Text = Callable[[Translator, Formatter], str]
 LIMIT = MessageLimit.MAX_TEXT_LENGTH
@@ -40,7 +41,7 @@ class Contact:
 class Subject:
     """A claimed reminder with what it is about, loaded at send time."""
 
-    reminder: Reminder
+    reminder: Claimed
     client: Client
     appointment: Appointment | None = None
     task: Task | None = None
@@ -102,7 +103,7 @@ def appointment_reminder(subject: Subject, now: datetime, contact: Contact) -> T
     return text
 
 
-def task_heading(t: Translator, f: Formatter, reminder: Reminder, task: Task, now: datetime) -> str:
+def task_heading(t: Translator, f: Formatter, reminder: Claimed, task: Task, now: datetime) -> str:
     """Before the due date: when it is due; after it: that it is still open."""
     assert task.due_date is not None
     days = (task.due_date - _today(f, now)).days

@@ -92,15 +92,41 @@ def _due(now: datetime) -> ColumnElement[bool]:
     )
 
 
-async def claim_due(
+@dataclass(frozen=True)
+class Claimed:
+    """What the dispatcher needs of a claimed row (plain values: no ORM object to build)."""
+
+    id: int
+    client_id: int
+    kind: str
+    subject_id: int | None
+    attempts: int
+    available_at: datetime
+    event_at: datetime | None
+    last_error: str | None
+
+
+_CLAIMED_COLUMNS = (
+    _table.c.id,
+    _table.c.client_id,
+    _table.c.kind,
+    _table.c.subject_id,
+    _table.c.attempts,
+    _table.c.available_at,
+    _table.c.event_at,
+    _table.c.last_error,
+)
+
+
+async def claim(
     session: AsyncSession,
     *,
     now: datetime,
     lease_until: datetime,
     claimer: str,
     limit: int,
-) -> list[int]:
-    """Atomically claim up to `limit` due rows for `claimer` until `lease_until`; their ids."""
+) -> list[Claimed]:
+    """Atomically claim up to `limit` due rows for `claimer` until `lease_until`."""
     values = {"status": ReminderStatus.CLAIMED, "lease_until": lease_until, "claimed_by": claimer}
     # Rows whose lease ran out come first: they were due before the crash that left them.
     orphans_first = case((col(Reminder.status) == ReminderStatus.CLAIMED, 0), else_=1)
@@ -112,28 +138,32 @@ async def claim_due(
     )
     if session.bind is not None and session.bind.dialect.name == "postgresql":
         locked = picked.with_for_update(skip_locked=True).cte("picked").prefix_with("MATERIALIZED")
-        statement = (
-            update(Reminder)
-            .where(col(Reminder.id) == locked.c.id)
-            .values(**values)
-            .returning(col(Reminder.id))
-        )
+        statement = update(_table).where(_table.c.id == locked.c.id)
     else:
-        statement = (
-            update(Reminder)
-            .where(col(Reminder.id).in_(picked.scalar_subquery()))
-            .values(**values)
-            .returning(col(Reminder.id))
-        )
-    result = await session.exec(statement)  # type: ignore[call-overload]
-    return sorted(int(row[0]) for row in result.all())
+        statement = update(_table).where(_table.c.id.in_(picked.scalar_subquery()))
+    connection = await session.connection()
+    result = await connection.execute(statement.values(**values).returning(*_CLAIMED_COLUMNS))
+    return sorted((Claimed(*row) for row in result.all()), key=lambda c: c.id)
+
+
+async def claim_due(
+    session: AsyncSession,
+    *,
+    now: datetime,
+    lease_until: datetime,
+    claimer: str,
+    limit: int,
+) -> list[int]:
+    """Like `claim`, the ids only."""
+    claimed = await claim(session, now=now, lease_until=lease_until, claimer=claimer, limit=limit)
+    return [row.id for row in claimed]
 
 
 @dataclass(frozen=True)
 class Batch:
     """Claimed reminders with everything needed to re-check and render them."""
 
-    reminders: Sequence[Reminder]
+    reminders: Sequence[Claimed]
     clients: dict[int, Client]
     appointments: dict[int, Appointment]
     tasks: dict[int, Task]
@@ -141,17 +171,12 @@ class Batch:
     staff_names: dict[int, str]
 
 
-def _subjects(reminders: Sequence[Reminder], kind: ReminderKind) -> list[int]:
+def _subjects(reminders: Sequence[Claimed], kind: ReminderKind) -> list[int]:
     return sorted({r.subject_id for r in reminders if r.kind == kind and r.subject_id is not None})
 
 
-async def load_batch(session: AsyncSession, *, ids: Sequence[int]) -> Batch:
-    """The claimed rows and their clients and subjects, in a handful of queries."""
-    reminders = (
-        await session.exec(
-            select(Reminder).where(col(Reminder.id).in_(ids)).order_by(col(Reminder.id))
-        )
-    ).all()
+async def load_batch(session: AsyncSession, *, reminders: Sequence[Claimed]) -> Batch:
+    """The clients and subjects of claimed rows, in a handful of queries."""
     client_ids = sorted({r.client_id for r in reminders})
     clients = {
         c.id: c
