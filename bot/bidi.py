@@ -36,7 +36,7 @@ def auto(text: str, *, rtl: bool) -> str:
 # "klantregisseur", "B1-route", "ABCDE-FGHJK") is isolated.
 _PROTECTED = re.compile(r"(<[^>]*>|\{[^{}]*\}|&#?\w+;|/\w+|https?://\S+|[\w.+-]+@[\w.-]+)")
 _WORD = "[A-Za-z\u00c0-\u024f0-9]+"
-_LATIN_RUN = re.compile(f"{_WORD}(?:(?:[-'’.]| ){_WORD})*")
+LATIN_RUN = re.compile(f"{_WORD}(?:(?:[-'’.]| ){_WORD})*")
 _LATIN_LETTER = re.compile(r"[A-Za-z\u00C0-\u024F]")
 
 
@@ -44,7 +44,7 @@ def isolate_latin(template: str) -> str:
     """Isolate the Latin-script words that a right-to-left translation keeps (Dutch terms)."""
     pieces = _PROTECTED.split(template)
     for index in range(0, len(pieces), 2):
-        pieces[index] = _LATIN_RUN.sub(_isolate_run, pieces[index])
+        pieces[index] = LATIN_RUN.sub(_isolate_run, pieces[index])
     return "".join(pieces)
 
 

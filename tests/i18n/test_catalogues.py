@@ -14,6 +14,7 @@ from functools import cache
 import pytest
 from babel.messages.catalog import Catalog, Message
 
+from bot.bidi import LATIN_RUN
 from bot.emulator.formatting import EntityParseError, parse_html
 from bot.i18n import BY_CODE, LANGUAGES
 from bot.i18n_tools import (
@@ -167,3 +168,19 @@ def test_headers_say_who_reviewed(code: str) -> None:
     assert catalogue(code).mime_headers  # parsed
     text = Project().po_path(code).read_text(encoding="utf-8")
     assert re.search(r'^"X-Native-Review: .+\\n"$', text, re.MULTILINE)
+
+
+@pytest.mark.parametrize(
+    "code", [language.code for language in LANGUAGES if language.digits != "latn"]
+)
+def test_translations_write_numbers_in_the_languages_digits(code: str) -> None:
+    """Latin digits only inside Latin words (B1, a command example), never on their own."""
+    stray = []
+    for _message, forms in translated(code):
+        for form in forms:
+            text = TAG.sub("", PLACEHOLDER.sub("", form))
+            for piece in re.split(r"(/\w+|https?://\S+)", text)[::2]:
+                outside = LATIN_RUN.sub("", piece)
+                if re.search(r"[0-9]", outside):
+                    stray.append(form)
+    assert not stray, f"{code}: Latin digits in {stray[:3]}"
