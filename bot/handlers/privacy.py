@@ -99,6 +99,7 @@ def privacy_text(t: Translator, f: Formatter, *, days: int, contact: Contact, li
         "",
         "<b>" + t("Telegram") + "</b>",
         t("Chats with a bot in Telegram are not end-to-end encrypted."),
+        t("Telegram also keeps its own data about you, under its own rules."),
         t("Please do not send sensitive documents here. Bring them to the desk."),
         "",
     ]

@@ -71,6 +71,7 @@ async def test_privacy_before_linking_speaks_in_general(harness: Harness) -> Non
     assert "as long as your municipality keeps your case file" in text
     assert "Only you and the caseworkers of your municipality's team." in text
     assert "not end-to-end encrypted" in text
+    assert "Telegram also keeps its own data about you" in text
     assert "Bring them to the desk." in text
     assert "Call or visit your municipality." in text
     assert "/mydata" not in text
