@@ -170,3 +170,26 @@ async def test_admin_cannot_lock_themselves_out_or_touch_other_organisations(
     assert (await reload(db, Staff, world.stranger.id)).totp_secret is not None
     listing = (await bo.get("/staff")).text
     assert "Stranger Jansen" not in listing
+
+
+async def test_only_administrators_change_accounts(
+    bo: BackofficeClient, world: World, db: Database
+):
+    for member in (world.me, world.lead):
+        await bo.login(member)
+        await bo.get("/inbox")
+        for url, data in (
+            ("/staff", {"name": "X", "login": "x@example.nl", "role": "admin"}),
+            (f"/staff/{world.colleague.id}", {"role": "admin", "active": "1"}),
+            (f"/staff/{world.colleague.id}/reset-password", {}),
+            (f"/staff/{world.colleague.id}/reset-second-factor", {}),
+        ):
+            response = await bo.post(url, data)
+            assert response.status_code == 403, (member.name, url)
+        await bo.logout()
+    colleague = await reload(db, Staff, world.colleague.id)
+    assert colleague.role == "caseworker" and colleague.totp_secret is not None
+    async with db.reading() as session:
+        assert (
+            await session.exec(select(Staff).where(Staff.login == "x@example.nl"))
+        ).first() is None
