@@ -121,6 +121,8 @@ class Project:
 
 
 def read_catalog(path: Path, locale: str | None = None) -> HeaderCatalog:
+    if not path.exists():
+        raise SystemExit(f"{path} does not exist: run `python -m bot.i18n_tools init {locale}`.")
     catalog = HeaderCatalog(locale=locale, domain=DOMAIN)
     with path.open("rb") as handle:
         PoFileParser(catalog, ignore_obsolete=True, abort_invalid=True).parse(handle)

@@ -218,3 +218,13 @@ def test_command_line_names_the_makefile_uses() -> None:
         main(["init", "xx"])
     with pytest.raises(SystemExit):
         main(["translate"])
+
+
+def test_sheets_for_a_missing_catalogue_or_an_unknown_key_are_refused(project: Project) -> None:
+    extract(project, quiet=True)
+    with pytest.raises(SystemExit, match="init nl"):
+        export("nl", project)
+    init("nl", project, quiet=True)
+    with pytest.raises(SystemExit, match="no message with key"):
+        import_sheet("nl", ["deadbeef\tHallo"], project)
+    assert import_sheet("nl", ["", "# a comment"], project) == 0
