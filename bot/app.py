@@ -14,6 +14,7 @@ from bot.clock import Clock, SystemClock
 from bot.context import BotContext, BotData, Services
 from bot.handlers import register
 from bot.i18n import BY_CODE, available_locales, translator
+from bot.metrics import CountingRequest, MeteredApplication
 from bot.request import RetryingRequest
 from bot.services.relay import TelegramRelay
 from bot.settings import Settings
@@ -50,7 +51,14 @@ def build_application(
         raise ValueError("INBURGERBOT_TELEGRAM_TOKEN is not set")
     services = Services(
         settings=settings,
-        db=db or Database(settings.database_url),
+        db=db
+        or Database(
+            settings.database_url,
+            pool_size=settings.db_pool_size,
+            max_overflow=settings.db_max_overflow,
+            pool_timeout=settings.db_pool_timeout,
+            pool_recycle=settings.db_pool_recycle,
+        ),
         clock=clock or SystemClock(),
         rules=planning_rules(settings),
         shipped_locales=available_locales(),
@@ -63,10 +71,11 @@ def build_application(
         .token(settings.telegram_token.get_secret_value())
         .base_url(settings.telegram_api_url)
         .base_file_url(settings.file_url)
+        .application_class(MeteredApplication)  # counts and times updates (bot/metrics.py)
         .context_types(ContextTypes(context=BotContext, bot_data=BotData))
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
-        .request(request or RetryingRequest())
+        .request(CountingRequest(request or RetryingRequest(), services.metrics))
     )
     if rate_limit:
         builder = builder.rate_limiter(AIORateLimiter(max_retries=3))  # type: ignore[arg-type]

@@ -10,6 +10,7 @@ from telegram.ext import Application, CallbackContext, ExtBot
 from bot.clock import Clock, SystemClock
 from bot.fmt import Formatter
 from bot.i18n import Translator, translator
+from bot.metrics import Metrics
 from scheduler.planning import PlanningRules
 
 if TYPE_CHECKING:
@@ -30,6 +31,7 @@ class Services:
     shipped_locales: tuple[str, ...] = ("nl",)
     instance: str = "bot"
     relay: Relay | None = None  # the Telegram staff chat, when a team uses one
+    metrics: Metrics = field(default_factory=Metrics)  # this process's own registry
 
 
 class BotData:

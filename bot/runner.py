@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 import click
-from telegram import Update
 
 from bot.app import build_application
 from bot.logs import setup_logging
+from bot.serve import WebhookOptions, serve_polling, serve_webhook
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -47,7 +48,8 @@ def run(ctx: click.Context) -> None:
     setup_logging(settings.log_level, settings.log_format)
     application = build_application(settings)
     log.info("bot starting (long polling)")
-    application.run_polling(allowed_updates=Update.ALL_TYPES, drop_pending_updates=False)
+    health = (settings.health_listen, settings.health_port) if settings.health_port else None
+    asyncio.run(serve_polling(application, health=health))
 
 
 @click.command("webhook")
@@ -84,13 +86,14 @@ def webhook(
     setup_logging(settings.log_level, settings.log_format)
     path = (url_path or settings.webhook_path).strip("/")
     application = build_application(settings)
-    log.info("bot starting (webhook)", extra={"path": path})
-    application.run_webhook(
+    log.info("bot starting (webhook)", extra={"path": path, "sets_webhook": set_webhook})
+    options = WebhookOptions(
         listen=listen or settings.webhook_listen,
         port=port or settings.webhook_port,
-        url_path=path,
-        webhook_url=f"{public.rstrip('/')}/{path}" if set_webhook and public else None,
-        secret_token=settings.webhook_secret.get_secret_value(),
-        allowed_updates=Update.ALL_TYPES,
-        drop_pending_updates=False,
+        path=path,
+        secret=settings.webhook_secret.get_secret_value(),
+        public_url=public if set_webhook else None,
+        max_connections=settings.webhook_max_connections,
+        answer_within=settings.webhook_answer_seconds,
     )
+    asyncio.run(serve_webhook(application, options))

@@ -58,6 +58,15 @@ class Settings(BaseSettings):
     webhook_url: str | None = None
     webhook_secret: SecretStr | None = None
     health_port: int | None = Field(default=None, ge=1, le=65535)
+    # Production (docs/deploying.md): health and metrics, the webhook server, the database pool.
+    health_listen: str = "127.0.0.1"
+    metrics_enabled: bool = True
+    webhook_max_connections: int = Field(default=40, ge=1, le=100)
+    webhook_answer_seconds: float = Field(default=20.0, gt=0, le=55)
+    db_pool_size: int = Field(default=5, ge=1, le=100)
+    db_max_overflow: int = Field(default=5, ge=0, le=100)
+    db_pool_timeout: float = Field(default=30.0, gt=0, le=600)
+    db_pool_recycle: int = Field(default=1800, ge=-1)
     team_phone: str = ""
     team_email: str = ""
     # The caseworkers' web back-office (backoffice/).
