@@ -406,6 +406,7 @@ class _Round:
         self.marks: list[Mark] = []
         self.blocked: set[int] = set()
         self.written: list[Mark] = []  # marks written at once (403), not with the batch
+        self.blocking: list[tuple[Mark, int]] = []  # 403s waiting for their transaction
         self.rate_limited = getattr(bot, "rate_limiter", None) is not None
 
     async def send_all(self) -> list[Mark]:
@@ -522,6 +523,25 @@ class _Round:
             options["write_timeout"] = self.d.send_timeout
         return options
 
+    async def block_now(self, failed: Mark, client_id: int) -> None:
+        """At once, not with the batch: nothing more may go to this chat from any dispatcher.
+
+        403s that arrive while one is being written are written together in the next
+        transaction, so a burst of them does not queue up one transaction each.
+        """
+        self.blocking.append((failed, client_id))
+        async with self.d.writing:
+            if not self.blocking:
+                return  # written by the one before us
+            due, self.blocking = self.blocking, []
+            async with self.d.db.transaction() as session:
+                await reminder_rows.apply_marks(
+                    session, marks=[mark for mark, _ in due], claimer=self.d.claimer
+                )
+                await reminder_rows.block_clients(
+                    session, client_ids=[client_id for _, client_id in due]
+                )
+
     async def after(self, reminder: Claimed, error: Exception) -> None:
         outcome = after_error(error, attempts=reminder.attempts, now=self.d.clock.now())
         if isinstance(outcome, Retry):
@@ -545,10 +565,7 @@ class _Round:
                 reason="blocked_bot",
             )
             self.written.append(failed)
-            # At once, not with the batch: nothing more may go to this chat from any dispatcher.
-            async with self.d.writing, self.d.db.transaction() as session:
-                await reminder_rows.apply_marks(session, marks=[failed], claimer=self.d.claimer)
-                await reminder_rows.block_client(session, client_id=reminder.client_id)
+            await self.block_now(failed, reminder.client_id)
         else:
             log.warning(
                 "reminder %s failed after %d attempts: %s",

@@ -190,10 +190,11 @@ async def blocked_run(backend: str, tmp_path: Path, clients: int) -> None:
         settled[owner.id or 0] - (forbidden[owner.telegram_chat_id].finished_monotonic or 0)
         for owner in owners
     )
-    # Within a second: about 0.05 s on an idle machine. The fake, the dispatcher and this
-    # watcher share one event loop here, and on a CI machine running other suites each database
-    # round trip can wait a while, so only the median is held to a second and no case to two.
-    assert delays[len(delays) // 2] < 1.0 and delays[-1] < 2.0, delays
+    # Within a second: about 0.1 s on a quiet machine. The fake, the dispatcher and this
+    # watcher share one event loop here, and on a CI machine running other suites (load 12 on two
+    # cores when this was written) each database round trip can wait a while, so the median is
+    # held to a second and the slowest case to three.
+    assert delays[len(delays) // 2] < 1.0 and delays[-1] < 3.0, delays
     for owner in owners:
         theirs = sorted((r.status, r.reason) for r in rows if r.client_id == owner.id)
         assert theirs == [("cancelled", "blocked_bot")] * 2 + [("failed", "blocked_bot")]
