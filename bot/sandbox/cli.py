@@ -13,7 +13,13 @@ from zoneinfo import ZoneInfo
 import click
 
 from bot.logs import setup_logging
-from bot.sandbox.server import DEFAULT_REGION, DEMO_START, Sandbox, SandboxOptions
+from bot.sandbox.server import (
+    DEFAULT_REGION,
+    DEMO_START,
+    PortUnavailable,
+    Sandbox,
+    SandboxOptions,
+)
 from bot.settings import Settings
 
 START_FORMATS = ("%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%Y-%m-%d")
@@ -52,10 +58,14 @@ async def serve(
     try:
         try:
             await sandbox.start()
-        except OSError as exc:
+        except PortUnavailable as exc:
             raise click.ClickException(
                 f"cannot listen on {options.host}:{options.port} ({exc.strerror or exc}); "
                 "choose another port with --port"
+            ) from exc
+        except OSError as exc:
+            raise click.ClickException(
+                f"cannot make the sandbox database {options.database} ({exc.strerror or exc})"
             ) from exc
         if not stop.is_set():
             label = sandbox.clock_view()["label"]

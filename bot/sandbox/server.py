@@ -56,6 +56,10 @@ class NotFound(LookupError):
     """An unknown chat, user or file; HTTP 404."""
 
 
+class PortUnavailable(OSError):
+    """The page's address cannot be listened on (in use, or not this machine's)."""
+
+
 @dataclass(frozen=True)
 class SandboxOptions:
     host: str = "127.0.0.1"
@@ -153,7 +157,10 @@ class Sandbox:
             )
             await self._runner.setup()
             site = web.TCPSite(self._runner, self.options.host, self.options.port)
-            await site.start()
+            try:
+                await site.start()
+            except OSError as exc:
+                raise PortUnavailable(exc.errno, exc.strerror) from exc
             self.port = int(self._runner.addresses[0][1])
             await self.fake.start()
             if self._given_db is not None:

@@ -98,6 +98,14 @@ async def test_a_busy_port_is_named_with_the_way_out(tmp_path: Path) -> None:
             )
 
 
+async def test_a_database_file_that_cannot_be_made_is_named(tmp_path: Path) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where a folder should be")
+    options = SandboxOptions(port=0, database=blocker / "s.sqlite3", region=DEFAULT_REGION)
+    with pytest.raises(click.ClickException, match="cannot make the sandbox database"):
+        await sandbox_cli.serve(options, settings=Settings(_env_file=None), announce=print)
+
+
 def invoke(args: list[str], monkeypatch: pytest.MonkeyPatch) -> tuple[Any, list[Any]]:
     """Run the console with `serve` replaced, so nothing listens; return the result and calls."""
     calls: list[Any] = []
