@@ -250,25 +250,29 @@ def test_a_photo_of_a_letter_goes_from_the_phone_to_the_topic(
     page: Page, running: SandboxThread, tmp_path: Path
 ) -> None:
     letter = tmp_path / "letter.png"
-    letter.write_bytes(tiny_png())
+    letter.write_bytes(letter_png())
     page.set_input_files("#phone-file", str(letter))
     photo = page.locator("#phone-messages li.msg.out img.photo").last
     expect(photo).to_be_visible()
-    assert photo.evaluate("image => image.complete && image.naturalWidth") == 2
+    assert photo.evaluate("image => image.complete && image.naturalWidth") == 160
     if not page.evaluate("document.getElementById('relay-note').hidden"):
         pytest.skip("the Telegram staff-chat relay is not wired into build_application yet")
     expect(page.locator("#staff-messages img.photo")).to_have_count(1)
 
 
-def tiny_png() -> bytes:
-    """A valid 2x1 PNG, made here so the test needs no image file."""
+def letter_png(width: int = 160, height: int = 100) -> bytes:
+    """A valid PNG of a lined sheet of paper, made here so the test needs no image file."""
 
     def chunk(kind: bytes, data: bytes) -> bytes:
         body = kind + data
         return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
 
-    header = struct.pack(">IIBBBBB", 2, 1, 8, 2, 0, 0, 0)
-    pixels = zlib.compress(b"\x00\xff\x00\x00\x00\x00\xff")
+    def row(y: int) -> bytes:
+        shade = 170 if y % 12 == 11 and 10 < y < height - 10 else 250
+        return b"\x00" + bytes([shade, shade, shade]) * width
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    pixels = zlib.compress(b"".join(row(y) for y in range(height)))
     return (
         b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
     )
