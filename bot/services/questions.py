@@ -118,7 +118,7 @@ async def ask(
         question_id=question.id or 0,
         direction=Direction.FROM_CLIENT,
         kind=kind,
-        text=text,
+        text=text.replace("\x00", "") if text else text,  # PostgreSQL text cannot hold NUL
         file_id=file_id,
         client_message_id=client_message_id,
         media_group_id=media_group_id,
