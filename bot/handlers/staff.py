@@ -323,12 +323,12 @@ async def list_answers(update: Update, context: BotContext) -> None:
 
 async def send_ready(update: Update, context: BotContext) -> None:
     """/answer KEY: the client gets the ready-made answer in their language; the team sees it."""
+    target = await target_for_command(update, context)
+    if target is None:
+        return
     key = (context.args or [""])[0].lower()
     if key not in READY_ANSWERS:
         await reply(update, context, texts.unknown_ready_text(key))
-        return
-    target = await target_for_command(update, context)
-    if target is None:
         return
     assert context.staff is not None
     words = translator(client_locale(context.services, target.client))(READY_ANSWERS[key])

@@ -462,18 +462,17 @@ class TelegramRelay:
                     now=now,
                     until=now + TOPIC_CLAIM,
                 )
-            if claim is None:
-                continue  # another process inserted the row first: read it again
-            if claim.topic_id is not None:
+            if claim is not None and claim.topic_id is not None:
                 return claim.topic_id, False
-            if claim.mine:
+            if claim is not None and claim.mine:
                 created = await self._create_topic(bot, client, status, claim.row_id)
                 if created is not None:
                     return created, claim.recreate
                 if self._forum is False:
                     return None, False
                 continue
-            await asyncio.sleep(TOPIC_POLL_SECONDS)  # another process is creating it
+            # Another process inserted the row first (None) or is creating the topic: read again.
+            await asyncio.sleep(TOPIC_POLL_SECONDS)
         raise TopicBusy
 
     async def _create_topic(self, bot: Bot, client: Client, status: str, row_id: int) -> int | None:
@@ -607,7 +606,7 @@ class TelegramRelay:
 
     # -- notes from the bot in a client's topic ---------------------------------------------
 
-    async def where(self, client_id: int) -> tuple[int | None, int | None] | None:
+    async def where(self, bot: Bot, client_id: int) -> tuple[int | None, int | None] | None:
         """(thread, reply-to) for a note about a client; None when the chat has no place yet."""
         async with self.services.db.reading() as session:
             row = await questions.topic_of_client(
@@ -616,7 +615,9 @@ class TelegramRelay:
             latest = await questions.latest(session, client_id=client_id)
         if row is not None and row.topic_id is not None:
             return row.topic_id, None
-        if self._forum is False and latest is not None and latest.staff_header_message_id:
+        if latest is None or not latest.staff_header_message_id:
+            return None
+        if not await self.is_forum(bot):
             return None, latest.staff_header_message_id
         return None
 
@@ -624,12 +625,13 @@ class TelegramRelay:
         self, bot: Bot, client_id: int, text: TextFn, *, locale: str = STAFF_LOCALE
     ) -> int | None:
         """A line from the bot in the client's topic (in Dutch); never raises."""
-        place = await self.where(client_id)
-        if place is None:
-            return None
-        thread_id, reply_to = place
         body = for_staff(self.services, text, locale)
+        thread_id: int | None = None
         try:
+            place = await self.where(bot, client_id)
+            if place is None:
+                return None
+            thread_id, reply_to = place
             sent = await send_html(bot, self.chat_id, body, thread_id=thread_id, reply_to=reply_to)
         except TelegramError as exc:
             if thread_id is not None and THREAD_GONE in str(exc).lower():
