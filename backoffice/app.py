@@ -13,9 +13,11 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import cache
 from pathlib import Path
 
 from argon2 import PasswordHasher
+from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
@@ -64,6 +66,18 @@ class Backoffice:
         return timedelta(minutes=self.settings.session_idle_minutes)
 
 
+@cache
+def template_environment() -> Environment:
+    """The templates, compiled once per process (every app built in a test shares them)."""
+    env = Environment(
+        loader=FileSystemLoader(HERE / "templates"),
+        autoescape=select_autoescape(["html"], default_for_string=True),
+        auto_reload=False,
+    )
+    env.filters["pager"] = pager
+    return env
+
+
 def make_bot(settings: Settings) -> Bot | None:
     """The Bot API client the back-office sends with (None without a token)."""
     if settings.telegram_token is None:
@@ -94,9 +108,7 @@ def build_backoffice(
     hasher: PasswordHasher | None = None,
 ) -> Starlette:
     """Assemble the back-office: state, session middleware, routes, static files."""
-    templates = Jinja2Templates(directory=str(HERE / "templates"))
-    templates.env.autoescape = True
-    templates.env.filters["pager"] = pager
+    templates = Jinja2Templates(env=template_environment())
     bo = Backoffice(
         settings=settings,
         db=db,

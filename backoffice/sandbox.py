@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import socket
 from dataclasses import dataclass
+from datetime import datetime
 
 import pyotp
 import uvicorn
@@ -40,9 +41,9 @@ class DemoLogin:
     password: str
     totp_secret: str
 
-    def code(self, now: object) -> str:
+    def code(self, now: datetime) -> str:
         """The second-factor code at the sandbox clock's `now`."""
-        return pyotp.TOTP(self.totp_secret).at(now)  # type: ignore[arg-type]
+        return pyotp.TOTP(self.totp_secret).at(now)
 
 
 async def prepare_demo_logins(db: Database) -> list[DemoLogin]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import secrets
 
+from sqlmodel.ext.asyncio.session import AsyncSession
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -105,7 +106,7 @@ async def staff_list(request: Request) -> Response:
     return render(request, "staff.html", {"team": team, "roles": ROLES})
 
 
-async def _member(session, request: Request, *, not_self: bool = False) -> Staff:  # type: ignore[no-untyped-def]
+async def _member(session: AsyncSession, request: Request, *, not_self: bool = False) -> Staff:
     """A staff member of the administrator's own organisation, else 404."""
     member = await staff_queries.by_id(
         session, staff_id=int_param(request.path_params["staff_id"]) or 0
@@ -117,7 +118,7 @@ async def _member(session, request: Request, *, not_self: bool = False) -> Staff
     return member
 
 
-def _record(session, request: Request, action: str, member: Staff) -> None:  # type: ignore[no-untyped-def]
+def _record(session: AsyncSession, request: Request, action: str, member: Staff) -> None:
     audit.record(
         session,
         actor_kind=ActorKind.STAFF,

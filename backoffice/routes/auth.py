@@ -4,7 +4,9 @@ lockout after repeated failures; logging out; the interface language; changing o
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 
+from sqlmodel.ext.asyncio.session import AsyncSession
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -65,15 +67,15 @@ async def login_form(request: Request) -> Response:
     return _login_page(request)
 
 
-def _record(db_session: object, staff: Staff | None, action: str, now: object) -> None:
+def _record(db_session: AsyncSession, staff: Staff | None, action: str, now: datetime) -> None:
     audit.record(
-        db_session,  # type: ignore[arg-type]
+        db_session,
         actor_kind=ActorKind.STAFF,
         actor_id=staff.id if staff else None,
         action=action,
         subject_kind="staff",
         subject_id=staff.id if staff else None,
-        at=now,  # type: ignore[arg-type]
+        at=now,
     )
 
 
@@ -276,12 +278,13 @@ async def password_form(request: Request) -> Response:
 async def change_password(request: Request) -> Response:
     form, staff, bo = form_of(request), staff_of(request), backoffice(request)
     current, new = str(form.get("current") or ""), str(form.get("new") or "")
+    error: str | None
     if not bo.passwords.verify(staff.password_hash, current):
         error = N_("Your current password is not right.")
     elif new != str(form.get("repeat") or ""):
         error = N_("The two new passwords are not the same.")
     else:
-        error = password_problem(new)  # type: ignore[assignment]
+        error = password_problem(new)
     if error:
         return render(request, "account_password.html", {"error": error}, status=400)
     now = bo.clock.now()

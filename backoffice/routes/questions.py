@@ -8,6 +8,7 @@ import logging
 from dataclasses import dataclass
 from html import escape
 
+from sqlmodel.ext.asyncio.session import AsyncSession
 from starlette.requests import Request
 from starlette.responses import Response
 from telegram.error import TelegramError
@@ -28,6 +29,7 @@ from backoffice.web import (
     session_of,
     staff_of,
     text_field,
+    ui_locale,
 )
 from bot.fmt import Formatter
 from bot.i18n import BY_CODE, translator
@@ -56,7 +58,9 @@ NOT_DELIVERED = {
 }
 
 
-async def reachable_question(session, request: Request, question_id: int | None):  # type: ignore[no-untyped-def]
+async def reachable_question(
+    session: AsyncSession, request: Request, question_id: int | None
+) -> tuple[Question, Client]:
     """The question and its client, or 404 (and an audit event) when out of reach."""
     found = await queries.question_with_client(session, question_id=question_id or 0)
     if found is None:
@@ -144,20 +148,14 @@ async def show(request: Request) -> Response:
         "client_language": language.native_name if language else locale,
         "client_rtl": bool(language and language.rtl),
         "client_locale": locale,
-        "ready": ready_choices(locale, _ui_locale(request)),
+        "ready": ready_choices(locale, ui_locale(request)),
         "preview_key": request.query_params.get("ready"),
         "client_fmt": Formatter(locale, bo.settings.zone),
     }
     return render(request, "question.html", context)
 
 
-def _ui_locale(request: Request) -> str:
-    from backoffice.web import ui_locale
-
-    return ui_locale(request)
-
-
-async def _substitute_for(session, question: Question, staff: Staff) -> Staff | None:  # type: ignore[no-untyped-def]
+async def _substitute_for(session: AsyncSession, question: Question, staff: Staff) -> Staff | None:
     """Whom this question goes to when its caseworker is away (their substitute), if anyone."""
     if question.assigned_staff_id is None:
         return None
