@@ -255,11 +255,14 @@ async def measure(reminders: int, *, rate_limited: bool, database_url: str) -> F
     )
 
 
-async def run(*, quick: bool, database_url: str | None) -> list[Figures]:
+async def run(
+    *, quick: bool, database_url: str | None, sizes: tuple[int, int] | None = None
+) -> list[Figures]:
+    """An unlimited and a rate-limited run; `sizes` overrides their reminder counts."""
     figures = []
     with tempfile.TemporaryDirectory() as tmp:
         url = database_url or f"sqlite+aiosqlite:///{Path(tmp) / 'bench.sqlite3'}"
-        unlimited, limited = (500, 60) if quick else (10_000, 5_000)
+        unlimited, limited = sizes or ((500, 60) if quick else (10_000, 5_000))
         figures.append(await measure(unlimited, rate_limited=False, database_url=url))
         figures.append(await measure(limited, rate_limited=True, database_url=url))
     return figures
