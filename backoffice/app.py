@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -39,6 +40,8 @@ from backoffice.web import (
 )
 from bot.app import planning_rules
 from bot.clock import Clock, SystemClock
+from bot.context import Services
+from bot.i18n import available_locales
 from bot.settings import Settings
 from scheduler.planning import PlanningRules
 from storage.db import Database
@@ -59,6 +62,7 @@ class Backoffice:
     templates: Jinja2Templates
     codec: SessionCodec
     passwords: Passwords
+    services: Services  # what the question store's delivery (bot/services/relay.py) needs
     oidc: oidc_module.OidcClient | None = None
 
     @property
@@ -109,15 +113,26 @@ def build_backoffice(
 ) -> Starlette:
     """Assemble the back-office: state, session middleware, routes, static files."""
     templates = Jinja2Templates(env=template_environment())
+    clock = clock or SystemClock()
+    rules = planning_rules(settings)
+    services = Services(
+        settings=settings,
+        db=db,
+        clock=clock,
+        rules=rules,
+        shipped_locales=available_locales(),
+        instance=f"backoffice:{socket.gethostname()}",
+    )
     bo = Backoffice(
         settings=settings,
         db=db,
-        clock=clock or SystemClock(),
+        clock=clock,
         bot=bot,
-        rules=planning_rules(settings),
+        rules=rules,
         templates=templates,
         codec=SessionCodec(secret_key(settings)),
         passwords=Passwords(hasher or password_hasher()),
+        services=services,
         oidc=oidc_module.from_settings(settings),
     )
 

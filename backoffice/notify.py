@@ -1,37 +1,40 @@
-"""What the back-office tells a client on Telegram, in the client's language.
+"""What the back-office tells a client on Telegram about their appointments and tasks, in the
+client's language.
 
 Texts are functions of the client's translator and formatter (like bot/replies.py), written in
 the bot's gettext domain so they are translated with the bot's catalogues. They carry the
 minimum (DESIGN section 7): no case details beyond the time and place the client needs, and a
-way to reach the team outside Telegram.
+way to reach the team outside Telegram. Answers, the seen notice and close/reopen notices go
+through the question store's own delivery (bot/services/relay.py), whatever the channel.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
 from html import escape
-from typing import Any
-from zoneinfo import ZoneInfo
+from typing import TYPE_CHECKING, Any
 
-from telegram import Bot, LinkPreviewOptions
-from telegram.constants import ParseMode
-from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
+from telegram import Bot
+from telegram.error import TelegramError
 
 from bot.fmt import Formatter
 from bot.i18n import N_, Translator, translator
 from bot.render.appointments import AppointmentCard, appointment_buttons, appointment_text
 from bot.render.tasks import task_buttons, task_text
-from bot.replies import split_text
+from bot.services import relay
+from bot.services.relay import Delivery, Outcome
+from storage import clients
 from storage.enums import ClientStatus
 from storage.models import Appointment, Client, Organisation, Task
 
+if TYPE_CHECKING:
+    from bot.context import Services
+
 log = logging.getLogger(__name__)
 ClientText = Callable[[Translator, Formatter], str]
-NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 
 
 class AppointmentNews(StrEnum):
@@ -45,70 +48,33 @@ class TaskNews(StrEnum):
     DONE = "done"
 
 
-class Outcome(StrEnum):
-    DELIVERED = "delivered"
-    NOT_LINKED = "not_linked"  # no Telegram chat (invited, or unlinked)
-    BLOCKED = "blocked"  # the client blocked the bot
-    FAILED = "failed"  # Telegram refused or could not be reached; try again later
-
-
-@dataclass(frozen=True)
-class Delivery:
-    outcome: Outcome
-    message_id: int | None = None
-
-    @property
-    def delivered(self) -> bool:
-        return self.outcome == Outcome.DELIVERED
-
-
-def client_locale(client: Client, default: str = "nl") -> str:
-    return client.locale or default
-
-
-def render_for(client: Client, text: ClientText, *, zone: ZoneInfo, default: str = "nl") -> str:
-    """The text in the client's language, with simple Dutch under it when they asked for it."""
-    locale = client_locale(client, default)
-    own = text(translator(locale), Formatter(locale, zone))
-    if not client.show_dutch or locale == "nl":
-        return own
-    dutch = text(translator("nl"), Formatter("nl", zone))
-    return f"{own}\n\n🇳🇱 <i>{dutch}</i>"
-
-
-async def deliver(
-    bot: Bot | None, client: Client, body: str, *, reply_markup: Any = None
+async def tell(
+    bot: Bot | None,
+    services: Services,
+    client: Client,
+    text: ClientText,
+    *,
+    reply_markup: Any = None,
 ) -> Delivery:
-    """Send an HTML text to the client's chat; a blocked bot is reported, never raised."""
+    """Send the client a notice with buttons; a blocked bot is recorded, never raised."""
     if bot is None or client.telegram_chat_id is None:
         return Delivery(Outcome.NOT_LINKED)
     if client.status == ClientStatus.BLOCKED_BOT:
         return Delivery(Outcome.BLOCKED)
-    message_id = None
+    body = relay.for_client(services, client, text)
     try:
-        pieces = split_text(body)
-        for index, piece in enumerate(pieces):
-            sent = await bot.send_message(
-                client.telegram_chat_id,
-                piece,
-                parse_mode=ParseMode.HTML,
-                link_preview_options=NO_PREVIEW,
-                reply_markup=reply_markup if index == len(pieces) - 1 else None,
-            )
-            message_id = message_id or sent.message_id
-    except Forbidden:
-        log.info("client blocked the bot", extra={"client_id": client.id})
-        return Delivery(Outcome.BLOCKED)
-    except (BadRequest, RetryAfter, TelegramError) as exc:
+        sent = await relay.send_html(bot, client.telegram_chat_id, body, reply_markup=reply_markup)
+    except TelegramError as exc:
+        outcome = relay.outcome_of(exc)
         log.warning(
-            "sending to a client failed",
-            extra={"client_id": client.id, "error": type(exc).__name__},
+            "telling a client failed",
+            extra={"client_id": client.id, "error": relay.error_name(exc)},
         )
-        return Delivery(Outcome.FAILED)
-    return Delivery(Outcome.DELIVERED, message_id)
-
-
-# -- the texts ----------------------------------------------------------------------------------
+        if outcome == Outcome.BLOCKED:
+            async with services.db.transaction() as session:
+                await clients.mark_blocked(session, client_id=client.id or 0)
+        return Delivery(outcome)
+    return Delivery(Outcome.DELIVERED, sent.message_id)
 
 
 def contact_lines(t: Translator, f: Formatter, organisation: Organisation | None) -> list[str]:
@@ -121,30 +87,6 @@ def contact_lines(t: Translator, f: Formatter, organisation: Organisation | None
     if organisation.email:
         lines.append("✉️ " + f.ltr(escape(organisation.email)))
     return lines
-
-
-def answer_text(answer: str) -> ClientText:
-    """A caseworker's own words, as they wrote them."""
-
-    def text(t: Translator, f: Formatter) -> str:
-        heading = t("💬 Answer from your caseworker (klantregisseur):")
-        return f"<b>{heading}</b>\n{f.auto(escape(answer))}"
-
-    return text
-
-
-def ready_answer_text(message_id: str) -> ClientText:
-    """A ready-made answer: its text in the client's language."""
-
-    def text(t: Translator, f: Formatter) -> str:
-        heading = t("💬 Answer from your caseworker (klantregisseur):")
-        return f"<b>{heading}</b>\n{escape(t(message_id))}"
-
-    return text
-
-
-def seen_text(t: Translator, _f: Formatter) -> str:
-    return t("👀 Your caseworker has seen your question. You will get an answer soon.")
 
 
 def _card(appointment: Appointment, staff_name: str | None, now: datetime) -> AppointmentCard:
@@ -175,9 +117,12 @@ def appointment_news_text(
     return text
 
 
-def appointment_keyboard(appointment: Appointment, client: Client, now: datetime) -> Any:
+def appointment_keyboard(
+    services: Services, appointment: Appointment, client: Client, now: datetime
+) -> Any:
     """The bot's buttons under the appointment (confirm, cannot come, calendar)."""
-    return appointment_buttons(translator(client_locale(client)), appointment, now)
+    locale = relay.client_locale(services, client)
+    return appointment_buttons(translator(locale), appointment, now)
 
 
 def task_news_text(news: TaskNews, task: Task, *, today: date, now: datetime) -> ClientText:
@@ -193,5 +138,5 @@ def task_news_text(news: TaskNews, task: Task, *, today: date, now: datetime) ->
     return text
 
 
-def task_keyboard(task: Task, client: Client, now: datetime) -> Any:
-    return task_buttons(translator(client_locale(client)), task, now)
+def task_keyboard(services: Services, task: Task, client: Client, now: datetime) -> Any:
+    return task_buttons(translator(relay.client_locale(services, client)), task, now)

@@ -178,8 +178,13 @@ DUTCH: dict[str, str] = {
     "Saved, but not sent: this client has no linked Telegram chat.": (
         "Opgeslagen, maar niet verstuurd: deze cliënt heeft geen gekoppelde Telegram-chat."
     ),
-    "Saved, but not sent: this client has blocked the bot.": (
-        "Opgeslagen, maar niet verstuurd: deze cliënt heeft de bot geblokkeerd."
+    "Saved, but not sent: this client has blocked the bot. It is sent when they are back.": (
+        "Opgeslagen, maar niet verstuurd: deze cliënt heeft de bot geblokkeerd. Het gaat "
+        "alsnog weg als de cliënt terug is."
+    ),
+    "Saved, but Telegram refused the message. Please reach the client another way.": (
+        "Opgeslagen, maar Telegram weigerde het bericht. Neem op een andere manier contact op "
+        "met de cliënt."
     ),
     "Saved, but Telegram could not be reached now. The answer is sent again automatically.": (
         "Opgeslagen, maar Telegram was nu niet bereikbaar. Het antwoord wordt later vanzelf "

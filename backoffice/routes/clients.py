@@ -146,13 +146,10 @@ def _times(form: FormData, request: Request) -> tuple[datetime, datetime | None]
     return starts_at, ends_at
 
 
-async def _tell(request: Request, client: Client, body: str, markup: object) -> None:
+async def _tell(request: Request, client: Client, text: notify.ClientText, markup: object) -> None:
     """Send the client the news; the caseworker reads whether it arrived."""
     bo = backoffice(request)
-    delivery = await notify.deliver(bo.bot, client, body, reply_markup=markup)
-    if delivery.outcome == notify.Outcome.BLOCKED:
-        async with bo.db.transaction() as session:
-            await client_queries.mark_blocked(session, client_id=client.id or 0)
+    delivery = await notify.tell(bo.bot, bo.services, client, text, reply_markup=markup)
     flash = session_of(request).flash
     if delivery.delivered:
         flash(N_("Saved. The client got a message about it."), kind="success")
@@ -185,22 +182,19 @@ def _problem(request: Request, client_id: int | None, problem: Exception) -> Res
 async def _appointment_news(
     request: Request,
     session: AsyncSession,
-    client: Client,
     appointment: Appointment,
     news: notify.AppointmentNews,
-) -> str:
-    bo = backoffice(request)
+) -> notify.ClientText:
     names = await queries.staff_names(
         session, ids={appointment.staff_id} if appointment.staff_id else set()
     )
-    text = notify.appointment_news_text(
+    return notify.appointment_news_text(
         news,
         appointment,
         staff_name=names.get(appointment.staff_id or 0),
-        now=bo.clock.now(),
+        now=backoffice(request).clock.now(),
         organisation=await _organisation(session, request),
     )
-    return notify.render_for(client, text, zone=bo.settings.zone)
 
 
 @page()
@@ -237,13 +231,13 @@ async def add_appointment(request: Request) -> Response:
                 now=bo.clock.now(),
                 actor=_actor(request),
             )
-            body = await _appointment_news(
-                request, session, client, appointment, notify.AppointmentNews.ADDED
+            text = await _appointment_news(
+                request, session, appointment, notify.AppointmentNews.ADDED
             )
     except (FormProblem, case.CaseError) as problem:
         return _problem(request, client_id, problem)
-    markup = notify.appointment_keyboard(appointment, client, bo.clock.now())
-    await _tell(request, client, body, markup)
+    markup = notify.appointment_keyboard(bo.services, appointment, client, bo.clock.now())
+    await _tell(request, client, text, markup)
     return redirect(f"/clients/{client.id}#appointments")
 
 
@@ -279,13 +273,13 @@ async def move_appointment(request: Request) -> Response:
                 now=bo.clock.now(),
                 actor=_actor(request),
             )
-            body = await _appointment_news(
-                request, session, client, appointment, notify.AppointmentNews.MOVED
+            text = await _appointment_news(
+                request, session, appointment, notify.AppointmentNews.MOVED
             )
     except (FormProblem, case.CaseError) as problem:
         return _problem(request, client_id, problem)
-    markup = notify.appointment_keyboard(appointment, client, bo.clock.now())
-    await _tell(request, client, body, markup)
+    markup = notify.appointment_keyboard(bo.services, appointment, client, bo.clock.now())
+    await _tell(request, client, text, markup)
     return redirect(f"/clients/{client.id}#appointments")
 
 
@@ -306,12 +300,12 @@ async def cancel_appointment(request: Request) -> Response:
                 now=bo.clock.now(),
                 actor=_actor(request),
             )
-            body = await _appointment_news(
-                request, session, client, appointment, notify.AppointmentNews.CANCELLED
+            text = await _appointment_news(
+                request, session, appointment, notify.AppointmentNews.CANCELLED
             )
     except (FormProblem, case.CaseError) as problem:
         return _problem(request, client_id, problem)
-    await _tell(request, client, body, None)
+    await _tell(request, client, text, None)
     return redirect(f"/clients/{client.id}#appointments")
 
 
@@ -350,10 +344,11 @@ async def add_task(request: Request) -> Response:
 async def _tell_task(request: Request, client: Client, task: Task, news: notify.TaskNews) -> None:
     bo = backoffice(request)
     now = bo.clock.now()
-    text = notify.task_news_text(news, task, today=now.astimezone(bo.settings.zone).date(), now=now)
-    body = notify.render_for(client, text, zone=bo.settings.zone)
-    markup = notify.task_keyboard(task, client, now) if news == notify.TaskNews.ADDED else None
-    await _tell(request, client, body, markup)
+    today = now.astimezone(bo.settings.zone).date()
+    text = notify.task_news_text(news, task, today=today, now=now)
+    added = news == notify.TaskNews.ADDED
+    markup = notify.task_keyboard(bo.services, task, client, now) if added else None
+    await _tell(request, client, text, markup)
 
 
 @page()

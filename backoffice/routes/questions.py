@@ -13,7 +13,6 @@ from starlette.requests import Request
 from starlette.responses import Response
 from telegram.error import TelegramError
 
-from backoffice import notify
 from backoffice.i18n import N_
 from backoffice.web import (
     NOT_FOUND,
@@ -33,11 +32,12 @@ from backoffice.web import (
 )
 from bot.fmt import Formatter
 from bot.i18n import BY_CODE, translator
+from bot.render import questions as texts
 from bot.services import questions as question_service
-from bot.services import ready_answers
+from bot.services import ready_answers, relay
+from bot.services.relay import Outcome
 from storage import access, appointments, tasks
 from storage import backoffice as queries
-from storage import clients as client_queries
 from storage import questions as question_queries
 from storage import staff as staff_queries
 from storage.enums import MessageKind, QuestionStatus
@@ -50,10 +50,15 @@ MEDIA_TYPES = {
     MessageKind.DOCUMENT: "application/octet-stream",
 }
 NOT_DELIVERED = {
-    notify.Outcome.NOT_LINKED: N_("Saved, but not sent: this client has no linked Telegram chat."),
-    notify.Outcome.BLOCKED: N_("Saved, but not sent: this client has blocked the bot."),
-    notify.Outcome.FAILED: N_(
+    Outcome.NOT_LINKED: N_("Saved, but not sent: this client has no linked Telegram chat."),
+    Outcome.BLOCKED: N_(
+        "Saved, but not sent: this client has blocked the bot. It is sent when they are back."
+    ),
+    Outcome.RETRY: N_(
         "Saved, but Telegram could not be reached now. The answer is sent again automatically."
+    ),
+    Outcome.FAILED: N_(
+        "Saved, but Telegram refused the message. Please reach the client another way."
     ),
 }
 
@@ -124,10 +129,8 @@ async def show(request: Request) -> Response:
             subject_id=question.id,
             client_id=client.id,
         )
-    if first_seen:
-        delivery = await notify.deliver(
-            bo.bot, client, notify.render_for(client, notify.seen_text, zone=bo.settings.zone)
-        )
+    if first_seen and bo.bot is not None:
+        delivery = await relay.notify_client(bo.bot, bo.services, client, texts.seen_text)
         log.info("seen notice", extra={"question_id": question.id, "outcome": delivery.outcome})
     locale = client.locale or bo.settings.default_locale
     language = BY_CODE.get(locale)
@@ -198,16 +201,11 @@ async def _send_answer(request: Request, *, ready_key: str | None, own_text: str
         question, client = await reachable_question(session, request, question_id)
         if question.status == QuestionStatus.CLOSED:
             raise Refused(409, N_("This question is closed. Reopen it first."))
-        locale = client.locale or bo.settings.default_locale
-        if ready_key is not None:
-            message_id = ready_answers.READY_ANSWERS[ready_key]
-            stored_text = translator(locale)(message_id)
-            body = notify.render_for(
-                client, notify.ready_answer_text(message_id), zone=bo.settings.zone
-            )
+        if ready_key is not None:  # stored as the client reads it, in their language
+            locale = relay.client_locale(bo.services, client)
+            stored_text = translator(locale)(ready_answers.READY_ANSWERS[ready_key])
         else:
             stored_text = own_text
-            body = notify.render_for(client, notify.answer_text(own_text), zone=bo.settings.zone)
         message = await question_service.answer(
             session,
             question=question,
@@ -216,38 +214,16 @@ async def _send_answer(request: Request, *, ready_key: str | None, own_text: str
             text=stored_text,
             now=now,
         )
-    delivery = await notify.deliver(bo.bot, client, body)
-    await _after_delivery(request, client, message, delivery)
-    return redirect(f"/questions/{question.id}")
-
-
-async def _after_delivery(
-    request: Request, client: Client, message: Message, delivery: notify.Delivery
-) -> None:
-    """Record how the delivery went (a passing Telegram failure is retried by the question
-    store's retry job) and tell the caseworker."""
-    bo = backoffice(request)
-    now = bo.clock.now()
-    async with bo.db.transaction() as session:
-        fresh = await session.get(Message, message.id)
-        assert fresh is not None
-        if delivery.delivered:
-            question_service.mark_delivered(fresh, now=now, client_message_id=delivery.message_id)
-        else:
-            question_service.delivery_failed(
-                fresh,
-                now=now,
-                error=str(delivery.outcome),
-                retry=delivery.outcome == notify.Outcome.FAILED,
-            )
-            if delivery.outcome == notify.Outcome.BLOCKED:
-                await client_queries.mark_blocked(session, client_id=client.id or 0)
-        session.add(fresh)
+    if bo.bot is None:
+        delivery = relay.Delivery(Outcome.NOT_LINKED)
+    else:
+        delivery = await relay.deliver_to_client(bo.bot, bo.services, message.id or 0)
     flash = session_of(request).flash
     if delivery.delivered:
         flash(N_("The answer was sent to the client."), kind="success")
     else:
         flash(NOT_DELIVERED[delivery.outcome], kind="error")
+    return redirect(f"/questions/{question.id}")
 
 
 @page()
@@ -287,16 +263,25 @@ async def note(request: Request) -> Response:
     return redirect(f"/questions/{question.id}")
 
 
+async def _notice(request: Request, client: Client, text: relay.TextFn) -> None:
+    """Closing and reopening tell the client, as the staff chat's /close and /reopen do."""
+    bo = backoffice(request)
+    if bo.bot is not None:
+        await relay.notify_client(bo.bot, bo.services, client, text)
+
+
 @page()
 async def close(request: Request) -> Response:
     bo, staff = backoffice(request), staff_of(request)
     async with bo.db.transaction() as session:
-        question, _client = await reachable_question(
+        question, client = await reachable_question(
             session, request, int_param(request.path_params["question_id"])
         )
-        await question_service.close(
+        closed = await question_service.close(
             session, question=question, staff_id=staff.id or 0, now=bo.clock.now()
         )
+    if closed:
+        await _notice(request, client, texts.closed_text)
     session_of(request).flash(N_("The question is closed."))
     return redirect(f"/questions/{question.id}")
 
@@ -305,12 +290,14 @@ async def close(request: Request) -> Response:
 async def reopen(request: Request) -> Response:
     bo, staff = backoffice(request), staff_of(request)
     async with bo.db.transaction() as session:
-        question, _client = await reachable_question(
+        question, client = await reachable_question(
             session, request, int_param(request.path_params["question_id"])
         )
-        await question_service.reopen(
+        reopened = await question_service.reopen(
             session, question=question, staff_id=staff.id or 0, now=bo.clock.now()
         )
+    if reopened:
+        await _notice(request, client, texts.reopened_text)
     session_of(request).flash(N_("The question is open again."))
     return redirect(f"/questions/{question.id}")
 
