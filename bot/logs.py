@@ -78,7 +78,7 @@ class ConsoleFormatter(logging.Formatter):
 # parameters with names and texts; SQLAlchemy echoes SQL with its values from INFO on).
 THIRD_PARTY = {
     "telegram": logging.INFO,
-    "alembic": logging.INFO,
+    "alembic": logging.WARNING,  # every /readyz reads the revision
     "sqlalchemy": logging.WARNING,
     "aiosqlite": logging.WARNING,
     "asyncpg": logging.WARNING,
