@@ -8,7 +8,7 @@ import secrets
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import delete, func
+from sqlalchemy import delete, func, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -91,8 +91,18 @@ async def find(
     return InviteState.OK, invite
 
 
-def consume(invite: Invite, *, now: datetime) -> None:
+async def consume(session: AsyncSession, *, invite: Invite, now: datetime) -> bool:
+    """Mark a code used; False when another chat used it first (a conditional update, so two
+    processes cannot both link with one code)."""
+    result = await session.exec(
+        update(Invite)
+        .where(col(Invite.id) == invite.id, col(Invite.used_at).is_(None))
+        .values(used_at=now, updated_at=now)
+    )
+    if result.rowcount != 1:
+        return False
     invite.used_at = now
+    return True
 
 
 async def record_failure(session: AsyncSession, *, chat_id: int, now: datetime) -> None:

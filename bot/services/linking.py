@@ -60,8 +60,8 @@ async def link(
         return LinkResult(LinkOutcome.EXPIRED)
     if state == invites.InviteState.USED:
         return LinkResult(LinkOutcome.USED)
-    invites.consume(invite, now=now)
-    session.add(invite)
+    if not await invites.consume(session, invite=invite, now=now):
+        return LinkResult(LinkOutcome.USED)
     if invite.staff_id is not None:
         return await _link_staff(session, invite.staff_id, user_id, username, now)
     assert invite.client_id is not None

@@ -97,11 +97,26 @@ async def test_a_code_works_once(db: Database) -> None:
     async with db.transaction() as session:
         state, found = await invites.find(session, code=code, now=NOW)
         assert state == invites.InviteState.OK and found is not None
-        invites.consume(found, now=NOW)
-        session.add(found)
+        assert await invites.consume(session, invite=found, now=NOW)
     async with db.reading() as session:
         state, _ = await invites.find(session, code=code, now=NOW + timedelta(minutes=1))
     assert state == invites.InviteState.USED
+
+
+async def test_two_chats_racing_for_one_code_only_one_consumes_it(db: Database) -> None:
+    async with db.transaction() as session:
+        person = await factories.client(session)
+        code = await invites.create(
+            session, now=NOW, valid_for=timedelta(days=1), client_id=person.id
+        )
+    async with db.reading() as session:
+        _, first_copy = await invites.find(session, code=code, now=NOW)
+        _, second_copy = await invites.find(session, code=code, now=NOW)
+    assert first_copy is not None and second_copy is not None
+    async with db.transaction() as session:
+        assert await invites.consume(session, invite=first_copy, now=NOW)
+    async with db.transaction() as session:
+        assert not await invites.consume(session, invite=second_copy, now=NOW)
 
 
 async def test_a_code_expires(db: Database) -> None:
