@@ -36,8 +36,14 @@ format: install
 test: migrate lint
 	$(BIN)/pytest -m "not slow and not browser"
 
-soak: install
+soak: migrate
 	$(BIN)/pytest -m slow
+
+browser: migrate
+	$(BIN)/pytest -m browser
+
+sandbox: install
+	$(BIN)/inburgerbot sandbox
 
 bench: install
 	$(BIN)/python -m bench
