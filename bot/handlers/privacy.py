@@ -25,6 +25,7 @@ from bot.i18n import Translator
 from bot.keyboards import button
 from bot.replies import NO_PREVIEW, answer, render
 from bot.services import privacy as privacy_service
+from bot.services.relay import TelegramRelay
 from storage import clients, staff
 from storage.models import Organisation
 
@@ -280,6 +281,9 @@ async def forget_second(update: Update, context: BotContext) -> None:
         "client erased their data",
         extra={"client_id": client.id, "messages": result.messages, "reminders": result.reminders},
     )
+    if isinstance(context.services.relay, TelegramRelay):
+        # The copies in the staff chat go too: delete the client's topic.
+        await context.services.relay.client_forgotten(context.bot, client.id or 0)
     context.client = None
     try:
         await query.edit_message_reply_markup(reply_markup=None)

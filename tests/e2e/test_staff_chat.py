@@ -699,3 +699,27 @@ async def test_a_question_waiting_too_long_is_flagged_once_to_the_team_leads(
     assert "Lead Telegram" not in (flag.text or "")
     question = await latest_question(harness, world.client)
     assert question.overdue_flagged_at == harness.clock.now()
+
+
+# -- privacy: /forget takes the copies in the staff chat with it -------------------------------
+
+
+async def test_forget_deletes_the_clients_topic_in_the_staff_chat(harness: Harness) -> None:
+    world = await make_world(harness, locale="en", user_id=6199)
+    await ask(world, "Can I bring my child to the lesson?")
+    topic_id = (await topic_row(harness, world.client)).topic_id
+    assert topic_id is not None and not world.group.topics[topic_id].deleted
+    await world.user.send_command("/forget")
+    first = await world.user.next_message()
+    await (await world.user.press(first, first.callback_data[0])).answer()
+    second = world.user.last_message  # the first question is edited into the second one
+    assert second is not None
+    erase = next(data for data in second.callback_data if data.startswith("priv:v1:forget2:"))
+    await (await world.user.press(second, erase)).answer()
+    await world.user.next_message()
+    assert world.group.topics[topic_id].deleted
+    async with harness.db.reading() as session:
+        row = await questions.topic_of_client(
+            session, chat_id=STAFF_CHAT_ID, client_id=world.client.id or 0
+        )
+    assert row is None
