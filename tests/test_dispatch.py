@@ -151,7 +151,7 @@ async def world(db: Database, database_url: str) -> AsyncIterator[World]:
     assert services is not None
     assert isinstance(services.clock, FixedClock)
     dispatcher = for_services(services, rate_limited=False)
-    dispatcher.send_timeout = 0.5
+    dispatcher.send_timeout = 1.0
     try:
         yield World(fake, app, db, services.clock, dispatcher)
     finally:
