@@ -92,6 +92,13 @@ def markdown(results: dict[str, Any]) -> str:
         ),
     )
     add(
+        "Bot API requests per update, echo / inburgerbot",
+        lambda f: (
+            f"{_run(f, 'echo', False).get('calls_per_update', '—')} / "
+            f"{_run(f, 'real', False).get('calls_per_update', '—')}"
+        ),
+    )
+    add(
         "ratio inburgerbot ÷ echo, CPU per update",
         lambda f: f"{f[tp]['cpu_ratio']}",
         "≤ 2",

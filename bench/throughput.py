@@ -40,6 +40,7 @@ class RunFigures:
     p50_ms: float
     p99_ms: float
     cpu_ms_per_update: float
+    calls_per_update: float  # Bot API requests the bot made per update (the echo bot: one)
 
 
 def percentile(values: list[float], fraction: float) -> float:
@@ -148,6 +149,7 @@ class Side:
             (c.finished_monotonic or 0.0) for c in fake.calls[since:] if c.method != "getUpdates"
         )
         seconds = ended - started
+        calls = sum(1 for c in fake.calls[since:] if c.method != "getUpdates")
         latencies = [1000 * (replied[i] - pushed[i]) for i in range(updates)]
         return RunFigures(
             bot=self.kind,
@@ -158,6 +160,7 @@ class Side:
             p50_ms=round(percentile(latencies, 0.5), 1),
             p99_ms=round(percentile(latencies, 0.99), 1),
             cpu_ms_per_update=round(1000 * cpu / updates, 2),
+            calls_per_update=round(calls / updates, 2),
         )
 
 
