@@ -21,7 +21,7 @@ from bot import callbacks
 from bot.context import BotContext
 from bot.fmt import Formatter
 from bot.handlers.fallback import stale_button
-from bot.i18n import Translator
+from bot.i18n import Translator, review_note
 from bot.keyboards import button
 from bot.replies import NO_PREVIEW, answer, render
 from bot.services import privacy as privacy_service
@@ -112,6 +112,9 @@ def privacy_text(t: Translator, f: Formatter, *, days: int, contact: Contact, li
         ]
     lines.append(t("You can reach your team outside Telegram:"))
     lines += contact_lines(t, f, contact)
+    note = review_note(t)
+    if note:
+        lines += ["", "ℹ️ " + note]
     return "\n".join(lines)
 
 

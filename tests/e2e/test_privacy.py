@@ -12,7 +12,7 @@ from bot import bidi
 from bot.emulator import SimUser, StoredMessage
 from bot.fmt import Formatter
 from bot.handlers.privacy import Contact, confirmation_is_fresh, privacy_text
-from bot.i18n import translator
+from bot.i18n import review_note, translator
 from bot.services import questions as question_service
 from scheduler.planning import PlanningRules, replan_appointment
 from storage import audit
@@ -253,3 +253,18 @@ def test_contact_details_are_escaped() -> None:
         linked=True,
     )
     assert "&lt;b&gt;Desk&lt;/b&gt; &amp; co" in text
+
+
+def test_privacy_says_when_a_translation_was_not_checked_by_a_native_speaker() -> None:
+    contact = Contact(phone="0229 252 200")
+    zone = ZoneInfo("Europe/Amsterdam")
+    tigrinya = translator("ti")
+    unreviewed = privacy_text(
+        tigrinya, Formatter("ti", zone), days=30, contact=contact, linked=True
+    )
+    note = review_note(tigrinya)
+    assert note and note in unreviewed
+    english = privacy_text(
+        translator("en"), Formatter("en", zone), days=30, contact=contact, linked=True
+    )
+    assert "native speaker" not in english
