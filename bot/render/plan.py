@@ -56,13 +56,25 @@ def dutch_term(f: Formatter, dutch: str, translated: str) -> str:
     return f"{escape(translated)} ({f.ltr(f'<i>{escape(dutch)}</i>')})"
 
 
+def beside(t: Translator, f: Formatter, label: str, dutch: str) -> str:
+    """' (dutch term)' after a translated label, unless the text is Dutch already."""
+    if t.locale == "nl" or dutch.lower() in label.lower():
+        return ""
+    return f" ({f.ltr(f'<i>{escape(dutch)}</i>')})"
+
+
 def plan_text(t: Translator, f: Formatter, page: PlanPage) -> str:
     plan = page.plan
     route_dutch, route_explained = ROUTE_NAMES.get(plan.learning_route, ("", N_("Other")))
     lines = [
         "📋 <b>" + t("Your plan") + "</b> (" + f.ltr("PIP") + ")",
         "",
-        "<b>" + t("Learning route") + f"</b> ({f.ltr('leerroute')}): " + f.ltr(route_dutch),
+        "<b>"
+        + t("Learning route")
+        + "</b>"
+        + beside(t, f, t("Learning route"), "leerroute")
+        + ": "
+        + f.ltr(route_dutch),
         escape(t(route_explained)),
         t("Your goal: Dutch at level {level}.", level=f.ltr(plan.target_level)),
     ]
@@ -96,7 +108,7 @@ def plan_text(t: Translator, f: Formatter, page: PlanPage) -> str:
         lines.append(
             "🤝 "
             + t("Your social guide: {name}", name=f.auto(escape(page.social_guide.name)))
-            + f" ({f.ltr('<i>maatschappelijke begeleiding</i>')})"
+            + beside(t, f, t("Your social guide: {name}"), "maatschappelijke begeleiding")
         )
     lines.append(
         "🗓 " + t("Plan decided on {date}.", date=f.date(plan.decision_date, with_weekday=False))
