@@ -287,6 +287,16 @@ class Tally:
         self.rounds += other.rounds
 
 
+@dataclass(frozen=True)
+class _Prepared:
+    """A claimed batch with what it is about, ready to send."""
+
+    claimed: Sequence[Claimed]
+    batch: Batch
+    weeks: dict[int, reminder_rows.Week]
+    lease_until: datetime
+
+
 class Dispatcher:
     """Claims, re-checks, renders, sends and marks reminders; one per process."""
 
@@ -317,6 +327,7 @@ class Dispatcher:
         self.margin = min(timedelta(seconds=5), self.lease / 4)
         self.contact = Contact(settings.team_phone, settings.team_email)
         self.busy = False
+        self.blocked_clients: set[int] = set()  # blocked during this drain (403)
         # This process's writes go one at a time: on SQLite, writers of one process that wait
         # for each other in SQLite's busy handler sleep far longer than they need to.
         self.writing = asyncio.Lock()
@@ -325,25 +336,45 @@ class Dispatcher:
             rate_limiter_log.addFilter(_RATE_LIMITER_FILTER)
 
     async def drain(self, bot: Any, *, should_stop: Callable[[], bool] = lambda: False) -> Tally:
-        """Run rounds until nothing is due (or until asked to stop); never raises."""
+        """Run rounds until nothing is due (or until asked to stop); never raises.
+
+        The next batch is claimed and loaded while the current one is being sent, so Telegram
+        is kept busy between batches. Only the batch being sent can be duplicated by a crash;
+        the one claimed ahead was not sent yet and simply goes out after its lease.
+        """
         total = Tally()
         if self.busy:
             return total
         self.busy = True
+        self.blocked_clients = set()
+        ahead: asyncio.Task[_Prepared | None] | None = None
         try:
-            while not should_stop():
-                tally = await self.run_once(bot)
-                total.add(tally)
-                if not tally.claimed:
-                    break
+            prepared = await self._prepare()
+            total.rounds += 1
+            while prepared is not None:
+                if not should_stop():
+                    ahead = asyncio.create_task(self._prepare())
+                total.add(await self._deliver(bot, prepared))
+                prepared, ahead = (await ahead if ahead else None), None
+                total.rounds += 1
         except Exception:
             log.exception("dispatch round failed; the next tick tries again")
         finally:
+            if ahead is not None:
+                ahead.cancel()  # its rows, if claimed, go out after their lease
             self.busy = False
         return total
 
     async def run_once(self, bot: Any) -> Tally:
         """Claim one batch, send it and mark it."""
+        prepared = await self._prepare()
+        tally = Tally(rounds=1)
+        if prepared is not None:
+            tally.add(await self._deliver(bot, prepared))
+        return tally
+
+    async def _prepare(self) -> _Prepared | None:
+        """Claim a batch and load what it is about."""
         now = self.clock.now()
         lease_until = now + self.lease
         async with self.writing, self.db.transaction() as session:
@@ -354,14 +385,19 @@ class Dispatcher:
                 claimer=self.claimer,
                 limit=self.settings.dispatch_batch_size,
             )
-        tally = Tally(rounds=1)
         if not claimed:
-            return tally
-        tally.counts["claimed"] = len(claimed)
+            return None
         async with self.db.reading() as session:
             batch = await reminder_rows.load_batch(session, reminders=claimed)
             weeks = await self._weeks(session, batch, now)
-        run = _Round(self, bot, batch, weeks, lease_until)
+        return _Prepared(claimed, batch, weeks, lease_until)
+
+    async def _deliver(self, bot: Any, prepared: _Prepared) -> Tally:
+        """Send a claimed batch and mark it."""
+        claimed = prepared.claimed
+        tally = Tally()
+        tally.counts["claimed"] = len(claimed)
+        run = _Round(self, bot, prepared.batch, prepared.weeks, prepared.lease_until)
         marks = await run.send_all()
         async with self.writing, self.db.transaction() as session:
             await reminder_rows.apply_marks(session, marks=marks, claimer=self.claimer)
@@ -458,7 +494,7 @@ class _Round:
 
     async def one(self, reminder: Claimed) -> None:
         """Re-check, render, send and record the outcome of one reminder."""
-        if reminder.client_id in self.blocked:
+        if reminder.client_id in self.blocked or reminder.client_id in self.d.blocked_clients:
             self.mark(reminder, ReminderStatus.CANCELLED, reason="blocked_bot")
             return
         now = self.d.clock.now()
@@ -530,6 +566,7 @@ class _Round:
         transaction, so a burst of them does not queue up one transaction each.
         """
         self.blocking.append((failed, client_id))
+        self.d.blocked_clients.add(client_id)
         async with self.d.writing:
             if not self.blocking:
                 return  # written by the one before us
