@@ -35,6 +35,7 @@ from telegram.ext import Application
 from telegram.request import BaseRequest, RequestData
 
 from bot.logs import log_ids
+from bot.request import WrappingRequest
 from storage import monitoring
 from storage import reminders as reminder_rows
 from storage.db import Database
@@ -199,22 +200,12 @@ class MeteredApplication(Application[Any, Any, Any, Any, Any, Any]):
                 log.debug("update handled", extra={"kind": kind, "ms": round(seconds * 1000, 1)})
 
 
-class CountingRequest(BaseRequest):
+class CountingRequest(WrappingRequest):
     """Counts the Bot API calls that fail, by error code, around another BaseRequest."""
 
     def __init__(self, inner: BaseRequest, metrics: Metrics) -> None:
         self.inner = inner
         self.metrics = metrics
-
-    @property
-    def read_timeout(self) -> float | None:
-        return self.inner.read_timeout
-
-    async def initialize(self) -> None:
-        await self.inner.initialize()
-
-    async def shutdown(self) -> None:
-        await self.inner.shutdown()
 
     async def do_request(
         self,

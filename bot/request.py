@@ -63,7 +63,23 @@ def _chat_id(request_data: RequestData | None) -> object:
     return request_data.parameters.get("chat_id")
 
 
-class RetryingRequest(BaseRequest):
+class WrappingRequest(BaseRequest):
+    """A BaseRequest around another one: time-outs, start and stop are the inner one's."""
+
+    inner: BaseRequest
+
+    @property
+    def read_timeout(self) -> float | None:
+        return self.inner.read_timeout
+
+    async def initialize(self) -> None:
+        await self.inner.initialize()
+
+    async def shutdown(self) -> None:
+        await self.inner.shutdown()
+
+
+class RetryingRequest(WrappingRequest):
     """A BaseRequest that retries time-outs, network errors and 5xx answers of another one."""
 
     def __init__(
@@ -76,16 +92,6 @@ class RetryingRequest(BaseRequest):
         self.inner = inner or HTTPXRequest(connection_pool_size=256)
         self.policy = policy or RetryPolicy()
         self.sleep = sleep
-
-    @property
-    def read_timeout(self) -> float | None:
-        return self.inner.read_timeout
-
-    async def initialize(self) -> None:
-        await self.inner.initialize()
-
-    async def shutdown(self) -> None:
-        await self.inner.shutdown()
 
     async def do_request(
         self,
