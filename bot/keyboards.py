@@ -22,9 +22,9 @@ MENU_ICONS = (ICON_PLAN, ICON_APPOINTMENTS, ICON_TASKS, ICON_QUESTION, ICON_SETT
 
 def main_menu(t: Translator) -> ReplyKeyboardMarkup:
     rows = [
-        [f"{ICON_PLAN} {t('My plan')}", f"{ICON_APPOINTMENTS} {t('Appointments')}"],
-        [f"{ICON_TASKS} {t('Tasks')}", f"{ICON_QUESTION} {t('Ask a question')}"],
-        [f"{ICON_SETTINGS}\ufe0f {t('Settings')}", f"{ICON_HELP}\ufe0f {t('Help')}"],
+        [ICON_PLAN + " " + t("My plan"), ICON_APPOINTMENTS + " " + t("Appointments")],
+        [ICON_TASKS + " " + t("Tasks"), ICON_QUESTION + " " + t("Ask a question")],
+        [ICON_SETTINGS + "\ufe0f " + t("Settings"), ICON_HELP + "\ufe0f " + t("Help")],
     ]
     return ReplyKeyboardMarkup(
         [[KeyboardButton(label) for label in row] for row in rows],
@@ -56,8 +56,8 @@ def languages(
 def consent(t: Translator) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         [
-            [button(f"👍 {t('I agree')}", "priv", "agree")],
-            [button(f"🌐 {t('Language')}", "lang", "pick")],
+            [button("👍 " + t("I agree"), "priv", "agree")],
+            [button("🌐 " + t("Language"), "lang", "pick")],
         ]
     )
 

@@ -40,7 +40,11 @@ def privacy_notice(t: Translator, days: int) -> str:
                 "appointments and tasks, and your messages to your caseworker."
             ),
             t("Only you and your caseworkers can see them."),
-            t("Your messages are deleted after {days} days.", days=days),
+            t.ngettext(
+                "Your messages are deleted after {n} day.",
+                "Your messages are deleted after {n} days.",
+                days,
+            ),
             t("Read more with /privacy."),
         ]
     )

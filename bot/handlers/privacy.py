@@ -164,7 +164,7 @@ def kept_text(t: Translator, f: Formatter) -> str:
 def forget_keyboard(t: Translator) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         [
-            [button(f"🗑 {t('Erase my data')}", PREFIX, "forget1")],
+            [button("🗑 " + t("Erase my data"), PREFIX, "forget1")],
             [button(t("Keep my data"), PREFIX, "keep")],
         ]
     )
@@ -173,7 +173,7 @@ def forget_keyboard(t: Translator) -> InlineKeyboardMarkup:
 def confirm_keyboard(t: Translator, minute: int) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         [
-            [button(f"🗑 {t('Yes, erase now')}", PREFIX, "forget2", minute)],
+            [button("🗑 " + t("Yes, erase now"), PREFIX, "forget2", minute)],
             [button(t("Cancel"), PREFIX, "keep")],
         ]
     )

@@ -322,11 +322,12 @@ AWAY_REFUSALS = {
     ),
     "until_in_past": N_("This date has passed. Choose a date from today on."),
 }
+AWAY_REFUSED_OTHERWISE = N_("This did not work. Please try again.")
 
 
 def away_refused_text(reason: str) -> TextFn:
     def text(t: Translator, _f: Formatter) -> str:
-        return t(AWAY_REFUSALS.get(reason, N_("This did not work. Please try again.")))
+        return t(AWAY_REFUSALS.get(reason, AWAY_REFUSED_OTHERWISE))
 
     return text
 

@@ -693,9 +693,9 @@ def case_buttons(t: Translator, client_id: int) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         [
             [
-                button(f"📋 {t('Plan')}", CASE_PREFIX, "plan", client_id),
-                button(f"📅 {t('Appointments')}", CASE_PREFIX, "appts", client_id),
-                button(f"✅ {t('Tasks')}", CASE_PREFIX, "tasks", client_id),
+                button("📋 " + t("Plan"), CASE_PREFIX, "plan", client_id),
+                button("📅 " + t("Appointments"), CASE_PREFIX, "appts", client_id),
+                button("✅ " + t("Tasks"), CASE_PREFIX, "tasks", client_id),
             ]
         ]
     )
