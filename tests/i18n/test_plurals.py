@@ -11,7 +11,6 @@ from babel import Locale
 
 from bot.bidi import strip_isolates
 from bot.i18n import (
-    BY_CODE,
     LANGUAGES,
     PLURAL_ARABIC,
     Language,
