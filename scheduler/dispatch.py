@@ -327,6 +327,8 @@ class Dispatcher:
         self.margin = min(timedelta(seconds=5), self.lease / 4)
         self.contact = Contact(settings.team_phone, settings.team_email)
         self.busy = False
+        self.idle = asyncio.Event()  # set while no drain runs (for whoever must wait for one)
+        self.idle.set()
         self.blocked_clients: set[int] = set()  # blocked during this drain (403)
         # This process's writes go one at a time: on SQLite, writers of one process that wait
         # for each other in SQLite's busy handler sleep far longer than they need to.
@@ -346,6 +348,7 @@ class Dispatcher:
         if self.busy:
             return total
         self.busy = True
+        self.idle.clear()
         self.blocked_clients = set()
         ahead: asyncio.Task[_Prepared | None] | None = None
         try:
@@ -363,6 +366,7 @@ class Dispatcher:
             if ahead is not None:
                 ahead.cancel()  # its rows, if claimed, go out after their lease
             self.busy = False
+            self.idle.set()
         return total
 
     async def run_once(self, bot: Any) -> Tally:

@@ -27,6 +27,7 @@ from bot.locales import choose_locale
 from bot.sandbox import views, world
 from bot.sandbox.hub import Hub
 from bot.settings import Settings
+from scheduler.dispatch import Dispatcher
 from storage import clients, visitors
 from storage.db import Database
 
@@ -41,6 +42,8 @@ BOT_USERNAME = "inburgerbot_sandbox_bot"
 STAFF_CHAT_ID = -1001000000001
 STAFF_CHAT_TITLE = "Inburgering team (staff chat)"
 MAX_ADVANCE = timedelta(days=366)
+# How long moving the clock may wait for the reminders it made due (a sandbox has a few dozen).
+DRAIN_TIMEOUT = 60
 MAX_TEXT = 4096
 # Where "share my location" puts a phone: Hoorn's Roode Steen.
 PHONE_LOCATION = (52.6405, 5.0597)
@@ -240,9 +243,27 @@ class Sandbox:
         self.hub.publish({"type": "clock", **self.clock_view()})
         app = self.app
         if app is not None and app.job_queue is not None:
-            for job in app.job_queue.jobs():
-                await job.run(app)
+            await self._run_jobs_now(app)
         return now
+
+    async def _run_jobs_now(self, app: BotApplication) -> None:
+        """Run every periodic job once, the outbox last and to the end.
+
+        The dispatch job only starts a drain in the background (and skips if one is running),
+        so the outbox is drained here directly, after any drain already in flight: when the
+        clock call returns, every reminder due by the new time has been sent and marked.
+        """
+        assert app.job_queue is not None
+        dispatchers = []
+        for job in app.job_queue.jobs():
+            if isinstance(job.data, Dispatcher):
+                dispatchers.append(job.data)
+            else:
+                await job.run(app)
+        for dispatcher in dispatchers:
+            async with asyncio.timeout(DRAIN_TIMEOUT):
+                await dispatcher.idle.wait()
+                await dispatcher.drain(app.bot)
 
     # -- who is who ---------------------------------------------------------------------------
 
