@@ -28,6 +28,8 @@ def real_settings(api_url: str, database_url: str) -> Settings:
         "telegram_api_url": api_url,
         "database_url": database_url,
         "log_level": "WARNING",
+        # The benchmark may run at any hour: no quiet hours, or at night nothing would be sent.
+        "quiet_hours": "00:00-00:00",
     }
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]
 

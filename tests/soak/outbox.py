@@ -121,6 +121,9 @@ class DispatcherProcess:
             "INBURGERBOT_REMINDER_LEASE_SECONDS": str(lease),
             "INBURGERBOT_DISPATCH_BATCH_SIZE": str(batch),
             "INBURGERBOT_LOG_LEVEL": "WARNING",
+            # The dispatcher reads the real clock: without this, at night (the default quiet
+            # hours are 21:00-08:00) every reminder would be deferred and nothing sent.
+            "INBURGERBOT_QUIET_HOURS": "00:00-00:00",
         }
         log = workdir / f"dispatcher-{next(_numbers)}.log"
         with log.open("wb") as out:
