@@ -1,19 +1,32 @@
 # The two commands a new user runs: `make run` and `make test`. Each installs what it needs.
 SHELL := /bin/bash
 PYTHON ?= $(shell command -v python3.11 || command -v python3.12 || command -v python3)
-VENV := .venv
+VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+LOCK := requirements/lock.txt
+UV_VERSION := 0.13.9
 
-.PHONY: install run test lint format i18n i18n-report migrate soak bench browser clean sandbox
+.PHONY: install run test lint format i18n i18n-report migrate soak bench browser clean sandbox lock
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-$(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+# Dependencies come from the lock file only, each checked against its hash. The project itself
+# goes on top, editable and without build isolation (setuptools and Babel are in the lock); its
+# build hook compiles the catalogues.
+$(STAMP): pyproject.toml setup.py $(LOCK) | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --require-hashes -r $(LOCK)
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
+	$(BIN)/python -m pip check
 	touch $(STAMP)
+
+# Renew the lock: the newest versions that pyproject.toml allows, for every supported Python.
+lock:
+	test -x .venv-uv/bin/uv || $(PYTHON) -m venv .venv-uv
+	.venv-uv/bin/python -m pip install --quiet uv==$(UV_VERSION)
+	.venv-uv/bin/uv pip compile pyproject.toml requirements/build.in --extra test --universal \
+		--generate-hashes --python-version 3.11 --upgrade --quiet -o $(LOCK)
 
 install: $(STAMP)
 	@$(BIN)/python -m bot.i18n_tools compile --quiet
@@ -55,4 +68,4 @@ i18n-report: install
 	$(BIN)/python -m bot.i18n_tools report
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .venv-uv .pytest_cache .mypy_cache .ruff_cache

@@ -13,7 +13,7 @@ from telegram.request import BaseRequest
 from bot.clock import Clock, SystemClock
 from bot.context import BotContext, BotData, Services
 from bot.handlers import register
-from bot.i18n import BY_CODE, available_locales, translator
+from bot.i18n import BY_CODE, available_locales, require_catalogues, translator
 from bot.metrics import CountingRequest, MeteredApplication
 from bot.request import RetryingRequest
 from bot.services.relay import TelegramRelay
@@ -49,6 +49,7 @@ def build_application(
     """
     if settings.telegram_token is None:
         raise ValueError("INBURGERBOT_TELEGRAM_TOKEN is not set")
+    require_catalogues()
     services = Services(
         settings=settings,
         db=db

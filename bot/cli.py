@@ -28,6 +28,7 @@ from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.clock import Clock, SystemClock
+from bot.i18n import CatalogueError
 from bot.services import case
 from bot.settings import Settings
 from scheduler.planning import PlanningRules
@@ -102,6 +103,9 @@ class CommandGroup(click.Group):
             code = 1
         except click.Abort:
             click.echo("error: aborted", err=True)
+            code = 1
+        except CatalogueError as exc:
+            click.echo(f"error: cannot start: {exc}", err=True)
             code = 1
         if standalone_mode:
             sys.exit(code)

@@ -13,7 +13,12 @@ from pathlib import Path
 
 from bot.bidi import isolate_latin
 
-LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
+# The source catalogues (.po) live in locales/ at the top of a checkout. An installed wheel
+# carries them compiled in bot/_locales (the build hook in setup.py puts them there); a checkout
+# or an editable install reads the .mo files compiled next to the .po files.
+SOURCE_LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
+PACKAGED_LOCALES_DIR = Path(__file__).resolve().parent / "_locales"
+LOCALES_DIR = PACKAGED_LOCALES_DIR if PACKAGED_LOCALES_DIR.is_dir() else SOURCE_LOCALES_DIR
 DOMAIN = "messages"
 SOURCE_LOCALE = "en"  # the language of the message ids
 
@@ -201,6 +206,30 @@ def _load(code: str) -> gettext.NullTranslations:
         else:
             translations.add_fallback(found)
     return translations or gettext.NullTranslations()
+
+
+class CatalogueError(RuntimeError):
+    """A shipped language's compiled catalogue is missing or unreadable."""
+
+
+def require_catalogues() -> None:
+    """Refuse to start unless every shipped language's catalogue loads: never a silent English."""
+    for language in LANGUAGES:
+        if language.code == SOURCE_LOCALE:
+            continue
+        path = LOCALES_DIR / language.code / "LC_MESSAGES" / f"{DOMAIN}.mo"
+        try:
+            with path.open("rb") as handle:
+                loaded = gettext.GNUTranslations(handle)
+        except (OSError, ValueError, UnicodeDecodeError) as exc:
+            raise CatalogueError(
+                f"the {language.english_name} catalogue ({language.code}) cannot be loaded "
+                f"from {path}: reinstall inburgerbot, or run `make install` in a checkout"
+            ) from exc
+        if not loaded._catalog:  # type: ignore[attr-defined]
+            raise CatalogueError(
+                f"the {language.english_name} catalogue ({language.code}) at {path} is empty"
+            )
 
 
 @cache

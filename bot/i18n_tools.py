@@ -38,14 +38,14 @@ from bot.i18n import (
     BY_CODE,
     DOMAIN,
     LANGUAGES,
-    LOCALES_DIR,
     NOT_REVIEWED,
     REVIEW_HEADER,
     SOURCE_LOCALE,
+    SOURCE_LOCALES_DIR,
     Language,
 )
 
-ROOT = LOCALES_DIR.parent
+ROOT = SOURCE_LOCALES_DIR.parent
 SOURCES = ("bot", "scheduler", "backoffice")
 KEYWORDS: dict[str, Any] = {
     "t": None,
