@@ -195,4 +195,3 @@ async def test_a_missing_catalogue_stops_the_bot_with_one_line_naming_it(
     assert code == 1
     assert len(lines) == 1, out
     assert "Arabic" in lines[0] and "(ar)" in lines[0]
-
