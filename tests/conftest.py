@@ -57,3 +57,19 @@ async def db(database_url: str) -> AsyncIterator[Database]:
         yield database
     finally:
         await database.dispose()
+
+
+# Deadlines (pytest-timeout): every test has one, so a stuck test fails with its name. The
+# default (pyproject.toml) suits the suite; the long runs of `make soak` and the browser tests
+# get longer ones unless they set their own.
+LONG_RUN_TIMEOUTS = {"slow": 1800, "browser": 600}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.get_closest_marker("timeout") is not None:
+            continue
+        for marker, seconds in LONG_RUN_TIMEOUTS.items():
+            if item.get_closest_marker(marker) is not None:
+                item.add_marker(pytest.mark.timeout(seconds))
+                break
