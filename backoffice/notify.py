@@ -28,6 +28,7 @@ from bot.services import relay
 from bot.services.relay import Delivery, Outcome
 from storage import clients
 from storage.enums import ClientStatus
+from storage.ids import pk
 from storage.models import Appointment, Client, Organisation, Task
 
 if TYPE_CHECKING:
@@ -72,7 +73,7 @@ async def tell(
         )
         if outcome == Outcome.BLOCKED:
             async with services.db.transaction() as session:
-                await clients.mark_blocked(session, client_id=client.id or 0)
+                await clients.mark_blocked(session, client_id=pk(client))
         return Delivery(outcome)
     return Delivery(Outcome.DELIVERED, sent.message_id)
 

@@ -27,6 +27,7 @@ from backoffice.security import password_hasher
 from bot.clock import Clock
 from bot.settings import Settings
 from storage.db import Database
+from storage.ids import pk
 from storage.models import Staff
 
 DEMO_PASSWORD = "sandbox-demo-password"  # the sandbox is a demo on loopback, never a real team
@@ -63,7 +64,7 @@ async def prepare_demo_logins(db: Database) -> list[DemoLogin]:
             session.add(member)
             logins.append(
                 DemoLogin(
-                    staff_id=member.id or 0,
+                    staff_id=pk(member),
                     name=member.name,
                     role=member.role,
                     login=member.login or "",

@@ -40,6 +40,7 @@ from storage import staff as staff_queries
 from storage import tasks as task_queries
 from storage.db import Database
 from storage.enums import ActorKind, AppointmentKind, ClientStatus, ReminderStatus, TaskStatus
+from storage.ids import pk
 from storage.models import Appointment, Client, Staff, Task
 
 T = TypeVar("T")
@@ -466,10 +467,10 @@ async def client_show_lines(database: Database, state: CliState, ref: str) -> li
     async with database.transaction() as session:
         row = await client_by_ref(session, ref)
         keys = await staff_keys(session, (row.caseworker_id, row.social_guide_id))
-        view = await plan_queries.current(session, client_id=row.id or 0)
-        upcoming = await appointment_queries.upcoming(session, client_id=row.id or 0, now=now)
+        view = await plan_queries.current(session, client_id=pk(row))
+        upcoming = await appointment_queries.upcoming(session, client_id=pk(row), now=now)
         open_tasks = await task_queries.with_status(
-            session, client_id=row.id or 0, status=TaskStatus.OPEN
+            session, client_id=pk(row), status=TaskStatus.OPEN
         )
         audit_read(session, "cli.view_client", row, now)
     today = now.astimezone(zone).date()
@@ -641,7 +642,7 @@ async def add_appointment(
     async with database.transaction() as session:
         person = await client_by_ref(session, ref)
         existing = await appointment_queries.by_external_id(
-            session, client_id=person.id or 0, external_id=record.external_id
+            session, client_id=pk(person), external_id=record.external_id
         )
         if existing is not None:
             fail(
@@ -770,7 +771,7 @@ async def add_task(
     async with database.transaction() as session:
         person = await client_by_ref(session, ref)
         existing = await task_queries.by_external_id(
-            session, client_id=person.id or 0, external_id=record.external_id
+            session, client_id=pk(person), external_id=record.external_id
         )
         if existing is not None:
             fail(f"client {ref!r} already has a task with external id {record.external_id!r}")
@@ -831,8 +832,8 @@ def plan_show(state: CliState, ref: str) -> None:
 async def plan_lines(database: Database, state: CliState, ref: str) -> list[str]:
     async with database.transaction() as session:
         person = await client_by_ref(session, ref)
-        view = await plan_queries.current(session, client_id=person.id or 0)
-        exams = await plan_queries.exams(session, client_id=person.id or 0)
+        view = await plan_queries.current(session, client_id=pk(person))
+        exams = await plan_queries.exams(session, client_id=pk(person))
         audit_read(session, "cli.view_plan", person, state.now())
     if view is None:
         return [f"{ref}: no plan in force"]

@@ -31,6 +31,7 @@ from storage import plans as plan_rows
 from storage import reminders as reminder_rows
 from storage import tasks as task_rows
 from storage.enums import AppointmentStatus, ReminderKind, ReminderStatus, TaskStatus
+from storage.ids import pk
 from storage.models import Appointment, Client, Plan, Reminder, Task
 
 MORNING = time(9, 0)
@@ -301,7 +302,7 @@ async def replan_appointment(
     wanted = appointment_reminders(appointment, rules=rules, quiet=rules.quiet_for(client))
     await _apply(
         session,
-        client_id=client.id or 0,
+        client_id=pk(client),
         kind=ReminderKind.APPOINTMENT,
         subject_id=appointment.id,
         wanted=wanted,
@@ -316,7 +317,7 @@ async def replan_task(
     wanted = task_reminders(task, rules=rules, quiet=rules.quiet_for(client))
     await _apply(
         session,
-        client_id=client.id or 0,
+        client_id=pk(client),
         kind=ReminderKind.TASK,
         subject_id=task.id,
         wanted=wanted,
@@ -329,15 +330,15 @@ async def replan_deadlines(
 ) -> None:
     """Deadline reminders follow the client's plan in force; older versions lose theirs."""
     await session.flush()
-    current = await plan_rows.current(session, client_id=client.id or 0)
+    current = await plan_rows.current(session, client_id=pk(client))
     current_id = current.plan.id if current is not None else None
     quiet = rules.quiet_for(client)
-    others = await plan_rows.all_plans(session, client_id=client.id or 0)
+    others = await plan_rows.all_plans(session, client_id=pk(client))
     for each in {p.id: p for p in (*others, plan)}.values():
         wanted = deadline_reminders(each, rules=rules, quiet=quiet) if each.id == current_id else []
         await _apply(
             session,
-            client_id=client.id or 0,
+            client_id=pk(client),
             kind=ReminderKind.DEADLINE,
             subject_id=each.id,
             wanted=wanted,
@@ -355,7 +356,7 @@ async def replan_digest(
     if await reminder_rows.existing_keys(session, keys=[wanted.key]):
         return
     if wanted.due_at > now:
-        session.add(_new_row(client.id or 0, ReminderKind.DIGEST, wanted))
+        session.add(_new_row(pk(client), ReminderKind.DIGEST, wanted))
         await session.flush()
 
 
@@ -363,7 +364,7 @@ async def replan_client(
     session: AsyncSession, *, client: Client, rules: PlanningRules, now: datetime
 ) -> None:
     """Re-plan everything of a client (after their quiet hours changed, or an import)."""
-    client_id = client.id or 0
+    client_id = pk(client)
     for appointment in await appointment_rows.for_client(session, client_id=client_id):
         await replan_appointment(
             session, appointment=appointment, client=client, rules=rules, now=now
@@ -392,7 +393,7 @@ async def plan_digests(session: AsyncSession, *, rules: PlanningRules, now: date
             continue
         if await reminder_rows.existing_keys(session, keys=[wanted.key]):
             continue
-        session.add(_new_row(client.id or 0, ReminderKind.DIGEST, wanted))
+        session.add(_new_row(pk(client), ReminderKind.DIGEST, wanted))
         planned += 1
     await session.flush()
     return planned

@@ -28,6 +28,7 @@ from storage.enums import (
     ReminderStatus,
     TaskStatus,
 )
+from storage.ids import pk
 from storage.importer import import_file
 from storage.models import Appointment, AuditEvent, Client, Invite, Reminder, Task
 from tests import factories
@@ -125,7 +126,7 @@ async def world(db: Database) -> World:
         done = await factories.task(
             session, client=amina, external_id="t-0", status=TaskStatus.DONE, done_at=NOW
         )
-    return World(meeting.id or 0, gone.id or 0, task.id or 0, done.id or 0)
+    return World(pk(meeting), pk(gone), pk(task), pk(done))
 
 
 ADD = ("appointment", "add", "HRN-1", "--kind", "intake", "--start", "2026-12-10 10:00")

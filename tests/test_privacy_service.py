@@ -14,6 +14,7 @@ from scheduler.planning import PlanningRules, replan_appointment, replan_client
 from storage import audit, visitors
 from storage.db import Database
 from storage.enums import ActorKind, MessageKind, ReminderStatus
+from storage.ids import pk
 from storage.models import (
     Appointment,
     AuditEvent,
@@ -65,7 +66,7 @@ async def setup(db: Database) -> tuple[Client, Client, int]:
         await factories.plan(session, client=client, parts=2)
         session.add(
             ExamAttempt(
-                client_id=client.id or 0,
+                client_id=pk(client),
                 external_id="exam-1",
                 component="knm",
                 exam_date=date(2027, 2, 1),
@@ -82,7 +83,7 @@ async def setup(db: Database) -> tuple[Client, Client, int]:
         await question_service.answer(
             session,
             question=asked.question,
-            staff_id=caseworker.id or 0,
+            staff_id=pk(caseworker),
             kind=MessageKind.TEXT,
             text="At the Grote Oost.",
             now=NOW + timedelta(hours=1),
@@ -90,7 +91,7 @@ async def setup(db: Database) -> tuple[Client, Client, int]:
         await question_service.answer(
             session,
             question=asked.question,
-            staff_id=caseworker.id or 0,
+            staff_id=pk(caseworker),
             kind=MessageKind.TEXT,
             text="Internal: check her travel costs",
             internal=True,
@@ -108,7 +109,7 @@ async def setup(db: Database) -> tuple[Client, Client, int]:
             session, client=other, kind=MessageKind.TEXT, text="Zainab asks something", now=NOW
         )
         session.add(Visitor(chat_id=9001, locale="ar"))
-    return client, other, caseworker.id or 0
+    return client, other, pk(caseworker)
 
 
 async def exported(db: Database, client: Client) -> dict:  # type: ignore[type-arg]

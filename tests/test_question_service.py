@@ -15,6 +15,7 @@ from bot.timewindows import OfficeHours
 from storage import audit, questions
 from storage.db import Database
 from storage.enums import ClientStatus, MessageKind, QuestionStatus
+from storage.ids import pk
 from storage.models import Client, Organisation, Question, Staff
 from tests import factories
 
@@ -52,7 +53,7 @@ async def ask(db: Database, client: Client, text: str = "Hello", **fields: objec
 
 async def fresh(db: Database, question: Question) -> Question:
     async with db.reading() as session:
-        found = await questions.by_id(session, question_id=question.id or 0)
+        found = await questions.by_id(session, question_id=pk(question))
     assert found is not None
     return found
 
@@ -120,7 +121,7 @@ async def test_an_answer_marks_answered_and_the_next_client_message_waits_again(
         message = await service.answer(
             session,
             question=question,
-            staff_id=caseworker.id or 0,
+            staff_id=pk(caseworker),
             kind=MessageKind.TEXT,
             text="Yes",
             now=NOW + timedelta(hours=1),
@@ -145,7 +146,7 @@ async def test_an_internal_note_changes_nothing_for_the_client(db: Database) -> 
         note = await service.answer(
             session,
             question=question,
-            staff_id=caseworker.id or 0,
+            staff_id=pk(caseworker),
             kind=MessageKind.TEXT,
             text="// call her",
             internal=True,
@@ -168,7 +169,7 @@ async def test_the_seen_notice_is_due_once_per_question(db: Database) -> None:
             question = await fresh(db, asked.question)
             results.append(
                 await service.mark_seen(
-                    session, question=question, staff_id=caseworker.id or 0, now=NOW
+                    session, question=question, staff_id=pk(caseworker), now=NOW
                 )
             )
         await ask(db, client, "one more")  # a new message resets seen_at, not the notice
@@ -349,7 +350,7 @@ async def test_due_messages_are_claimed_once(db: Database) -> None:
             claims.append(
                 await questions.claim_delivery(
                     session,
-                    message_id=asked.message.id or 0,
+                    message_id=pk(asked.message),
                     now=later,
                     lease_until=later + timedelta(minutes=2),
                 )
@@ -365,7 +366,7 @@ async def test_staff_messages_wait_while_the_client_has_blocked_the_bot(db: Data
         answer = await service.answer(
             session,
             question=question,
-            staff_id=caseworker.id or 0,
+            staff_id=pk(caseworker),
             kind=MessageKind.TEXT,
             text="Yes",
             now=NOW,
@@ -400,7 +401,7 @@ async def test_only_one_of_two_racing_claims_gets_to_create_the_topic(db: Databa
             return await questions.claim_topic(
                 session,
                 chat_id=-100,
-                client_id=client.id or 0,
+                client_id=pk(client),
                 owner=owner,
                 now=NOW,
                 until=NOW + timedelta(minutes=1),
@@ -431,7 +432,7 @@ async def test_a_lapsed_claim_can_be_taken_over(db: Database) -> None:
         crashed = await questions.claim_topic(
             session,
             chat_id=-100,
-            client_id=client.id or 0,
+            client_id=pk(client),
             owner="dead",
             now=NOW,
             until=NOW + timedelta(minutes=1),
@@ -442,7 +443,7 @@ async def test_a_lapsed_claim_can_be_taken_over(db: Database) -> None:
         taken = await questions.claim_topic(
             session,
             chat_id=-100,
-            client_id=client.id or 0,
+            client_id=pk(client),
             owner="alive",
             now=later,
             until=later + timedelta(minutes=1),
@@ -457,7 +458,7 @@ async def test_staff_chat_messages_map_back_to_their_question(db: Database) -> N
         question = await fresh(db, asked.question)
         question.staff_chat_id, question.staff_header_message_id = -100, 10
         session.add(question)
-        message = await questions.message_by_id(session, message_id=asked.message.id or 0)
+        message = await questions.message_by_id(session, message_id=pk(asked.message))
         assert message is not None
         service.mark_delivered(message, now=NOW, staff_chat_id=-100, staff_message_id=11)
         session.add(message)

@@ -14,6 +14,7 @@ from bot.cli import CliState, main
 from bot.clock import FixedClock
 from storage.db import Database
 from storage.enums import ReminderKind
+from storage.ids import pk
 from storage.models import Reminder
 from tests import factories
 
@@ -61,7 +62,7 @@ async def outbox(db: Database) -> dict[str, int]:
             ),
         }
         for n, row in enumerate(rows.values()):
-            row.client_id = client.id or 0
+            row.client_id = pk(client)
             row.kind = ReminderKind.APPOINTMENT
             row.subject_id = n + 1
             row.dedup_key = f"appointment:{n + 1}:120m"
@@ -69,7 +70,7 @@ async def outbox(db: Database) -> dict[str, int]:
             session.add(row)
         session.add(
             Reminder(
-                client_id=other.id or 0,
+                client_id=pk(other),
                 kind="task",
                 subject_id=9,
                 dedup_key="task:9:before",
@@ -78,7 +79,7 @@ async def outbox(db: Database) -> dict[str, int]:
             )
         )
         await session.flush()
-        return {name: row.id or 0 for name, row in rows.items()}
+        return {name: pk(row) for name, row in rows.items()}
 
 
 def ok(result: Result) -> str:

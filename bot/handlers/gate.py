@@ -22,6 +22,7 @@ from bot.replies import Text, answer
 from scheduler.planning import cancel_pending_for_client, replan_client
 from storage import clients, staff, visitors
 from storage.enums import ClientStatus
+from storage.ids import pk
 from storage.invites import looks_like_code
 from storage.models import Client
 
@@ -135,7 +136,7 @@ async def _membership_changed(
         return
     if change.new_chat_member.status == ChatMemberStatus.BANNED:
         client.status = ClientStatus.BLOCKED_BOT
-        await cancel_pending_for_client(session, client_id=client.id or 0)  # re-armed on return
+        await cancel_pending_for_client(session, client_id=pk(client))  # re-armed on return
         log.info("client blocked the bot", extra={"client_id": client.id})
     elif client.status == ClientStatus.BLOCKED_BOT:
         await _reactivate(session, client, context)

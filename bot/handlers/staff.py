@@ -41,6 +41,7 @@ from bot.services.relay import (
 from storage import appointments, audit, clients, plans, questions, tasks
 from storage import staff as staff_queries
 from storage.enums import ActorKind, MessageKind, QuestionStatus, TaskStatus
+from storage.ids import pk
 from storage.models import Client, Question
 
 log = logging.getLogger(__name__)
@@ -91,7 +92,7 @@ async def find_target(update: Update, context: BotContext) -> Target | None:
             )
             if replied is not None:
                 client = await clients.by_id(session, client_id=replied.client_id)
-        question = await questions.latest(session, client_id=client.id or 0) if client else None
+        question = await questions.latest(session, client_id=pk(client)) if client else None
     if client is None or question is None:
         return None
     return Target(client, question)
@@ -141,9 +142,9 @@ async def seen(context: BotContext, target: Target) -> None:
     """The staff member has read the question: the client hears so once per question."""
     assert context.staff is not None
     async with context.db.transaction() as session:
-        question = await questions.by_id(session, question_id=target.question.id or 0)
+        question = await questions.by_id(session, question_id=pk(target.question))
         due = question is not None and await question_service.mark_seen(
-            session, question=question, staff_id=context.staff.id or 0, now=context.clock.now()
+            session, question=question, staff_id=pk(context.staff), now=context.clock.now()
         )
     if due:
         await notify_client(context.bot, context.services, target.client, texts.seen_text)
@@ -154,7 +155,7 @@ async def deliver(context: BotContext, target: Target, message_id: int, status: 
     relay = _relay(context)
     delivery = await deliver_to_client(context.bot, context.services, message_id)
     if not delivery.delivered:
-        await relay.report_delivery(context.bot, target.client.id or 0, delivery)
+        await relay.report_delivery(context.bot, pk(target.client), delivery)
     await relay.refresh_title(context.bot, target.client, status)
 
 
@@ -175,12 +176,12 @@ async def staff_message(update: Update, context: BotContext) -> None:
     kind, text, file_id = carried
     internal = (text or "").startswith(NOTE_MARK)
     async with context.db.transaction() as session:
-        question = await questions.by_id(session, question_id=target.question.id or 0)
+        question = await questions.by_id(session, question_id=pk(target.question))
         assert question is not None
         stored = await question_service.answer(
             session,
             question=question,
-            staff_id=context.staff.id or 0,
+            staff_id=pk(context.staff),
             kind=kind,
             text=text,
             file_id=file_id,
@@ -192,7 +193,7 @@ async def staff_message(update: Update, context: BotContext) -> None:
     if internal:
         await seen(context, target)
         return
-    await deliver(context, target, stored.id or 0, QuestionStatus.ANSWERED)
+    await deliver(context, target, pk(stored), QuestionStatus.ANSWERED)
 
 
 async def staff_edit(update: Update, context: BotContext) -> None:
@@ -217,7 +218,7 @@ async def staff_edit(update: Update, context: BotContext) -> None:
         correction = await question_service.answer(
             session,
             question=question,
-            staff_id=context.staff.id or 0,
+            staff_id=pk(context.staff),
             kind=MessageKind.TEXT,
             text=words,
             staff_chat_id=message.chat_id,
@@ -225,7 +226,7 @@ async def staff_edit(update: Update, context: BotContext) -> None:
             correction_of_id=original.id,
             now=context.clock.now(),
         )
-    await deliver(context, target, correction.id or 0, QuestionStatus.ANSWERED)
+    await deliver(context, target, pk(correction), QuestionStatus.ANSWERED)
 
 
 # -- commands -----------------------------------------------------------------------------------
@@ -237,7 +238,7 @@ async def close(update: Update, context: BotContext) -> None:
         return
     assert context.staff is not None
     async with context.db.transaction() as session:
-        question = await questions.by_id(session, question_id=target.question.id or 0)
+        question = await questions.by_id(session, question_id=pk(target.question))
         assert question is not None
         closed = await question_service.close(
             session, question=question, staff_id=context.staff.id, now=context.clock.now()
@@ -248,7 +249,7 @@ async def close(update: Update, context: BotContext) -> None:
     await notify_client(context.bot, context.services, target.client, texts.closed_text)
     relay = _relay(context)
     await relay.post_note(
-        context.bot, target.client.id or 0, texts.closed_staff_text(context.staff.name)
+        context.bot, pk(target.client), texts.closed_staff_text(context.staff.name)
     )
     await relay.refresh_title(context.bot, target.client, QuestionStatus.CLOSED)
 
@@ -259,7 +260,7 @@ async def reopen(update: Update, context: BotContext) -> None:
         return
     assert context.staff is not None
     async with context.db.transaction() as session:
-        question = await questions.by_id(session, question_id=target.question.id or 0)
+        question = await questions.by_id(session, question_id=pk(target.question))
         assert question is not None
         reopened = await question_service.reopen(
             session, question=question, staff_id=context.staff.id, now=context.clock.now()
@@ -270,7 +271,7 @@ async def reopen(update: Update, context: BotContext) -> None:
     await notify_client(context.bot, context.services, target.client, texts.reopened_text)
     relay = _relay(context)
     name = context.staff.name
-    await relay.post_note(context.bot, target.client.id or 0, texts.reopened_staff_text(name))
+    await relay.post_note(context.bot, pk(target.client), texts.reopened_staff_text(name))
     await relay.refresh_title(context.bot, target.client, QuestionStatus.OPEN)
 
 
@@ -296,20 +297,20 @@ async def assign(update: Update, context: BotContext) -> None:
             refusal = texts.cannot_reach_text(assignee.name)
         else:
             refusal = None
-            question = await questions.by_id(session, question_id=target.question.id or 0)
+            question = await questions.by_id(session, question_id=pk(target.question))
             assert question is not None
             await question_service.assign(
                 session,
                 question=question,
-                staff_id=context.staff.id or 0,
-                assignee_id=assignee.id or 0,
+                staff_id=pk(context.staff),
+                assignee_id=pk(assignee),
                 now=context.clock.now(),
             )
     if refusal is not None or assignee is None:
         await reply(update, context, refusal or texts.assign_usage_text)
         return
     await _relay(context).post_note(
-        context.bot, target.client.id or 0, texts.assigned_text(assignee.name)
+        context.bot, pk(target.client), texts.assigned_text(assignee.name)
     )
     await seen(context, target)
 
@@ -333,12 +334,12 @@ async def send_ready(update: Update, context: BotContext) -> None:
     assert context.staff is not None
     words = translator(client_locale(context.services, target.client))(READY_ANSWERS[key])
     async with context.db.transaction() as session:
-        question = await questions.by_id(session, question_id=target.question.id or 0)
+        question = await questions.by_id(session, question_id=pk(target.question))
         assert question is not None
         stored = await question_service.answer(
             session,
             question=question,
-            staff_id=context.staff.id or 0,
+            staff_id=pk(context.staff),
             kind=MessageKind.TEXT,
             text=words,
             now=context.clock.now(),
@@ -355,9 +356,9 @@ async def send_ready(update: Update, context: BotContext) -> None:
             at=context.clock.now(),
         )
     await _relay(context).post_note(
-        context.bot, target.client.id or 0, texts.ready_sent_text(key, READY_ANSWERS[key])
+        context.bot, pk(target.client), texts.ready_sent_text(key, READY_ANSWERS[key])
     )
-    await deliver(context, target, stored.id or 0, QuestionStatus.ANSWERED)
+    await deliver(context, target, pk(stored), QuestionStatus.ANSWERED)
 
 
 def parse_away(args: list[str]) -> tuple[str, date] | None:
@@ -380,7 +381,7 @@ async def away(update: Update, context: BotContext) -> None:
     now = context.clock.now()
     if [word.lower() for word in args] == ["off"]:
         async with context.db.transaction() as session:
-            me = await staff_queries.by_id(session, staff_id=context.staff.id or 0)
+            me = await staff_queries.by_id(session, staff_id=pk(context.staff))
             assert me is not None
             await question_service.clear_away(session, staff=me, now=now)
         await reply(update, context, texts.away_cleared_text)
@@ -391,7 +392,7 @@ async def away(update: Update, context: BotContext) -> None:
         return
     username, until = parsed
     async with context.db.transaction() as session:
-        me = await staff_queries.by_id(session, staff_id=context.staff.id or 0)
+        me = await staff_queries.by_id(session, staff_id=pk(context.staff))
         substitute = await staff_queries.by_username(session, username=username)
         assert me is not None
         if substitute is None:

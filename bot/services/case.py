@@ -11,6 +11,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from scheduler.planning import PlanningRules, replan_appointment, replan_task
 from storage import audit
 from storage.enums import ActorKind, AppointmentStatus, ClientResponse, TaskStatus
+from storage.ids import pk
 from storage.models import Appointment, Client, Task
 
 
@@ -63,7 +64,7 @@ async def add_appointment(
     if draft.ends_at is not None and draft.ends_at < draft.starts_at:
         raise CaseError("an appointment cannot end before it starts")
     appointment = Appointment(
-        client_id=client.id or 0,
+        client_id=pk(client),
         external_id=draft.external_id,
         kind=draft.kind,
         title=draft.title,
@@ -176,7 +177,7 @@ async def add_task(
     actor: Actor = SYSTEM,
 ) -> Task:
     task = Task(
-        client_id=client.id or 0,
+        client_id=pk(client),
         external_id=external_id,
         title=title,
         description=description,

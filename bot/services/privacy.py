@@ -27,6 +27,7 @@ from scheduler.planning import cancel_pending_for_client
 from storage import appointments, audit, clients, plans, questions, staff, tasks, visitors
 from storage import reminders as reminder_rows
 from storage.enums import ActorKind
+from storage.ids import pk
 from storage.models import (
     Appointment,
     AuditEvent,
@@ -125,7 +126,7 @@ class ClientRecords:
 
 async def gather(session: AsyncSession, *, client: Client) -> ClientRecords:
     """Load everything stored about a client."""
-    client_id = client.id or 0
+    client_id = pk(client)
     plan_rows = await plans.all_plans(session, client_id=client_id)
     appointment_rows = await appointments.for_client(session, client_id=client_id)
     staff_ids = {row.staff_id for row in appointment_rows if row.staff_id is not None}
@@ -135,7 +136,7 @@ async def gather(session: AsyncSession, *, client: Client) -> ClientRecords:
         client=client,
         caseworker=members.get(client.caseworker_id) if client.caseworker_id else None,
         social_guide=members.get(client.social_guide_id) if client.social_guide_id else None,
-        plans=[(plan, await plans.parts(session, plan_id=plan.id or 0)) for plan in plan_rows],
+        plans=[(plan, await plans.parts(session, plan_id=pk(plan))) for plan in plan_rows],
         exams=await plans.exams(session, client_id=client_id),
         appointments=appointment_rows,
         staff_names={i: m.name for i, m in members.items() if m is not None},
@@ -273,7 +274,7 @@ async def forget(session: AsyncSession, *, client: Client, now: datetime) -> For
     """Unlink the chat and erase messages and preferences; the case file stays (one transaction)."""
     chat_id = client.telegram_chat_id
     erased = 0
-    for message in await questions.messages_of_client(session, client_id=client.id or 0):
+    for message in await questions.messages_of_client(session, client_id=pk(client)):
         if erase_message(message, now=now):
             session.add(message)
             erased += 1
@@ -282,7 +283,7 @@ async def forget(session: AsyncSession, *, client: Client, now: datetime) -> For
     session.add(client)
     if chat_id is not None:
         await visitors.forget(session, chat_id=chat_id)
-    cancelled = await cancel_pending_for_client(session, client_id=client.id or 0, reason=FORGOTTEN)
+    cancelled = await cancel_pending_for_client(session, client_id=pk(client), reason=FORGOTTEN)
     audit.record(
         session,
         actor_kind=ActorKind.CLIENT,

@@ -16,6 +16,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.timewindows import OfficeHours
 from storage import access, audit, questions
 from storage.enums import ActorKind, Direction, MessageKind, QuestionStatus
+from storage.ids import pk
 from storage.models import Client, Message, Question, Staff
 
 # A message not delivered this long after it was stored is sent again by the retry job (the
@@ -90,16 +91,16 @@ async def ask(
     earlier = None
     if media_group_id is not None:
         earlier = await questions.album_message(
-            session, client_id=client.id or 0, media_group_id=media_group_id
+            session, client_id=pk(client), media_group_id=media_group_id
         )
         if earlier is not None:
             question = await questions.by_id(session, question_id=earlier.question_id)
     if question is None and appointment_id is None and task_id is None:
-        question = await questions.latest_unclosed(session, client_id=client.id or 0)
+        question = await questions.latest_unclosed(session, client_id=pk(client))
     new_question = question is None
     if question is None:
         question = Question(
-            client_id=client.id or 0,
+            client_id=pk(client),
             appointment_id=appointment_id,
             task_id=task_id,
             first_client_message_at=now,
@@ -115,7 +116,7 @@ async def ask(
     session.add(question)
     await session.flush()
     message = Message(
-        question_id=question.id or 0,
+        question_id=pk(question),
         direction=Direction.FROM_CLIENT,
         kind=kind,
         text=text.replace("\x00", "") if text else text,  # PostgreSQL text cannot hold NUL
@@ -155,7 +156,7 @@ async def answer(
     takes over).
     """
     message = Message(
-        question_id=question.id or 0,
+        question_id=pk(question),
         direction=Direction.FROM_STAFF,
         kind=kind,
         text=text,
@@ -367,7 +368,7 @@ async def assignee_for(session: AsyncSession, *, client: Client, now: datetime) 
     for _ in range(SUBSTITUTE_HOPS):
         if current is None or current.id in seen:
             break
-        seen.add(current.id or 0)
+        seen.add(pk(current))
         if not is_away(current, today) or current.substitute_id is None:
             return current.id
         replacement = await session.get(Staff, current.substitute_id)
@@ -423,7 +424,7 @@ async def overdue_questions(
 
 async def flag_overdue(session: AsyncSession, *, question: Question, now: datetime) -> bool:
     """Mark a question as flagged; False when another process flagged it first."""
-    flagged = await questions.claim_overdue_flag(session, question_id=question.id or 0, now=now)
+    flagged = await questions.claim_overdue_flag(session, question_id=pk(question), now=now)
     if flagged:
         question.overdue_flagged_at = now
         _record(session, question, None, "question.overdue", now)

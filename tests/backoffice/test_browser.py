@@ -39,6 +39,7 @@ from bot.settings import Settings
 from scheduler.planning import replan_appointment
 from storage.db import Database
 from storage.enums import ReminderStatus, StaffRole
+from storage.ids import pk
 from storage.models import Appointment, Client, Question, Reminder, Staff
 from tests import factories
 from tests.backoffice.conftest import HASHER, PASSWORD, TOKEN
@@ -88,7 +89,7 @@ class Live:
     secrets: dict[int, str]
 
     def code(self, member: Staff) -> str:
-        return pyotp.TOTP(self.secrets[member.id or 0]).at(self.clock.now())
+        return pyotp.TOTP(self.secrets[pk(member)]).at(self.clock.now())
 
 
 class ServerWithReady(uvicorn.Server):
@@ -233,7 +234,7 @@ async def question_id(live: Live) -> int:
         question = (
             await session.exec(select(Question).where(Question.client_id == live.client.id))
         ).one()
-    return question.id or 0
+    return pk(question)
 
 
 async def test_caseworker_answers_an_arabic_client_with_a_ready_made_answer(

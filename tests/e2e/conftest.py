@@ -15,6 +15,7 @@ from bot.emulator import FakeTelegram, SimUser
 from bot.settings import Settings
 from storage import invites
 from storage.db import Database
+from storage.ids import pk
 from storage.models import Client
 from tests import factories
 
@@ -40,7 +41,7 @@ class Harness:
         self, client: Client, *, user_id: int | None = None, language_code: str = "nl"
     ) -> SimUser:
         """A Telegram user who linked to the client and agreed to the privacy notice."""
-        user = self.fake.user(user_id or 5000 + (client.id or 0), client.first_name, language_code)
+        user = self.fake.user(user_id or 5000 + (pk(client)), client.first_name, language_code)
         await user.send_command("/start", await self.invite(client))
         consent = await user.next_message()
         press = await user.press(consent, "priv:v1:agree:")

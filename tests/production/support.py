@@ -28,6 +28,7 @@ from bot.emulator import FakeTelegram
 from bot.settings import normalise_database_url
 from storage.db import Database
 from storage.enums import ClientStatus, ReminderKind
+from storage.ids import pk
 from storage.models import Appointment, Client, Reminder
 from tests.conftest import POSTGRES_URL
 
@@ -370,7 +371,7 @@ async def seed_reminders(db: Database, count: int, *, now: datetime, chat_base: 
         await session.flush()
         appointments = [
             Appointment(
-                client_id=client.id or 0,
+                client_id=pk(client),
                 external_id=f"prod-{client.id}",
                 kind="progress_meeting",
                 starts_at=now + timedelta(hours=3),

@@ -27,6 +27,7 @@ from bot.services import case
 from scheduler.dispatch import MAX_ATTEMPTS, Dispatcher, backoff, for_services
 from storage.db import Database
 from storage.enums import ReminderKind
+from storage.ids import pk
 from storage.models import Appointment, Client, Reminder
 from tests import factories
 from tests.e2e.conftest import harness_settings
@@ -134,7 +135,7 @@ async def blocked_run(backend: str, tmp_path: Path, clients: int) -> None:
                 for n, due in enumerate((now, now + timedelta(hours=1))):
                     session.add(
                         Reminder(
-                            client_id=owner.id or 0,
+                            client_id=pk(owner),
                             kind=ReminderKind.TASK,
                             subject_id=owner.id,
                             dedup_key=f"task:{owner.id}:extra{n}",
@@ -187,7 +188,7 @@ async def blocked_run(backend: str, tmp_path: Path, clients: int) -> None:
     for chat in blocked_chats:
         assert sum(1 for call in calls if call.params["chat_id"] == chat) == 1, "tried again"
     delays = sorted(
-        settled[owner.id or 0] - (forbidden[owner.telegram_chat_id].finished_monotonic or 0)
+        settled[pk(owner)] - (forbidden[owner.telegram_chat_id].finished_monotonic or 0)
         for owner in owners
     )
     # Within a second: about 0.1 s on a quiet machine. The fake, the dispatcher and this
