@@ -33,8 +33,8 @@ from sqlmodel import SQLModel
 import storage.models  # noqa: F401  (registers the tables)
 from bot.app import build_application
 from bot.clock import SystemClock
-from bot.emulator import FakeTelegram
 from bot.settings import Settings, normalise_database_url
+from fakebot import FakeTelegram
 from scheduler.dispatch import SAFE_RATE, Tally, for_services
 from storage import reminders as reminder_rows
 from storage.db import Database

@@ -887,7 +887,7 @@ def register_commands(group: click.Group) -> None:
     from backoffice.cli import serve as backoffice
     from backoffice.cli import staff
     from bot.runner import run, webhook
-    from bot.sandbox.cli import sandbox
+    from sandbox.cli import sandbox
     from scheduler.cli import reminders
 
     for command in (

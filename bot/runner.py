@@ -39,7 +39,7 @@ def run(ctx: click.Context) -> None:
     """Run the bot with long polling (without a token: the sandbox)."""
     settings = _settings(ctx)
     if settings.telegram_token is None:
-        from bot.sandbox.cli import sandbox
+        from sandbox.cli import sandbox
 
         click.echo(SANDBOX_INSTEAD, err=True)
         with sandbox.make_context("sandbox", [], parent=ctx) as sandbox_ctx:  # reads its env vars

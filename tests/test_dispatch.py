@@ -14,8 +14,8 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Time
 
 from bot.app import BotApplication, build_application
 from bot.clock import FixedClock
-from bot.emulator import FakeTelegram
 from bot.services import case
+from fakebot import FakeTelegram
 from scheduler import dispatch, render, retention
 from scheduler.dispatch import (
     MAX_ATTEMPTS,

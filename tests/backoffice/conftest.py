@@ -23,9 +23,9 @@ from telegram import Bot
 from backoffice.app import build_backoffice
 from backoffice.security import password_hasher
 from bot.clock import FixedClock
-from bot.emulator import FakeTelegram, SimUser
 from bot.services import questions as question_service
 from bot.settings import Settings
+from fakebot import FakeTelegram, SimUser
 from storage.db import Database
 from storage.enums import ClientStatus, MessageKind, StaffRole
 from storage.ids import pk

@@ -7,9 +7,9 @@ from datetime import timedelta
 
 from bot.bidi import strip_isolates
 from bot.clock import FixedClock
-from bot.emulator import FakeTelegram
 from bot.i18n import translator
 from bot.services.ready_answers import READY_ANSWERS
+from fakebot import FakeTelegram
 from storage.db import Database
 from storage.enums import ClientStatus, QuestionStatus
 from storage.models import Client, Message, Question

@@ -11,8 +11,8 @@ import pytest
 
 from bot.app import BotApplication, build_application
 from bot.clock import FixedClock
-from bot.emulator import FakeTelegram, SimUser
 from bot.settings import Settings
+from fakebot import FakeTelegram, SimUser
 from storage import invites
 from storage.db import Database
 from storage.ids import pk

@@ -11,8 +11,8 @@ import pytest
 
 from bot import bidi
 from bot.app import planning_rules
-from bot.emulator import SimUser, StoredMessage
 from bot.services.case import cancel_appointment
+from fakebot import SimUser, StoredMessage
 from storage import appointments, audit, questions
 from storage.enums import AppointmentStatus, ClientResponse
 from storage.ids import pk

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.emulator import SimUser
+from fakebot import SimUser
 from storage.enums import ClientResponse, TaskStatus
 from storage.ids import pk
 from storage.models import Appointment, Client, Task

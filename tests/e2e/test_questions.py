@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from bot.emulator import SimGroup, SimUser
 from bot.i18n import translator
+from fakebot import SimGroup, SimUser
 from scheduler.waiting import retry_undelivered
 from storage import questions
 from storage.enums import Direction, MessageKind, QuestionStatus

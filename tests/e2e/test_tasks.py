@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from bot import bidi
-from bot.emulator import SimUser, StoredMessage
+from fakebot import SimUser, StoredMessage
 from storage import audit, questions, tasks
 from storage.enums import ActorKind, TaskStatus
 from storage.ids import pk

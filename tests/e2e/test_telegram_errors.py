@@ -15,9 +15,9 @@ from telegram.request import BaseRequest, HTTPXRequest, RequestData
 
 from bot.app import build_application, planning_rules
 from bot.clock import FixedClock
-from bot.emulator import FakeTelegram, SimUser
 from bot.request import RetryingRequest, RetryPolicy, retrying
 from bot.services import questions as question_service
+from fakebot import FakeTelegram, SimUser
 from scheduler.planning import replan_appointment
 from storage.db import Database
 from storage.enums import ClientStatus, ReminderStatus

@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
-from bot.emulator import FakeTelegram, SimUser
 from bot.i18n import translator
+from fakebot import FakeTelegram, SimUser
 from storage import invites, migrate, questions
 from storage.db import Database
 from storage.enums import Direction, QuestionStatus

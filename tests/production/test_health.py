@@ -16,10 +16,10 @@ import pytest
 from sqlalchemy import text
 
 from bot.app import build_application
-from bot.emulator import FakeTelegram
 from bot.health import Readiness
 from bot.logs import THIRD_PARTY, setup_logging
 from bot.serve import serve_polling
+from fakebot import FakeTelegram
 from storage import migrate
 from storage.db import Database
 from storage.enums import QuestionStatus, ReminderKind, ReminderStatus

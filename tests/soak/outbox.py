@@ -15,8 +15,8 @@ import pytest
 from sqlalchemy import func
 from sqlmodel import col, select
 
-from bot.emulator import FakeTelegram
 from bot.settings import normalise_database_url
+from fakebot import FakeTelegram
 from storage.db import Database
 from storage.models import Reminder
 from tests.conftest import POSTGRES_URL, reset_schema

@@ -15,7 +15,7 @@ import pytest
 from sqlmodel import col, select
 
 from bench.dispatch import seed_outbox
-from bot.emulator import FakeTelegram
+from fakebot import FakeTelegram
 from storage.db import Database
 from storage.models import Reminder
 from tests.soak.outbox import (

@@ -22,8 +22,8 @@ from sqlmodel import col, select
 from bench.dispatch import CHAT_BASE, seed_outbox
 from bot.app import BotApplication, build_application
 from bot.clock import Clock, FixedClock, SystemClock
-from bot.emulator import FakeTelegram
 from bot.services import case
+from fakebot import FakeTelegram
 from scheduler.dispatch import MAX_ATTEMPTS, Dispatcher, backoff, for_services
 from storage.db import Database
 from storage.enums import ReminderKind

@@ -13,14 +13,14 @@ from zoneinfo import ZoneInfo
 import click
 
 from bot.logs import setup_logging
-from bot.sandbox.server import (
+from bot.settings import Settings
+from sandbox.server import (
     DEFAULT_REGION,
     DEMO_START,
     PortUnavailable,
     Sandbox,
     SandboxOptions,
 )
-from bot.settings import Settings
 
 START_FORMATS = ("%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%Y-%m-%d")
 

@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 
 import pytest_asyncio
 
-from bot.emulator import FakeTelegram
+from fakebot import FakeTelegram
 
 from .helpers import TOKEN
 

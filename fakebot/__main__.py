@@ -1,4 +1,4 @@
-"""Run the fake Bot API standalone: python -m bot.emulator --port 8081."""
+"""Run the fake Bot API standalone: python -m fakebot --port 8081."""
 
 from __future__ import annotations
 

@@ -27,7 +27,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.emulator import FakeTelegram
+from fakebot import FakeTelegram
 
 from .helpers import polling_bot
 

@@ -12,7 +12,7 @@ import aiohttp
 import pytest
 import pytest_asyncio
 
-from bot.emulator import ApiError, FakeTelegram
+from fakebot import ApiError, FakeTelegram
 
 pytestmark = pytest.mark.asyncio
 

@@ -11,7 +11,7 @@ from typing import Any
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
-from bot.emulator import ChatState, StoredMessage, Topic
+from fakebot import ChatState, StoredMessage, Topic
 
 JSONDict = dict[str, Any]
 

@@ -17,10 +17,10 @@ from urllib.parse import quote
 
 from aiohttp import web
 
-from bot.emulator import ApiError
+from fakebot import ApiError
 
 if TYPE_CHECKING:
-    from bot.sandbox.server import Sandbox
+    from sandbox.server import Sandbox
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +71,7 @@ def _json(body: Any, status: int = 200) -> web.Response:
 @web.middleware
 async def _errors(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Refusals as JSON: 400 for what cannot be done, 404 for what does not exist."""
-    from bot.sandbox.server import NotFound, SandboxError
+    from sandbox.server import NotFound, SandboxError
 
     if request.method == "POST" and request.headers.get("X-Sandbox") != "1":
         return _json({"error": "missing the X-Sandbox header"}, 403)

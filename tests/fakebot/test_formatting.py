@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.emulator.formatting import (
+from fakebot.formatting import (
     EntityParseError,
     detect_entities,
     format_text,

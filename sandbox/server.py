@@ -1,7 +1,7 @@
 """The sandbox: the fake Telegram, the real bot polling it, the demo world and the page's server.
 
 Everything runs in one event loop: FakeTelegram serves the Bot API on a loopback port, the real
-`Application` (handlers, JobQueue, reminder dispatcher) polls it, and an aiohttp app (bot/sandbox
+`Application` (handlers, JobQueue, reminder dispatcher) polls it, and an aiohttp app (sandbox
 /web.py) serves the page, its JSON actions and a server-sent event stream. Time comes from one
 `ShiftedClock`; moving it runs the periodic jobs at once, as if that much time had passed.
 """
@@ -21,18 +21,18 @@ from telegram import Update
 
 from bot.app import BotApplication, build_application
 from bot.clock import ShiftedClock
-from bot.emulator import ChatParticipant, FakeTelegram, SimGroup, SimUser, StoredMessage
 from bot.i18n import is_rtl
 from bot.locales import choose_locale
-from bot.sandbox import views, world
-from bot.sandbox.hub import Hub
 from bot.settings import Settings
+from fakebot import ChatParticipant, FakeTelegram, SimGroup, SimUser, StoredMessage
+from sandbox import views, world
+from sandbox.hub import Hub
 from storage import clients, visitors
 from storage.db import Database
 
 log = logging.getLogger(__name__)
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_REGION = REPO_ROOT / "examples" / "region.json"
 # The Monday the example region describes, 09:00 in Amsterdam: its appointments lie ahead.
 DEMO_START = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
@@ -149,7 +149,7 @@ class Sandbox:
     async def start(self) -> None:
         """The page's port first (a busy port fails at once), then the fake Telegram, database
         and demo world, and the bot (polling, jobs)."""
-        from bot.sandbox.web import make_app
+        from sandbox.web import make_app
 
         try:
             self._runner = web.AppRunner(

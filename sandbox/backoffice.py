@@ -1,7 +1,7 @@
 """The back-office beside the sandbox's phone: served in the sandbox's own event loop, on the
 sandbox's fake Telegram and database, with demo logins whose codes the sandbox page can show.
 
-Only for the sandbox (bot/sandbox): demo accounts get a known password and a fresh TOTP secret.
+Only for the sandbox: demo accounts get a known password and a fresh TOTP secret.
 
     beside = BackofficeBeside(settings, db=db, clock=clock, port=8091)
     logins = await beside.start()          # DemoLogin per staff member with a login

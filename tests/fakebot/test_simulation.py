@@ -7,7 +7,7 @@ import json
 import pytest
 from telegram import Bot, Update
 
-from bot.emulator import FakeTelegram
+from fakebot import FakeTelegram
 
 pytestmark = pytest.mark.asyncio
 

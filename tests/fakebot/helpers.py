@@ -9,7 +9,7 @@ from typing import Any
 
 from telegram.ext import Application, ApplicationBuilder, BaseHandler
 
-from bot.emulator import FakeTelegram
+from fakebot import FakeTelegram
 
 TOKEN = "123456:TEST-TOKEN"
 AnyApp = Application[Any, Any, Any, Any, Any, Any]

@@ -9,7 +9,7 @@ import pytest_asyncio
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
-from bot.emulator import FakeTelegram
+from fakebot import FakeTelegram
 
 pytestmark = [
     pytest.mark.asyncio,

@@ -2,14 +2,38 @@
 
 from __future__ import annotations
 
-import httpx
+from collections.abc import AsyncIterator
 
-from backoffice.sandbox import DEMO_PASSWORD, BackofficeBeside
+import httpx
+import pytest
+
 from bot.clock import FixedClock
-from bot.emulator import FakeTelegram
 from bot.settings import Settings
+from fakebot import FakeTelegram
+from sandbox.backoffice import DEMO_PASSWORD, BackofficeBeside
 from storage.db import Database
 from tests import factories
+from tests.backoffice.conftest import TOKEN, backoffice_settings
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeTelegram]:
+    server = FakeTelegram(token=TOKEN)
+    await server.start()
+    try:
+        yield server
+    finally:
+        await server.stop()
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(factories.NOW)
+
+
+@pytest.fixture
+def settings(fake: FakeTelegram, database_url: str) -> Settings:
+    return backoffice_settings(fake, database_url)
 
 
 async def test_served_beside_with_demo_logins(

@@ -13,7 +13,7 @@ from aiohttp import web
 from telegram import Bot, Update
 from telegram.ext import ContextTypes, MessageHandler, filters
 
-from bot.emulator import FakeTelegram
+from fakebot import FakeTelegram
 
 from .helpers import build_app, free_port
 
