@@ -9,9 +9,10 @@ from typing import Any
 
 import pytest
 
-from bot.app import BotApplication, build_application
+from bot.app import BotApplication
 from bot.clock import FixedClock
 from bot.settings import Settings
+from console.compose import running
 from fakebot import FakeTelegram, SimUser
 from storage import invites
 from storage.db import Database
@@ -82,15 +83,10 @@ async def harness(
     await fake.start()
     settings = harness_settings(fake, database_url, **settings_overrides)
     clock = FixedClock(factories.NOW)
-    app = build_application(settings, db=db, clock=clock, rate_limit=False)
-    await app.initialize()
-    await app.start()
-    assert app.updater is not None
-    await app.updater.start_polling(poll_interval=0, timeout=1)
     try:
-        yield Harness(fake, app, db, clock, settings)
+        async with running(
+            settings, db=db, clock=clock, rate_limit=False, with_jobs=True, polling=True
+        ) as started:
+            yield Harness(fake, started.application, db, clock, settings)
     finally:
-        await app.updater.stop()
-        await app.stop()
-        await app.shutdown()
         await fake.stop()

@@ -36,7 +36,7 @@ ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "123456:PRODUCTION-TOKEN"
 SECRET = "geheim-webhook-token-123"
 STAFF_CHAT_ID = -1009876543210
-CLI = "from bot.cli import main; main()"
+CLI = "from console.main import main; main()"
 _numbers = itertools.count(1)
 
 BACKENDS = [

@@ -14,8 +14,8 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from bot.cli import CliState, main
 from bot.settings import Settings
+from console.main import CliState, main
 from sandbox import SandboxOptions
 from sandbox import cli as sandbox_cli
 from sandbox.server import DEFAULT_REGION, DEMO_START

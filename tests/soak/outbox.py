@@ -89,7 +89,7 @@ def sends_per_chat(fake: FakeTelegram) -> Counter[int]:
 
 
 class DispatcherProcess:
-    """`python -m scheduler.dispatch --loop` in a process of its own, which a test may kill."""
+    """`python -m console dispatch --loop` in a process of its own, which a test may kill."""
 
     def __init__(self, process: asyncio.subprocess.Process, log: Path) -> None:
         self.process = process
@@ -127,7 +127,8 @@ class DispatcherProcess:
             process = await asyncio.create_subprocess_exec(
                 sys.executable,
                 "-m",
-                "scheduler.dispatch",
+                "console",
+                "dispatch",
                 "--loop",
                 *extra,
                 cwd=workdir,

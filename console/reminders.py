@@ -10,13 +10,16 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 import click
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot.settings import Settings
+from console.common import state_of
+from console.compose import running
 from storage import clients as client_rows
 from storage import reminders as reminder_rows
 from storage.db import Database
@@ -34,25 +37,16 @@ CANCELLABLE = (ReminderStatus.PENDING, ReminderStatus.CLAIMED, ReminderStatus.FA
 SUPPORT_CANCEL = "cancelled_by_support"
 
 
-def _settings_and_now() -> tuple[Any, datetime]:
-    """The settings and clock of `inburgerbot` (its CliState), or from the environment."""
-    state = click.get_current_context().find_root().obj
-    settings = getattr(state, "settings", None)
-    if settings is None:
-        from bot.settings import Settings
-
-        settings = Settings()
-    now = state.now() if hasattr(state, "now") else datetime.now(UTC)
-    return settings, now
+def _settings_and_now() -> tuple[Settings, datetime]:
+    """The settings and clock of `inburgerbot` (its CliState)."""
+    state = state_of(click.get_current_context())
+    return state.config, state.now()
 
 
-def _run(url: str, work: Callable[[Database], Awaitable[T]]) -> T:
+def _run(settings: Settings, work: Callable[[Database], Awaitable[T]]) -> T:
     async def with_database() -> T:
-        database = Database(url, pool_size=1)
-        try:
-            return await work(database)
-        finally:
-            await database.dispose()
+        async with running(settings, pool_size=1) as app:
+            return await work(app.db)
 
     try:
         return asyncio.run(with_database())
@@ -125,7 +119,7 @@ def list_command(status: str | None, client_ref: str | None, limit: int) -> None
             )
         return [list_line(row, settings.zone) for row in found] or ["no reminders"]
 
-    for line in _run(settings.database_url, work):
+    for line in _run(settings, work):
         click.echo(line)
 
 
@@ -146,7 +140,7 @@ def show_command(reminder_id: int) -> None:
         async with db.reading() as session:
             return show_lines(await _get(session, reminder_id), settings.zone)
 
-    for line in _run(settings.database_url, work):
+    for line in _run(settings, work):
         click.echo(line)
 
 
@@ -168,7 +162,7 @@ def retry_command(reminder_id: int) -> None:
             session.add(row)
         return f"reminder {reminder_id} is pending again, due {_local(now, settings.zone)}"
 
-    click.echo(_run(settings.database_url, work))
+    click.echo(_run(settings, work))
 
 
 @reminders.command("cancel")
@@ -188,4 +182,4 @@ def cancel_command(reminder_id: int) -> None:
             session.add(row)
         return f"reminder {reminder_id} is cancelled"
 
-    click.echo(_run(settings.database_url, work))
+    click.echo(_run(settings, work))

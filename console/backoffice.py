@@ -1,5 +1,5 @@
 """Console commands of the back-office: `inburgerbot backoffice` serves it; `inburgerbot staff
-set-password` and `staff reset-2fa` are for administrators (bot/cli.py adds both)."""
+set-password` and `staff reset-2fa` are for administrators."""
 
 from __future__ import annotations
 
@@ -9,10 +9,15 @@ import sys
 from typing import Any
 
 import click
+import uvicorn
 
+from backoffice.app import build_backoffice, make_bot
 from backoffice.security import Passwords, password_hasher, password_problem
-from bot.clock import Clock, SystemClock
+from bot.clock import Clock
+from bot.logs import setup_logging
 from bot.settings import Settings
+from console.common import state_of
+from console.compose import running
 from storage import audit
 from storage import backoffice as queries
 from storage import staff as staff_queries
@@ -24,14 +29,9 @@ log = logging.getLogger(__name__)
 
 
 def _settings_and_clock(ctx: click.Context) -> tuple[Settings, Clock]:
-    """The console group's settings and clock when there is one, else from the environment."""
-    state: Any = ctx.find_root().obj
-    settings = getattr(state, "settings", None)
-    clock = getattr(state, "clock", None)
-    return (
-        settings if isinstance(settings, Settings) else Settings(),
-        clock if clock is not None else SystemClock(),
-    )
+    """The console group's settings and clock."""
+    state = state_of(ctx)
+    return state.config, state.clock
 
 
 @click.command("backoffice")
@@ -46,33 +46,25 @@ def _settings_and_clock(ctx: click.Context) -> tuple[Settings, Clock]:
 @click.pass_context
 def serve(ctx: click.Context, host: str | None, port: int | None, forwarded_allow_ips: str) -> None:
     """Serve the caseworkers' web back-office."""
-    import uvicorn
-
-    from backoffice.app import build_backoffice, make_bot
-    from bot.logs import setup_logging
-
     settings, clock = _settings_and_clock(ctx)
     setup_logging(settings.log_level, settings.log_format)
     if settings.telegram_token is None:
         log.warning("no INBURGERBOT_TELEGRAM_TOKEN: answers are stored but not sent to clients")
 
     async def main() -> None:
-        database = Database(settings.database_url)
-        app = build_backoffice(settings, db=database, clock=clock, bot=make_bot(settings))
-        config = uvicorn.Config(
-            app,
-            host=host or settings.backoffice_host,
-            port=port or settings.backoffice_port,
-            proxy_headers=True,
-            forwarded_allow_ips=forwarded_allow_ips,
-            log_config=None,
-            access_log=False,
-            server_header=False,
-        )
-        try:
+        async with running(settings, clock=clock) as started:
+            app = build_backoffice(settings, db=started.db, clock=clock, bot=make_bot(settings))
+            config = uvicorn.Config(
+                app,
+                host=host or settings.backoffice_host,
+                port=port or settings.backoffice_port,
+                proxy_headers=True,
+                forwarded_allow_ips=forwarded_allow_ips,
+                log_config=None,
+                access_log=False,
+                server_header=False,
+            )
             await uvicorn.Server(config).serve()
-        finally:
-            await database.dispose()
 
     log.info("back-office starting", extra={"port": port or settings.backoffice_port})
     asyncio.run(main())
@@ -94,11 +86,8 @@ async def _find(session: Any, who: str) -> Staff:
 
 def _run(settings: Settings, work: Any) -> Any:
     async def with_database() -> Any:
-        database = Database(settings.database_url, pool_size=1)
-        try:
-            return await work(database)
-        finally:
-            await database.dispose()
+        async with running(settings, pool_size=1) as app:
+            return await work(app.db)
 
     return asyncio.run(with_database())
 
@@ -174,6 +163,3 @@ def _audit(session: Any, member: Staff, action: str, clock: Clock) -> None:
         subject_id=member.id,
         at=clock.now(),
     )
-
-
-COMMANDS = (serve, staff)

@@ -17,8 +17,9 @@ from sqlalchemy import MetaData
 from sqlalchemy.engine import Connection
 from sqlmodel import SQLModel, select
 
-from bot.cli import CliState, main, reminder_status_lines
 from bot.clock import FixedClock
+from console.database import reminder_status_lines
+from console.main import CliState, main
 from scheduler.planning import PlanningRules
 from storage import invites
 from storage.db import Database, make_engine
@@ -34,7 +35,7 @@ from storage.models import Appointment, AuditEvent, Client, Invite, Reminder, Ta
 from tests import factories
 from tests.conftest import forget_schema
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 REGION = ROOT / "examples" / "region.json"
 NOW = datetime(2026, 12, 1, 7, 0, tzinfo=UTC)  # 08:00 in Amsterdam
 

@@ -11,8 +11,8 @@ import pytest
 from click.testing import CliRunner, Result
 
 from backoffice.security import Passwords, password_hasher
-from bot.cli import CliState, main
 from bot.clock import FixedClock
+from console.main import CliState, main
 from storage.db import Database
 from storage.models import Staff
 from tests import factories

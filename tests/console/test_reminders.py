@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from bot.cli import CliState, main
 from bot.clock import FixedClock
+from console.main import CliState, main
 from storage.db import Database
 from storage.enums import ReminderKind
 from storage.ids import pk

@@ -1,4 +1,4 @@
-"""`inburgerbot run` (long polling) and `inburgerbot webhook`: the bot as a long-running process."""
+"""`inburgerbot run` (long polling; without a token, the sandbox) and `inburgerbot webhook`."""
 
 from __future__ import annotations
 
@@ -11,6 +11,8 @@ from bot.app import build_application
 from bot.logs import setup_logging
 from bot.serve import WebhookOptions, serve_polling, serve_webhook
 from bot.settings import Settings
+from console.common import state_of
+from sandbox.cli import sandbox
 
 log = logging.getLogger(__name__)
 
@@ -29,8 +31,7 @@ SANDBOX_INSTEAD = (
 
 
 def _settings(ctx: click.Context) -> Settings:
-    settings = ctx.obj.settings if ctx.obj is not None and hasattr(ctx.obj, "settings") else None
-    return settings if isinstance(settings, Settings) else Settings()
+    return state_of(ctx).config
 
 
 @click.command("run")
@@ -39,8 +40,6 @@ def run(ctx: click.Context) -> None:
     """Run the bot with long polling (without a token: the sandbox)."""
     settings = _settings(ctx)
     if settings.telegram_token is None:
-        from sandbox.cli import sandbox
-
         click.echo(SANDBOX_INSTEAD, err=True)
         with sandbox.make_context("sandbox", [], parent=ctx) as sandbox_ctx:  # reads its env vars
             sandbox.invoke(sandbox_ctx)
