@@ -27,7 +27,7 @@ run: migrate
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy bot storage scheduler backoffice fakebot sandbox console
+	$(BIN)/mypy bot storage scheduler backoffice fakebot sandbox console casework
 
 format: install
 	$(BIN)/ruff format .

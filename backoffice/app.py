@@ -39,11 +39,11 @@ from backoffice.web import (
     pager,
 )
 from bot.app import planning_rules
-from bot.clock import Clock, SystemClock
 from bot.context import Services
 from bot.i18n import available_locales
 from bot.settings import Settings
-from scheduler.planning import PlanningRules
+from casework.clock import Clock, SystemClock
+from casework.planning import PlanningRules
 from storage.db import Database
 
 log = logging.getLogger(__name__)

@@ -20,8 +20,8 @@ from typing import Any
 from bench.botproc import TOKEN
 from bench.botproc_client import BotProcess
 from bench.generate import LOCALES, chat_of, fill_clients
-from bot.clock import SystemClock
 from bot.keyboards import ICON_APPOINTMENTS, ICON_PLAN, ICON_TASKS
+from casework.clock import SystemClock
 from fakebot import Call, FakeTelegram, SimUser, StoredMessage
 from storage.db import Database
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from bot.services import case
+from casework import case
 from console.common import (
     LOCAL_TIME,
     CliState,

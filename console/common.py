@@ -20,11 +20,11 @@ from pydantic import ValidationError
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.clock import Clock, SystemClock
-from bot.services import case
 from bot.settings import Settings
+from casework import case
+from casework.clock import Clock, SystemClock
+from casework.planning import PlanningRules
 from console.compose import running
-from scheduler.planning import PlanningRules
 from storage import appointments as appointment_queries
 from storage import audit, exporter, importer
 from storage import clients as client_queries

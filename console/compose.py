@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from telegram.request import BaseRequest
 
 from bot.app import BotApplication, build_application
-from bot.clock import Clock, SystemClock
 from bot.settings import Settings
+from casework.clock import Clock, SystemClock
 from storage.db import Database
 
 

@@ -7,7 +7,7 @@ from datetime import datetime
 
 import click
 
-from bot.services import case
+from casework import case
 from console.common import (
     DAY,
     CliState,

@@ -20,10 +20,10 @@ from aiohttp import web
 from telegram import Update
 
 from bot.app import BotApplication, build_application
-from bot.clock import ShiftedClock
 from bot.i18n import is_rtl
 from bot.locales import choose_locale
 from bot.settings import Settings
+from casework.clock import ShiftedClock
 from fakebot import ChatParticipant, FakeTelegram, SimGroup, SimUser, StoredMessage
 from sandbox import views, world
 from sandbox.hub import Hub

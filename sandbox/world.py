@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from scheduler.planning import PlanningRules
+from casework.planning import PlanningRules
 from storage import clients, importer, invites, migrate
 from storage import staff as staff_rows
 from storage.db import Database

@@ -41,8 +41,8 @@ from telegram import LinkPreviewOptions
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, TelegramError
 
-from bot.timewindows import QuietHours
-from scheduler.planning import PlanningRules
+from casework.planning import PlanningRules
+from casework.timewindows import QuietHours
 from scheduler.render import Contact, Subject, can_render, render
 from storage import reminders as reminder_rows
 from storage.enums import (
@@ -57,8 +57,8 @@ from storage.models import Client
 from storage.reminders import Batch, Claimed, Mark
 
 if TYPE_CHECKING:
-    from bot.clock import Clock
     from bot.settings import Settings
+    from casework.clock import Clock
     from storage.db import Database
 
 log = logging.getLogger(__name__)

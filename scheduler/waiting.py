@@ -20,7 +20,6 @@ from telegram.error import TelegramError
 from telegram.ext import CallbackContext
 
 from bot.render import questions as texts
-from bot.services import questions as question_service
 from bot.services.relay import (
     Outcome,
     TelegramRelay,
@@ -29,6 +28,7 @@ from bot.services.relay import (
     for_staff,
     send_html,
 )
+from casework import questions as question_service
 from storage import clients, questions
 from storage.enums import Direction
 from storage.ids import pk

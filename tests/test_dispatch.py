@@ -13,8 +13,9 @@ from sqlmodel import select
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
 from bot.app import BotApplication, build_application
-from bot.clock import FixedClock
-from bot.services import case
+from casework import case
+from casework.clock import FixedClock
+from casework.planning import PlanningRules
 from fakebot import FakeTelegram
 from scheduler import dispatch, render, retention
 from scheduler.dispatch import (
@@ -31,7 +32,6 @@ from scheduler.dispatch import (
     decide,
     for_services,
 )
-from scheduler.planning import PlanningRules
 from scheduler.render import Subject
 from storage import reminders as reminder_rows
 from storage.db import Database

@@ -33,7 +33,7 @@ from backoffice.web import (
 )
 from bot.i18n import BY_CODE
 from bot.render.appointments import KINDS
-from bot.services import case
+from casework import case
 from storage import access, appointments, invites, plans, tasks
 from storage import backoffice as queries
 from storage import clients as client_queries
@@ -164,7 +164,7 @@ async def _tell(request: Request, client: Client, text: notify.ClientText, marku
         )
 
 
-# The case rules' refusals (bot/services/case.py), as the caseworker reads them.
+# The case rules' refusals (casework/case.py), as the caseworker reads them.
 CASE_REFUSALS = {
     "only a planned appointment can be moved": N_("Only a planned appointment can be moved."),
     "an appointment cannot end before it starts": N_("The end time must be after the start time."),

@@ -33,9 +33,9 @@ from backoffice.web import (
 from bot.fmt import Formatter
 from bot.i18n import BY_CODE, translator
 from bot.render import questions as texts
-from bot.services import questions as question_service
 from bot.services import ready_answers, relay
 from bot.services.relay import Outcome
+from casework import questions as question_service
 from storage import access, appointments, tasks
 from storage import backoffice as queries
 from storage import questions as question_queries

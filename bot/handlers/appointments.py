@@ -25,7 +25,7 @@ from bot.keyboards import ICON_APPOINTMENTS, MENU_ICONS
 from bot.render import appointments as view
 from bot.render.appointments import AppointmentCard
 from bot.replies import NO_PREVIEW, answer, render
-from bot.services.case import CaseError, respond_to_appointment
+from casework.case import CaseError, respond_to_appointment
 from storage import appointments, clients, staff
 from storage.enums import ClientResponse
 from storage.ids import pk

@@ -19,7 +19,7 @@ from bot.i18n import Translator
 from bot.keyboards import consent
 from bot.locales import choose_locale
 from bot.replies import Text, answer
-from scheduler.planning import cancel_pending_for_client, replan_client
+from casework.planning import cancel_pending_for_client, replan_client
 from storage import clients, staff, visitors
 from storage.enums import ClientStatus
 from storage.ids import pk

@@ -12,7 +12,7 @@ from bot.context import BotContext
 from bot.fmt import Formatter
 from bot.i18n import BY_CODE, Translator, translator, unreviewed_locales
 from bot.replies import Text, answer, send
-from bot.services.linking import LinkOutcome, LinkResult, give_consent, link
+from casework.linking import LinkOutcome, LinkResult, give_consent, link
 from storage import clients, visitors
 from storage.ids import pk
 from storage.invites import looks_like_code

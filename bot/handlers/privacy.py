@@ -24,8 +24,8 @@ from bot.handlers.fallback import stale_button
 from bot.i18n import Translator, review_note
 from bot.keyboards import button
 from bot.replies import NO_PREVIEW, answer, render
-from bot.services import privacy as privacy_service
 from bot.services.relay import TelegramRelay
+from casework import privacy as privacy_service
 from storage import clients, staff
 from storage.ids import pk
 from storage.models import Organisation

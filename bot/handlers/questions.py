@@ -18,8 +18,8 @@ from bot.fmt import Formatter
 from bot.i18n import Translator
 from bot.keyboards import ICON_QUESTION
 from bot.replies import Text, answer
-from bot.services import questions as question_service
 from bot.services.relay import TelegramRelay
+from casework import questions as question_service
 from storage import clients
 from storage.enums import ClientStatus, MessageKind
 from storage.ids import pk

@@ -23,8 +23,8 @@ from bot.handlers.fallback import stale_button
 from bot.i18n import BY_CODE, Translator
 from bot.keyboards import ICON_SETTINGS, button
 from bot.replies import NO_PREVIEW, answer, render
-from bot.timewindows import QuietHours
-from scheduler.planning import replan_client
+from casework.planning import replan_client
+from casework.timewindows import QuietHours
 from storage import clients
 from storage.ids import pk
 from storage.models import Client

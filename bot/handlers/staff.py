@@ -25,8 +25,6 @@ from bot.fmt import Formatter
 from bot.i18n import translator
 from bot.render import questions as texts
 from bot.render.plan import PlanPage, no_plan_text, plan_text
-from bot.services import questions as question_service
-from bot.services.questions import QuestionError
 from bot.services.ready_answers import READY_ANSWERS
 from bot.services.relay import (
     CASE_PREFIX,
@@ -38,6 +36,8 @@ from bot.services.relay import (
     notify_client,
     send_html,
 )
+from casework import questions as question_service
+from casework.questions import QuestionError
 from storage import appointments, audit, clients, plans, questions, tasks
 from storage import staff as staff_queries
 from storage.enums import ActorKind, MessageKind, QuestionStatus, TaskStatus

@@ -19,7 +19,7 @@ from bot.handlers.fallback import stale_button
 from bot.keyboards import ICON_TASKS
 from bot.render import tasks as view
 from bot.replies import Text, answer, render
-from bot.services.case import Actor, set_task_status
+from casework.case import Actor, set_task_status
 from storage import clients, tasks
 from storage.enums import ActorKind, TaskStatus
 from storage.ids import pk

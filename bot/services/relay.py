@@ -34,7 +34,7 @@ from bot.keyboards import button
 from bot.locales import choose_locale
 from bot.render import questions as texts
 from bot.replies import split_text
-from bot.services import questions as question_service
+from casework import questions as question_service
 from storage import appointments, clients, questions, tasks
 from storage import staff as staff_queries
 from storage.enums import ClientStatus, MessageKind, QuestionStatus
@@ -43,7 +43,7 @@ from storage.models import Client, Message, Question
 
 if TYPE_CHECKING:
     from bot.context import BotContext, Services
-    from bot.services.questions import Asked
+    from casework.questions import Asked
 
 log = logging.getLogger(__name__)
 

@@ -31,12 +31,12 @@ from telegram import Bot
 from backoffice.app import build_backoffice
 from bot.app import BotApplication, build_application
 from bot.bidi import strip_isolates
-from bot.clock import FixedClock
 from bot.i18n import translator
 from bot.services.ready_answers import READY_ANSWERS
 from bot.settings import Settings
+from casework.clock import FixedClock
+from casework.planning import replan_appointment
 from fakebot import FakeTelegram, SimUser
-from scheduler.planning import replan_appointment
 from storage.db import Database
 from storage.enums import ReminderStatus, StaffRole
 from storage.ids import pk

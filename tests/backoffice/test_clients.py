@@ -9,7 +9,7 @@ from sqlmodel import col, select
 
 from bot.bidi import strip_isolates
 from bot.i18n import translator
-from scheduler.planning import PlanningRules, replan_appointment
+from casework.planning import PlanningRules, replan_appointment
 from storage import invites
 from storage.db import Database
 from storage.enums import AppointmentStatus, ClientStatus, ReminderStatus, TaskStatus

@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from backoffice.security import Passwords, password_hasher
-from bot.clock import FixedClock
+from casework.clock import FixedClock
 from console.main import CliState, main
 from storage.db import Database
 from storage.models import Staff

@@ -17,10 +17,10 @@ from sqlalchemy import MetaData
 from sqlalchemy.engine import Connection
 from sqlmodel import SQLModel, select
 
-from bot.clock import FixedClock
+from casework.clock import FixedClock
+from casework.planning import PlanningRules
 from console.database import reminder_status_lines
 from console.main import CliState, main
-from scheduler.planning import PlanningRules
 from storage import invites
 from storage.db import Database, make_engine
 from storage.enums import (

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from bot.clock import FixedClock
+from casework.clock import FixedClock
 from console.main import CliState, main
 from storage.db import Database
 from storage.enums import ReminderKind

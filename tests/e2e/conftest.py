@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from bot.app import BotApplication
-from bot.clock import FixedClock
 from bot.settings import Settings
+from casework.clock import FixedClock
 from console.compose import running
 from fakebot import FakeTelegram, SimUser
 from storage import invites

@@ -11,7 +11,7 @@ import pytest
 
 from bot import bidi
 from bot.app import planning_rules
-from bot.services.case import cancel_appointment
+from casework.case import cancel_appointment
 from fakebot import SimUser, StoredMessage
 from storage import appointments, audit, questions
 from storage.enums import AppointmentStatus, ClientResponse

@@ -21,9 +21,9 @@ from bot.handlers.settings import (
     settings_text,
 )
 from bot.i18n import translator
-from bot.timewindows import QuietHours
+from casework.planning import replan_appointment
+from casework.timewindows import QuietHours
 from fakebot import SimUser, StoredMessage
-from scheduler.planning import replan_appointment
 from storage.enums import ReminderKind, ReminderStatus
 from storage.models import Client, Reminder
 from tests import factories

@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from bot.i18n import translator
-from bot.services import questions as question_service
 from bot.services.ready_answers import READY_ANSWERS
 from bot.services.relay import TelegramRelay
+from casework import questions as question_service
 from fakebot import ChatParticipant, SimGroup, SimUser, StoredMessage
 from scheduler.waiting import flag_waiting_questions, retry_undelivered
 from storage import questions

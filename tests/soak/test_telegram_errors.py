@@ -21,8 +21,8 @@ from sqlmodel import col, select
 
 from bench.dispatch import CHAT_BASE, seed_outbox
 from bot.app import BotApplication, build_application
-from bot.clock import Clock, FixedClock, SystemClock
-from bot.services import case
+from casework import case
+from casework.clock import Clock, FixedClock, SystemClock
 from fakebot import FakeTelegram
 from scheduler.dispatch import MAX_ATTEMPTS, Dispatcher, backoff, for_services
 from storage.db import Database

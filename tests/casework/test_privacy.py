@@ -1,4 +1,4 @@
-"""The export and erase rules of bot/services/privacy.py, against a real database."""
+"""The export and erase rules of casework/privacy.py, against a real database."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import select
 
-from bot.services import privacy
-from bot.services import questions as question_service
-from scheduler.planning import PlanningRules, replan_appointment, replan_client
+from casework import privacy
+from casework import questions as question_service
+from casework.planning import PlanningRules, replan_appointment, replan_client
 from storage import audit, visitors
 from storage.db import Database
 from storage.enums import ActorKind, MessageKind, ReminderStatus

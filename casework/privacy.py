@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from scheduler.planning import cancel_pending_for_client
+from casework.planning import cancel_pending_for_client
 from storage import appointments, audit, clients, plans, questions, staff, tasks, visitors
 from storage import reminders as reminder_rows
 from storage.enums import ActorKind

@@ -9,9 +9,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.services import questions as service
-from bot.services.questions import QuestionError
-from bot.timewindows import OfficeHours
+from casework import questions as service
+from casework.questions import QuestionError
+from casework.timewindows import OfficeHours
 from storage import audit, questions
 from storage.db import Database
 from storage.enums import ClientStatus, MessageKind, QuestionStatus

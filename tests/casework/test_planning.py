@@ -8,9 +8,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlmodel import col, select
 
-from bot.services import case
-from bot.timewindows import QuietHours, local_at, parse_offsets
-from scheduler.planning import (
+from casework import case
+from casework.planning import (
     PlanningRules,
     appointment_reminders,
     deadline_reminders,
@@ -22,6 +21,7 @@ from scheduler.planning import (
     replan_deadlines,
     task_reminders,
 )
+from casework.timewindows import QuietHours, local_at, parse_offsets
 from storage.db import Database
 from storage.enums import ReminderStatus, TaskStatus
 from storage.models import Appointment, Client, Plan, Reminder, Task

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.timewindows import OfficeHours
+from casework.timewindows import OfficeHours
 from storage import access, audit, questions
 from storage.enums import ActorKind, Direction, MessageKind, QuestionStatus
 from storage.ids import pk
