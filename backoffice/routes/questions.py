@@ -30,12 +30,15 @@ from backoffice.web import (
     text_field,
     ui_locale,
 )
+from bot.channels import channels_for
 from bot.fmt import Formatter
 from bot.i18n import BY_CODE, translator
 from bot.render import questions as texts
 from bot.services import ready_answers, relay
 from bot.services.relay import Outcome
 from casework import questions as question_service
+from casework.events import Answered, Assigned, Closed, QuestionEvent, Reopened
+from casework.ports import publish
 from storage import access, appointments, tasks
 from storage import backoffice as queries
 from storage import questions as question_queries
@@ -215,10 +218,21 @@ async def _send_answer(request: Request, *, ready_key: str | None, own_text: str
             text=stored_text,
             now=now,
         )
-    if bo.bot is None:
-        delivery = relay.Delivery(Outcome.NOT_LINKED)
-    else:
-        delivery = await relay.deliver_to_client(bo.bot, bo.services, pk(message))
+    outcome: str = Outcome.NOT_LINKED
+    if bo.bot is not None:
+        client_channel, channels = channels_for(bo.bot, bo.services)
+        outcome = await client_channel.deliver(pk(message))
+        event = Answered(
+            client=client,
+            question_id=pk(question),
+            by=staff.name,
+            message_id=pk(message),
+            text=stored_text,
+            outcome=outcome,
+            ready_key=ready_key,
+        )
+        await publish(channels, event)
+    delivery = relay.Delivery(Outcome(outcome))
     flash = session_of(request).flash
     if delivery.delivered:
         flash(N_("The answer was sent to the client."), kind="success")
@@ -264,11 +278,11 @@ async def note(request: Request) -> Response:
     return redirect(f"/questions/{question.id}")
 
 
-async def _notice(request: Request, client: Client, text: relay.TextFn) -> None:
-    """Closing and reopening tell the client, as the staff chat's /close and /reopen do."""
+async def _announce(request: Request, event: QuestionEvent) -> None:
+    """One act, fanned out to the client and the staff chat, as the staff chat's commands do."""
     bo = backoffice(request)
     if bo.bot is not None:
-        await relay.notify_client(bo.bot, bo.services, client, text)
+        await publish(channels_for(bo.bot, bo.services)[1], event)
 
 
 @page()
@@ -282,7 +296,7 @@ async def close(request: Request) -> Response:
             session, question=question, staff_id=pk(staff), now=bo.clock.now()
         )
     if closed:
-        await _notice(request, client, texts.closed_text)
+        await _announce(request, Closed(client=client, question_id=pk(question), by=staff.name))
     session_of(request).flash(N_("The question is closed."))
     return redirect(f"/questions/{question.id}")
 
@@ -298,7 +312,7 @@ async def reopen(request: Request) -> Response:
             session, question=question, staff_id=pk(staff), now=bo.clock.now()
         )
     if reopened:
-        await _notice(request, client, texts.reopened_text)
+        await _announce(request, Reopened(client=client, question_id=pk(question), by=staff.name))
     session_of(request).flash(N_("The question is open again."))
     return redirect(f"/questions/{question.id}")
 
@@ -326,6 +340,8 @@ async def assign(request: Request) -> Response:
             assignee_id=pk(assignee),
             now=bo.clock.now(),
         )
+    event = Assigned(client=client, question_id=pk(question), by=staff.name, assignee=assignee.name)
+    await _announce(request, event)
     session_of(request).flash(N_("The question is assigned."))
     return redirect(f"/questions/{question.id}")
 

@@ -20,6 +20,7 @@ from telegram import Message, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot import callbacks
+from bot.channels import channels_for
 from bot.context import BotContext
 from bot.fmt import Formatter
 from bot.i18n import translator
@@ -32,15 +33,16 @@ from bot.services.relay import (
     TelegramRelay,
     TextFn,
     client_locale,
-    deliver_to_client,
     notify_client,
     send_html,
 )
 from casework import questions as question_service
+from casework.events import Answered, Assigned, Closed, QuestionEvent, Reopened
+from casework.ports import publish
 from casework.questions import QuestionError
 from storage import appointments, audit, clients, plans, questions, tasks
 from storage import staff as staff_queries
-from storage.enums import ActorKind, MessageKind, QuestionStatus, TaskStatus
+from storage.enums import ActorKind, MessageKind, TaskStatus
 from storage.ids import pk
 from storage.models import Client, Question
 
@@ -150,13 +152,27 @@ async def seen(context: BotContext, target: Target) -> None:
         await notify_client(context.bot, context.services, target.client, texts.seen_text)
 
 
-async def deliver(context: BotContext, target: Target, message_id: int, status: str) -> None:
-    """Send a stored answer to the client; say in the topic when it did not arrive."""
-    relay = _relay(context)
-    delivery = await deliver_to_client(context.bot, context.services, message_id)
-    if not delivery.delivered:
-        await relay.report_delivery(context.bot, pk(target.client), delivery)
-    await relay.refresh_title(context.bot, target.client, status)
+async def deliver(context: BotContext, target: Target, message_id: int, text: str) -> None:
+    """Send a stored answer to the client; every channel hears how it went (the topic says so
+    when it did not arrive, and shows the new status)."""
+    assert context.staff is not None
+    client_channel, channels = channels_for(context.bot, context.services)
+    outcome = await client_channel.deliver(message_id)
+    event = Answered(
+        client=target.client,
+        question_id=pk(target.question),
+        by=context.staff.name,
+        message_id=message_id,
+        text=text,
+        outcome=outcome,
+        in_staff_chat=True,
+    )
+    await publish(channels, event)
+
+
+async def announce(context: BotContext, event: QuestionEvent) -> None:
+    """One act, fanned out to the client and the staff chat (as the back-office does)."""
+    await publish(channels_for(context.bot, context.services)[1], event)
 
 
 # -- messages in a client's topic ---------------------------------------------------------------
@@ -193,7 +209,7 @@ async def staff_message(update: Update, context: BotContext) -> None:
     if internal:
         await seen(context, target)
         return
-    await deliver(context, target, pk(stored), QuestionStatus.ANSWERED)
+    await deliver(context, target, pk(stored), text or "")
 
 
 async def staff_edit(update: Update, context: BotContext) -> None:
@@ -226,7 +242,7 @@ async def staff_edit(update: Update, context: BotContext) -> None:
             correction_of_id=original.id,
             now=context.clock.now(),
         )
-    await deliver(context, target, pk(correction), QuestionStatus.ANSWERED)
+    await deliver(context, target, pk(correction), words)
 
 
 # -- commands -----------------------------------------------------------------------------------
@@ -246,12 +262,8 @@ async def close(update: Update, context: BotContext) -> None:
     if not closed:
         await reply(update, context, texts.nothing_to_close_text)
         return
-    await notify_client(context.bot, context.services, target.client, texts.closed_text)
-    relay = _relay(context)
-    await relay.post_note(
-        context.bot, pk(target.client), texts.closed_staff_text(context.staff.name)
-    )
-    await relay.refresh_title(context.bot, target.client, QuestionStatus.CLOSED)
+    event = Closed(client=target.client, question_id=pk(target.question), by=context.staff.name)
+    await announce(context, event)
 
 
 async def reopen(update: Update, context: BotContext) -> None:
@@ -268,11 +280,8 @@ async def reopen(update: Update, context: BotContext) -> None:
     if not reopened:
         await reply(update, context, texts.nothing_to_reopen_text)
         return
-    await notify_client(context.bot, context.services, target.client, texts.reopened_text)
-    relay = _relay(context)
-    name = context.staff.name
-    await relay.post_note(context.bot, pk(target.client), texts.reopened_staff_text(name))
-    await relay.refresh_title(context.bot, target.client, QuestionStatus.OPEN)
+    event = Reopened(client=target.client, question_id=pk(target.question), by=context.staff.name)
+    await announce(context, event)
 
 
 async def assign(update: Update, context: BotContext) -> None:
@@ -309,9 +318,13 @@ async def assign(update: Update, context: BotContext) -> None:
     if refusal is not None or assignee is None:
         await reply(update, context, refusal or texts.assign_usage_text)
         return
-    await _relay(context).post_note(
-        context.bot, pk(target.client), texts.assigned_text(assignee.name)
+    event = Assigned(
+        client=target.client,
+        question_id=pk(target.question),
+        by=context.staff.name,
+        assignee=assignee.name,
     )
+    await announce(context, event)
     await seen(context, target)
 
 
@@ -355,10 +368,11 @@ async def send_ready(update: Update, context: BotContext) -> None:
             detail=key,
             at=context.clock.now(),
         )
+    # The team reads which answer went out before the client gets it, as for a typed answer.
     await _relay(context).post_note(
         context.bot, pk(target.client), texts.ready_sent_text(key, READY_ANSWERS[key])
     )
-    await deliver(context, target, pk(stored), QuestionStatus.ANSWERED)
+    await deliver(context, target, pk(stored), words)
 
 
 def parse_away(args: list[str]) -> tuple[str, date] | None:
