@@ -28,6 +28,7 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy bot storage scheduler backoffice fakebot sandbox console casework
+	$(BIN)/lint-imports
 
 format: install
 	$(BIN)/ruff format .

@@ -19,6 +19,7 @@ from bot.services.relay import TelegramRelay
 from bot.settings import Settings
 from casework.clock import Clock, SystemClock
 from casework.planning import PlanningRules
+from scheduler.jobs import schedule_jobs
 from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -83,8 +84,6 @@ def build_application(
     application.bot_data.services = services
     register(application)
     if with_jobs:
-        from scheduler.jobs import schedule_jobs
-
         schedule_jobs(application)
     return application
 

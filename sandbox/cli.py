@@ -14,10 +14,10 @@ import click
 
 from bot.logs import setup_logging
 from bot.settings import Settings
+from sandbox.errors import PortUnavailable
 from sandbox.server import (
     DEFAULT_REGION,
     DEMO_START,
-    PortUnavailable,
     Sandbox,
     SandboxOptions,
 )

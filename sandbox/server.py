@@ -26,7 +26,9 @@ from bot.settings import Settings
 from casework.clock import ShiftedClock
 from fakebot import ChatParticipant, FakeTelegram, SimGroup, SimUser, StoredMessage
 from sandbox import views, world
+from sandbox.errors import NotFound, PortUnavailable, SandboxError
 from sandbox.hub import Hub
+from sandbox.web import make_app
 from storage import clients, visitors
 from storage.db import Database
 
@@ -46,18 +48,6 @@ MAX_TEXT = 4096
 PHONE_LOCATION = (52.6405, 5.0597)
 PHONE_NUMBER = "+31 6 00000000"
 SAFE_IMAGE_TYPES = frozenset({"image/jpeg", "image/png", "image/gif", "image/webp"})
-
-
-class SandboxError(ValueError):
-    """A page action that cannot be done (unknown chat, empty text, stale button); HTTP 400."""
-
-
-class NotFound(LookupError):
-    """An unknown chat, user or file; HTTP 404."""
-
-
-class PortUnavailable(OSError):
-    """The page's address cannot be listened on (in use, or not this machine's)."""
 
 
 @dataclass(frozen=True)
@@ -149,8 +139,6 @@ class Sandbox:
     async def start(self) -> None:
         """The page's port first (a busy port fails at once), then the fake Telegram, database
         and demo world, and the bot (polling, jobs)."""
-        from sandbox.web import make_app
-
         try:
             self._runner = web.AppRunner(
                 make_app(self), access_log=None, handler_cancellation=True, shutdown_timeout=1.0

@@ -18,6 +18,7 @@ from urllib.parse import quote
 from aiohttp import web
 
 from fakebot import ApiError
+from sandbox.errors import NotFound, SandboxError
 
 if TYPE_CHECKING:
     from sandbox.server import Sandbox
@@ -71,8 +72,6 @@ def _json(body: Any, status: int = 200) -> web.Response:
 @web.middleware
 async def _errors(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Refusals as JSON: 400 for what cannot be done, 404 for what does not exist."""
-    from sandbox.server import NotFound, SandboxError
-
     if request.method == "POST" and request.headers.get("X-Sandbox") != "1":
         return _json({"error": "missing the X-Sandbox header"}, 403)
     if request.path.startswith("/api/") and not _sandbox(request).ready:
