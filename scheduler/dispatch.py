@@ -41,6 +41,7 @@ from telegram import LinkPreviewOptions
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, TelegramError
 
+from casework import blocking
 from casework.planning import PlanningRules
 from casework.timewindows import QuietHours
 from scheduler.render import Contact, Subject, can_render, render
@@ -572,9 +573,7 @@ class _Round:
                 await reminder_rows.apply_marks(
                     session, marks=[mark for mark, _ in due], claimer=self.d.claimer
                 )
-                await reminder_rows.block_clients(
-                    session, client_ids=[client_id for _, client_id in due]
-                )
+                await blocking.block(session, client_ids=[client_id for _, client_id in due])
 
     async def after(self, reminder: Claimed, error: Exception) -> None:
         outcome = after_error(error, attempts=reminder.attempts, now=self.d.clock.now())

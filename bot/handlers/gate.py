@@ -19,7 +19,8 @@ from bot.i18n import Translator
 from bot.keyboards import consent
 from bot.locales import choose_locale
 from bot.replies import Text, answer
-from casework.planning import cancel_pending_for_client, replan_client
+from casework import blocking
+from casework.planning import replan_client
 from storage import clients, staff, visitors
 from storage.enums import ClientStatus
 from storage.ids import pk
@@ -135,8 +136,8 @@ async def _membership_changed(
     if client is None:
         return
     if change.new_chat_member.status == ChatMemberStatus.BANNED:
-        client.status = ClientStatus.BLOCKED_BOT
-        await cancel_pending_for_client(session, client_id=pk(client))  # re-armed on return
+        await blocking.block(session, client_ids=[pk(client)])  # re-armed on return
+        await session.refresh(client)
         log.info("client blocked the bot", extra={"client_id": client.id})
     elif client.status == ClientStatus.BLOCKED_BOT:
         await _reactivate(session, client, context)

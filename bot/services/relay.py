@@ -34,6 +34,7 @@ from bot.keyboards import button
 from bot.locales import choose_locale
 from bot.render import questions as texts
 from bot.replies import split_text
+from casework import blocking
 from casework import questions as question_service
 from storage import appointments, clients, questions, tasks
 from storage import staff as staff_queries
@@ -212,7 +213,7 @@ async def notify_client(bot: Bot, services: Services, client: Client, text: Text
         )
         if outcome == Outcome.BLOCKED:
             async with services.db.transaction() as session:
-                await clients.mark_blocked(session, client_id=pk(client))
+                await blocking.block(session, client_ids=[pk(client)])
         return Delivery(outcome)
     return Delivery(Outcome.DELIVERED, sent.message_id)
 
@@ -302,7 +303,7 @@ async def _delivery_failed(
             if outcome == Outcome.RETRY and not again:
                 outcome = Outcome.FAILED
         if outcome == Outcome.BLOCKED:
-            await clients.mark_blocked(session, client_id=pk(client))
+            await blocking.block(session, client_ids=[pk(client)])
     return Delivery(outcome)
 
 
