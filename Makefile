@@ -40,7 +40,8 @@ run: migrate
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy bot storage scheduler backoffice
+	$(BIN)/mypy bot storage scheduler backoffice fakebot sandbox console casework
+	$(BIN)/lint-imports
 
 format: install
 	$(BIN)/ruff format .

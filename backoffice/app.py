@@ -39,11 +39,12 @@ from backoffice.web import (
     pager,
 )
 from bot.app import planning_rules
-from bot.clock import Clock, SystemClock
 from bot.context import Services
 from bot.i18n import available_locales
+from bot.services.relay import TelegramRelay
 from bot.settings import Settings
-from scheduler.planning import PlanningRules
+from casework.clock import Clock, SystemClock
+from casework.planning import PlanningRules
 from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -123,6 +124,8 @@ def build_backoffice(
         shipped_locales=available_locales(),
         instance=f"backoffice:{socket.gethostname()}",
     )
+    if settings.staff_chat_id is not None and bot is not None:
+        services.relay = TelegramRelay(services)  # acts here show in the staff chat's topics
     bo = Backoffice(
         settings=settings,
         db=db,

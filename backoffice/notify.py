@@ -26,8 +26,9 @@ from bot.render.appointments import AppointmentCard, appointment_buttons, appoin
 from bot.render.tasks import task_buttons, task_text
 from bot.services import relay
 from bot.services.relay import Delivery, Outcome
-from storage import clients
+from casework import blocking
 from storage.enums import ClientStatus
+from storage.ids import pk
 from storage.models import Appointment, Client, Organisation, Task
 
 if TYPE_CHECKING:
@@ -72,7 +73,7 @@ async def tell(
         )
         if outcome == Outcome.BLOCKED:
             async with services.db.transaction() as session:
-                await clients.mark_blocked(session, client_id=client.id or 0)
+                await blocking.block(session, client_ids=[pk(client)])
         return Delivery(outcome)
     return Delivery(Outcome.DELIVERED, sent.message_id)
 

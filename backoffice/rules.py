@@ -7,8 +7,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from backoffice.i18n import N_
-from bot.services.questions import office_time_waited
-from bot.timewindows import OfficeHours
+from casework.questions import office_time_waited
+from casework.timewindows import OfficeHours
 from storage.enums import QuestionStatus, StaffRole
 from storage.models import Question, Staff
 

@@ -16,8 +16,8 @@ from typing import Any
 
 from bench.echo_bot import build_echo
 from bot.app import build_application
-from bot.clock import SystemClock
 from bot.settings import Settings
+from casework.clock import SystemClock
 
 TOKEN = "123456:BENCH-TOKEN"
 

@@ -32,13 +32,14 @@ from sqlmodel import SQLModel
 
 import storage.models  # noqa: F401  (registers the tables)
 from bot.app import build_application
-from bot.clock import SystemClock
-from bot.emulator import FakeTelegram
 from bot.settings import Settings, normalise_database_url
+from casework.clock import SystemClock
+from fakebot import FakeTelegram
 from scheduler.dispatch import SAFE_RATE, Tally, for_services
 from storage import reminders as reminder_rows
 from storage.db import Database
 from storage.enums import ClientStatus, ReminderKind
+from storage.ids import pk
 from storage.models import Appointment, Client, Reminder
 
 TOKEN = "123456:BENCH-TOKEN"
@@ -119,7 +120,7 @@ async def seed_outbox(
         await session.flush()
         appointments = [
             Appointment(
-                client_id=client.id or 0,
+                client_id=pk(client),
                 external_id=f"bench-{i}",
                 kind=KINDS[i % len(KINDS)],
                 starts_at=now + timedelta(hours=3),

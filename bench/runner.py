@@ -20,8 +20,8 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from bench import dispatch, scale, throughput
 from bench.dispatch import reset
-from bot.clock import SystemClock
 from bot.settings import normalise_database_url
+from casework.clock import SystemClock
 from storage.db import Database
 
 DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432/postgres"

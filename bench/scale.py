@@ -29,7 +29,7 @@ from bench.dispatch import reset
 from bench.generate import fill_clients, fill_reminders
 from bench.throughput import Side
 from bot.app import planning_rules
-from bot.clock import SystemClock
+from casework.clock import SystemClock
 from storage import appointments, plans, tasks
 from storage import reminders as reminder_rows
 from storage.db import Database

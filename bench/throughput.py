@@ -1,6 +1,6 @@
 """Updates per second and reply latency: the real bot beside a bare python-telegram-bot echo bot.
 
-Both run as their own process, each polling its own fake Bot API (bot.emulator) served on
+Both run as their own process, each polling its own fake Bot API (fakebot) served on
 loopback by this process, which also plays the users. Runs alternate echo, real, echo, real, with
 the same number of updates in the same mix: 📋 plan, 📅 appointments, ✅ tasks, a Done press on a
 task and a question as free text, each update from another linked client. Then a paced run at
@@ -20,9 +20,9 @@ from typing import Any
 from bench.botproc import TOKEN
 from bench.botproc_client import BotProcess
 from bench.generate import LOCALES, chat_of, fill_clients
-from bot.clock import SystemClock
-from bot.emulator import Call, FakeTelegram, SimUser, StoredMessage
 from bot.keyboards import ICON_APPOINTMENTS, ICON_PLAN, ICON_TASKS
+from casework.clock import SystemClock
+from fakebot import Call, FakeTelegram, SimUser, StoredMessage
 from storage.db import Database
 
 MIX = ("plan", "appointments", "tasks", "done", "question")

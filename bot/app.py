@@ -10,7 +10,6 @@ from telegram import BotCommand, BotCommandScopeAllPrivateChats
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes
 from telegram.request import BaseRequest
 
-from bot.clock import Clock, SystemClock
 from bot.context import BotContext, BotData, Services
 from bot.handlers import register
 from bot.i18n import BY_CODE, available_locales, require_catalogues, translator
@@ -18,7 +17,9 @@ from bot.metrics import CountingRequest, MeteredApplication
 from bot.request import RetryingRequest
 from bot.services.relay import TelegramRelay
 from bot.settings import Settings
-from scheduler.planning import PlanningRules
+from casework.clock import Clock, SystemClock
+from casework.planning import PlanningRules
+from scheduler.jobs import schedule_jobs
 from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -84,8 +85,6 @@ def build_application(
     application.bot_data.services = services
     register(application)
     if with_jobs:
-        from scheduler.jobs import schedule_jobs
-
         schedule_jobs(application)
     return application
 

@@ -7,11 +7,11 @@ from typing import TYPE_CHECKING, Any
 
 from telegram.ext import Application, CallbackContext, ExtBot
 
-from bot.clock import Clock, SystemClock
 from bot.fmt import Formatter
 from bot.i18n import Translator, translator
 from bot.metrics import Metrics
-from scheduler.planning import PlanningRules
+from casework.clock import Clock, SystemClock
+from casework.planning import PlanningRules
 
 if TYPE_CHECKING:
     from bot.services.relay import Relay

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from bot.timewindows import OfficeHours, QuietHours, ReminderOffset, parse_offsets
+from casework.timewindows import OfficeHours, QuietHours, ReminderOffset, parse_offsets
 
 DEFAULT_TELEGRAM_API_URL = "https://api.telegram.org/bot"
 

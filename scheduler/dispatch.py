@@ -28,12 +28,9 @@ re-planned or re-claimed row is never overwritten by a late dispatcher.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
-import contextlib
 import logging
 import os
-import signal
 from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -44,8 +41,9 @@ from telegram import LinkPreviewOptions
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, TelegramError
 
-from bot.timewindows import QuietHours
-from scheduler.planning import PlanningRules
+from casework import blocking
+from casework.planning import PlanningRules
+from casework.timewindows import QuietHours
 from scheduler.render import Contact, Subject, can_render, render
 from storage import reminders as reminder_rows
 from storage.enums import (
@@ -60,8 +58,8 @@ from storage.models import Client
 from storage.reminders import Batch, Claimed, Mark
 
 if TYPE_CHECKING:
-    from bot.clock import Clock
     from bot.settings import Settings
+    from casework.clock import Clock
     from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -579,9 +577,7 @@ class _Round:
                 await reminder_rows.apply_marks(
                     session, marks=[mark for mark, _ in due], claimer=self.d.claimer
                 )
-                await reminder_rows.block_clients(
-                    session, client_ids=[client_id for _, client_id in due]
-                )
+                await blocking.block(session, client_ids=[client_id for _, client_id in due])
 
     async def after(self, reminder: Claimed, error: Exception) -> None:
         outcome = after_error(error, attempts=reminder.attempts, now=self.d.clock.now())
@@ -629,74 +625,3 @@ def for_services(services: Any, *, rate_limited: bool) -> Dispatcher:
         instance=services.instance,
         rate_per_second=SAFE_RATE if rate_limited else None,
     )
-
-
-# -- a process of its own: python -m scheduler.dispatch --once | --loop ------------------------
-
-
-def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        prog="python -m scheduler.dispatch",
-        description="Send due reminders from the outbox (settings from INBURGERBOT_*).",
-    )
-    mode = parser.add_mutually_exclusive_group()
-    mode.add_argument("--once", action="store_true", help="drain what is due now, then exit")
-    mode.add_argument("--loop", action="store_true", help="keep dispatching (the default)")
-    parser.add_argument(
-        "--no-rate-limit",
-        action="store_true",
-        help="no AIORateLimiter and no pacing (for tests and benchmarks against the fake)",
-    )
-    parser.add_argument("--concurrency", type=int, default=SEND_CONCURRENCY)
-    return parser.parse_args(argv)
-
-
-async def serve(settings: Settings, *, once: bool, rate_limited: bool, concurrency: int) -> Tally:
-    """Dispatch with a bot built by the composition root, until done or SIGTERM/SIGINT."""
-    from bot.app import build_application
-
-    application = build_application(settings, with_jobs=False, rate_limit=rate_limited)
-    services = application.bot_data.services
-    assert services is not None
-    dispatcher = for_services(services, rate_limited=rate_limited)
-    dispatcher.concurrency = concurrency
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        with contextlib.suppress(NotImplementedError):
-            loop.add_signal_handler(signum, stop.set)
-    total = Tally()
-    await application.initialize()
-    try:
-        while not stop.is_set():
-            total.add(await dispatcher.drain(application.bot, should_stop=stop.is_set))
-            if once:
-                break
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), timeout=settings.dispatch_interval_seconds)
-    finally:
-        await application.shutdown()
-        await services.db.dispose()
-    return total
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    from bot.settings import Settings
-
-    args = _parse_args(argv)
-    settings = Settings()
-    logging.basicConfig(level=settings.log_level, format="%(levelname)s %(name)s %(message)s")
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    asyncio.run(
-        serve(
-            settings,
-            once=args.once,
-            rate_limited=not args.no_rate_limit,
-            concurrency=args.concurrency,
-        )
-    )
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -8,9 +8,9 @@ from typing import Any
 
 from telegram.ext import Application, CallbackContext
 
+from casework.planning import plan_digests
 from scheduler import retention
 from scheduler.dispatch import Dispatcher, for_services
-from scheduler.planning import plan_digests
 from scheduler.waiting import RETRY_EVERY, WAITING_EVERY, retry_tick, waiting_tick
 
 log = logging.getLogger(__name__)

@@ -20,7 +20,6 @@ from telegram.error import TelegramError
 from telegram.ext import CallbackContext
 
 from bot.render import questions as texts
-from bot.services import questions as question_service
 from bot.services.relay import (
     Outcome,
     TelegramRelay,
@@ -29,8 +28,10 @@ from bot.services.relay import (
     for_staff,
     send_html,
 )
+from casework import questions as question_service
 from storage import clients, questions
 from storage.enums import Direction
+from storage.ids import pk
 from storage.models import Client, Question, Staff
 
 if TYPE_CHECKING:
@@ -101,7 +102,7 @@ async def _report(
             unreached.append(lead)
     if relay is not None:
         mentions = [mention(lead) for lead in unreached]
-        await relay.post_note(bot, client.id or 0, texts.overdue_topic_text(hours, mentions))
+        await relay.post_note(bot, pk(client), texts.overdue_topic_text(hours, mentions))
 
 
 async def retry_undelivered(bot: Bot, services: Services, now: datetime | None = None) -> int:
@@ -120,15 +121,15 @@ async def retry_undelivered(bot: Bot, services: Services, now: datetime | None =
     for message in due:
         async with services.db.transaction() as session:
             claimed = await questions.claim_delivery(
-                session, message_id=message.id or 0, now=now, lease_until=now + DELIVERY_LEASE
+                session, message_id=pk(message), now=now, lease_until=now + DELIVERY_LEASE
             )
         if not claimed:
             continue
         if message.direction == Direction.FROM_CLIENT:
             assert relay is not None
-            arrived += await relay.relay_client_message(bot, message.id or 0)
+            arrived += await relay.relay_client_message(bot, pk(message))
             continue
-        delivery = await deliver_to_client(bot, services, message.id or 0)
+        delivery = await deliver_to_client(bot, services, pk(message))
         arrived += delivery.delivered
         if relay is not None and delivery.outcome not in (Outcome.DELIVERED, Outcome.RETRY):
             client_id = await _client_of(services, message.question_id)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import func
+from sqlalchemy import func, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -96,11 +96,15 @@ def unlink(client: Client) -> None:
         client.status = ClientStatus.INVITED
 
 
-async def mark_blocked(session: AsyncSession, *, client_id: int) -> None:
-    client = await session.get(Client, client_id)
-    if client is not None and client.status == ClientStatus.ACTIVE:
-        client.status = ClientStatus.BLOCKED_BOT
-        session.add(client)
+async def mark_blocked(session: AsyncSession, *, client_ids: Sequence[int]) -> None:
+    """These active clients blocked the bot (the use case is casework.blocking.block)."""
+    await session.exec(
+        update(Client)  # type: ignore[call-overload]
+        .where(
+            col(Client.id).in_(sorted(set(client_ids))), col(Client.status) == ClientStatus.ACTIVE
+        )
+        .values(status=ClientStatus.BLOCKED_BOT)
+    )
 
 
 async def count(session: AsyncSession) -> int:

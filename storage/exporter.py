@@ -13,6 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage import plans as plan_queries
 from storage.enums import ClientStatus
+from storage.ids import pk
 from storage.importer import (
     AppointmentRecord,
     ClientRecord,
@@ -63,7 +64,7 @@ async def export_document(
         staff, organisations = _needed_by(records, staff, organisations, served)
     org_keys = {org.id: org.key for org in organisations}
     return ImportDocument(
-        organisations=[_organisation(org, served.get(org.id or 0, [])) for org in organisations],
+        organisations=[_organisation(org, served.get(pk(org), [])) for org in organisations],
         staff=[_staff(member, org_keys) for member in staff],
         clients=records,
     )
@@ -101,7 +102,7 @@ def _needed_by(
     kept_staff = [member for member in staff if member.key in used]
     municipalities = {record.municipality for record in records}
     org_ids = {member.organisation_id for member in kept_staff} | {
-        org.id for org in organisations if municipalities & set(served.get(org.id or 0, []))
+        org.id for org in organisations if municipalities & set(served.get(pk(org), []))
     }
     return kept_staff, [org for org in organisations if org.id in org_ids]
 
@@ -148,7 +149,7 @@ async def _client(
         integration_end=client.integration_end,
         status=client.status if client.status in CASE_STATUSES else None,
         plan=await _plan(session, plan) if plan else None,
-        exams=[_exam(exam) for exam in await plan_queries.exams(session, client_id=client.id or 0)],
+        exams=[_exam(exam) for exam in await plan_queries.exams(session, client_id=pk(client))],
         appointments=[
             _appointment(row, staff_keys=staff_keys, zone=zone)
             for row in await _appointments(session, client)

@@ -12,6 +12,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.enums import ClientStatus, Direction, QuestionStatus, StaffRole
+from storage.ids import pk
 from storage.models import (
     Client,
     Message,
@@ -313,11 +314,11 @@ async def claim_topic(
         except IntegrityError:
             await session.rollback()
             return None
-        return TopicClaim(row.id or 0, None, "", mine=True)
+        return TopicClaim(pk(row), None, "", mine=True)
     if row.topic_id is not None:
-        return TopicClaim(row.id or 0, row.topic_id, row.title, mine=False)
-    mine = await take_topic_claim(session, row_id=row.id or 0, owner=owner, now=now, until=until)
-    return TopicClaim(row.id or 0, None, row.title, mine=mine)
+        return TopicClaim(pk(row), row.topic_id, row.title, mine=False)
+    mine = await take_topic_claim(session, row_id=pk(row), owner=owner, now=now, until=until)
+    return TopicClaim(pk(row), None, row.title, mine=mine)
 
 
 async def take_topic_claim(

@@ -312,23 +312,17 @@ async def apply_marks(session: AsyncSession, *, marks: Sequence[Mark], claimer: 
     return int(result.rowcount or 0)
 
 
-async def block_clients(session: AsyncSession, *, client_ids: Sequence[int]) -> None:
-    """These clients blocked the bot: mark them, and cancel everything still waiting for them."""
-    ids = sorted(set(client_ids))
-    await session.exec(
-        update(Client)  # type: ignore[call-overload]
-        .where(col(Client.id).in_(ids), col(Client.status) == ClientStatus.ACTIVE)
-        .values(status=ClientStatus.BLOCKED_BOT)
-    )
+async def cancel_active_for_clients(
+    session: AsyncSession, *, client_ids: Sequence[int], reason: str
+) -> None:
+    """Cancel the pending and claimed reminders of these clients."""
     await session.exec(
         update(Reminder)  # type: ignore[call-overload]
-        .where(col(Reminder.client_id).in_(ids), col(Reminder.status).in_(ACTIVE))
-        .values(status=ReminderStatus.CANCELLED, lease_until=None, reason="blocked_bot")
+        .where(
+            col(Reminder.client_id).in_(sorted(set(client_ids))), col(Reminder.status).in_(ACTIVE)
+        )
+        .values(status=ReminderStatus.CANCELLED, lease_until=None, reason=reason)
     )
-
-
-async def block_client(session: AsyncSession, *, client_id: int) -> None:
-    await block_clients(session, client_ids=[client_id])
 
 
 # -- support and status ------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from typing import Any
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.enums import LearningRoute, OrganisationKind, StaffRole
+from storage.ids import pk
 from storage.models import (
     Appointment,
     Client,
@@ -40,7 +41,7 @@ async def organisation(
     session.add(org)
     await session.flush()
     for name in municipalities:
-        session.add(OrganisationMunicipality(organisation_id=org.id or 0, municipality=name))
+        session.add(OrganisationMunicipality(organisation_id=pk(org), municipality=name))
     await session.flush()
     return org
 
@@ -93,7 +94,7 @@ async def plan(session: AsyncSession, *, client: Client, parts: int = 3, **field
     for i in range(parts):
         session.add(
             PlanPart(
-                plan_id=row.id or 0,
+                plan_id=pk(row),
                 external_id=f"part-{i}",
                 kind=kinds[i % len(kinds)],
                 title=f"Part {i}",

@@ -13,9 +13,10 @@ from sqlmodel import select
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
 from bot.app import BotApplication, build_application
-from bot.clock import FixedClock
-from bot.emulator import FakeTelegram
-from bot.services import case
+from casework import case
+from casework.clock import FixedClock
+from casework.planning import PlanningRules
+from fakebot import FakeTelegram
 from scheduler import dispatch, render, retention
 from scheduler.dispatch import (
     MAX_ATTEMPTS,
@@ -31,11 +32,11 @@ from scheduler.dispatch import (
     decide,
     for_services,
 )
-from scheduler.planning import PlanningRules
 from scheduler.render import Subject
 from storage import reminders as reminder_rows
 from storage.db import Database
 from storage.enums import ReminderKind, ReminderStatus
+from storage.ids import pk
 from storage.models import Appointment, Client, Message, Question, Reminder, Visitor
 from tests import factories
 from tests.e2e.conftest import TOKEN, harness_settings
@@ -85,7 +86,7 @@ class World:
                 session,
                 client,
                 ReminderKind.APPOINTMENT,
-                made.id or 0,
+                pk(made),
                 due=NOW + due_in,
                 event=made.starts_at,
             )
@@ -118,7 +119,7 @@ async def add_reminder(
     key: str | None = None,
 ) -> Reminder:
     row = Reminder(
-        client_id=client.id or 0,
+        client_id=pk(client),
         kind=kind,
         subject_id=subject_id,
         dedup_key=key or f"{kind}:{subject_id}:test",
@@ -495,7 +496,7 @@ async def test_a_mark_never_overwrites_a_claim_that_was_lost(world: World) -> No
         assert row is not None
         row.status, row.lease_until, row.claimed_by = "pending", None, None
         session.add(row)
-    mark = reminder_rows.Mark(reminder.id or 0, lease_until, "sent", 0, NOW, sent_at=NOW)
+    mark = reminder_rows.Mark(pk(reminder), lease_until, "sent", 0, NOW, sent_at=NOW)
     async with world.db.transaction() as session:
         assert await reminder_rows.apply_marks(session, marks=[mark], claimer="a") == 0
     assert (await world.row(reminder.id)).status == "pending"
@@ -534,7 +535,7 @@ async def test_a_task_reminder_has_the_done_button(world: World) -> None:
             session, client=client, title="Bring <your> diploma", due_date=date(2026, 11, 24)
         )
         reminder = await add_reminder(
-            session, client, ReminderKind.TASK, task.id or 0, due=NOW, event=NOW + timedelta(days=1)
+            session, client, ReminderKind.TASK, pk(task), due=NOW, event=NOW + timedelta(days=1)
         )
     await world.tick()
     message = await world.fake.user(6017).next_message()
@@ -552,7 +553,7 @@ async def test_a_deadline_reminder_names_the_dutch_term(world: World) -> None:
             session,
             client,
             ReminderKind.DEADLINE,
-            plan.id or 0,
+            pk(plan),
             due=NOW,
             event=datetime(2027, 5, 25, tzinfo=UTC),
         )
@@ -572,7 +573,7 @@ async def test_the_weekly_digest_lists_the_week_or_is_skipped_when_empty(world: 
                 session,
                 client,
                 ReminderKind.DIGEST,
-                client.id or 0,
+                pk(client),
                 due=NOW,
                 event=NOW + timedelta(hours=12),
             )
@@ -628,24 +629,20 @@ async def test_retention_erases_old_contents_and_deletes_old_rows(db: Database) 
     old = NOW - timedelta(days=400)
     async with db.transaction() as session:
         client = await factories.client(session)
-        question = Question(client_id=client.id or 0)
+        question = Question(client_id=pk(client))
         session.add(question)
         await session.flush()
         session.add_all(
             [
+                Message(question_id=pk(question), direction="from_client", text="old", sent_at=old),
                 Message(
-                    question_id=question.id or 0, direction="from_client", text="old", sent_at=old
-                ),
-                Message(
-                    question_id=question.id or 0,
+                    question_id=pk(question),
                     direction="from_client",
                     kind="photo",
                     file_id="F1",
                     sent_at=old,
                 ),
-                Message(
-                    question_id=question.id or 0, direction="from_client", text="new", sent_at=NOW
-                ),
+                Message(question_id=pk(question), direction="from_client", text="new", sent_at=NOW),
                 Visitor(chat_id=1, locale="ar", created_at=old, updated_at=old),
                 Visitor(chat_id=2, locale="ar", created_at=NOW, updated_at=NOW),
             ]

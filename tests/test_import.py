@@ -15,8 +15,8 @@ import jsonschema
 import pytest
 from sqlmodel import SQLModel, col, select
 
-from bot.services import case
-from scheduler.planning import PlanningRules, appointment_reminders
+from casework import case
+from casework.planning import PlanningRules, appointment_reminders
 from storage import exporter
 from storage.db import Database
 from storage.enums import (

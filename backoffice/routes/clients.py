@@ -33,13 +33,14 @@ from backoffice.web import (
 )
 from bot.i18n import BY_CODE
 from bot.render.appointments import KINDS
-from bot.services import case
+from casework import case
 from storage import access, appointments, invites, plans, tasks
 from storage import backoffice as queries
 from storage import clients as client_queries
 from storage import questions as question_queries
 from storage import staff as staff_queries
 from storage.enums import ActorKind, AppointmentKind, AppointmentStatus, ClientStatus, TaskStatus
+from storage.ids import pk
 from storage.models import Appointment, Client, Organisation, Task
 
 log = logging.getLogger(__name__)
@@ -102,7 +103,7 @@ async def show(request: Request) -> Response:
 
 
 async def _page_context(session: AsyncSession, client: Client) -> dict[str, object]:
-    client_id = client.id or 0
+    client_id = pk(client)
     plan = await plans.current(session, client_id=client_id)
     exams = await plans.exams(session, client_id=client_id)
     appointment_rows = await appointments.for_client(session, client_id=client_id)
@@ -163,7 +164,7 @@ async def _tell(request: Request, client: Client, text: notify.ClientText, marku
         )
 
 
-# The case rules' refusals (bot/services/case.py), as the caseworker reads them.
+# The case rules' refusals (casework/case.py), as the caseworker reads them.
 CASE_REFUSALS = {
     "only a planned appointment can be moved": N_("Only a planned appointment can be moved."),
     "an appointment cannot end before it starts": N_("The end time must be after the start time."),
@@ -245,7 +246,7 @@ async def _appointment(session: AsyncSession, request: Request) -> tuple[Client,
     client = await reachable_client(session, request, _client_id(request))
     appointment = await appointments.of_client(
         session,
-        client_id=client.id or 0,
+        client_id=pk(client),
         appointment_id=int_param(request.path_params["appointment_id"]) or 0,
     )
     if appointment is None:
@@ -360,7 +361,7 @@ async def task_done(request: Request) -> Response:
             client = await reachable_client(session, request, client_id)
             task = await tasks.of_client(
                 session,
-                client_id=client.id or 0,
+                client_id=pk(client),
                 task_id=int_param(request.path_params["task_id"]) or 0,
             )
             if task is None:

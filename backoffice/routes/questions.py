@@ -30,17 +30,21 @@ from backoffice.web import (
     text_field,
     ui_locale,
 )
+from bot.channels import channels_for
 from bot.fmt import Formatter
 from bot.i18n import BY_CODE, translator
 from bot.render import questions as texts
-from bot.services import questions as question_service
 from bot.services import ready_answers, relay
 from bot.services.relay import Outcome
+from casework import questions as question_service
+from casework.events import Answered, Assigned, Closed, QuestionEvent, Reopened
+from casework.ports import publish
 from storage import access, appointments, tasks
 from storage import backoffice as queries
 from storage import questions as question_queries
 from storage import staff as staff_queries
 from storage.enums import MessageKind, QuestionStatus
+from storage.ids import pk
 from storage.models import Client, Message, Question, Staff
 
 log = logging.getLogger(__name__)
@@ -99,9 +103,9 @@ async def show(request: Request) -> Response:
     async with bo.db.transaction() as session:
         question, client = await reachable_question(session, request, question_id)
         first_seen = await question_service.mark_seen(
-            session, question=question, staff_id=staff.id or 0, now=now
+            session, question=question, staff_id=pk(staff), now=now
         )
-        messages = await question_queries.messages(session, question_id=question.id or 0)
+        messages = await question_queries.messages(session, question_id=pk(question))
         names = await queries.staff_names(
             session,
             ids={m.staff_id for m in messages if m.staff_id}
@@ -109,13 +113,13 @@ async def show(request: Request) -> Response:
         )
         appointment = (
             await appointments.of_client(
-                session, client_id=client.id or 0, appointment_id=question.appointment_id
+                session, client_id=pk(client), appointment_id=question.appointment_id
             )
             if question.appointment_id
             else None
         )
         task = (
-            await tasks.of_client(session, client_id=client.id or 0, task_id=question.task_id)
+            await tasks.of_client(session, client_id=pk(client), task_id=question.task_id)
             if question.task_id
             else None
         )
@@ -209,15 +213,26 @@ async def _send_answer(request: Request, *, ready_key: str | None, own_text: str
         message = await question_service.answer(
             session,
             question=question,
-            staff_id=staff.id or 0,
+            staff_id=pk(staff),
             kind=MessageKind.TEXT,
             text=stored_text,
             now=now,
         )
-    if bo.bot is None:
-        delivery = relay.Delivery(Outcome.NOT_LINKED)
-    else:
-        delivery = await relay.deliver_to_client(bo.bot, bo.services, message.id or 0)
+    outcome: str = Outcome.NOT_LINKED
+    if bo.bot is not None:
+        client_channel, channels = channels_for(bo.bot, bo.services)
+        outcome = await client_channel.deliver(pk(message))
+        event = Answered(
+            client=client,
+            question_id=pk(question),
+            by=staff.name,
+            message_id=pk(message),
+            text=stored_text,
+            outcome=outcome,
+            ready_key=ready_key,
+        )
+        await publish(channels, event)
+    delivery = relay.Delivery(Outcome(outcome))
     flash = session_of(request).flash
     if delivery.delivered:
         flash(N_("The answer was sent to the client."), kind="success")
@@ -253,7 +268,7 @@ async def note(request: Request) -> Response:
         await question_service.answer(
             session,
             question=question,
-            staff_id=staff.id or 0,
+            staff_id=pk(staff),
             kind=MessageKind.TEXT,
             text=text,
             internal=True,
@@ -263,11 +278,11 @@ async def note(request: Request) -> Response:
     return redirect(f"/questions/{question.id}")
 
 
-async def _notice(request: Request, client: Client, text: relay.TextFn) -> None:
-    """Closing and reopening tell the client, as the staff chat's /close and /reopen do."""
+async def _announce(request: Request, event: QuestionEvent) -> None:
+    """One act, fanned out to the client and the staff chat, as the staff chat's commands do."""
     bo = backoffice(request)
     if bo.bot is not None:
-        await relay.notify_client(bo.bot, bo.services, client, text)
+        await publish(channels_for(bo.bot, bo.services)[1], event)
 
 
 @page()
@@ -278,10 +293,10 @@ async def close(request: Request) -> Response:
             session, request, int_param(request.path_params["question_id"])
         )
         closed = await question_service.close(
-            session, question=question, staff_id=staff.id or 0, now=bo.clock.now()
+            session, question=question, staff_id=pk(staff), now=bo.clock.now()
         )
     if closed:
-        await _notice(request, client, texts.closed_text)
+        await _announce(request, Closed(client=client, question_id=pk(question), by=staff.name))
     session_of(request).flash(N_("The question is closed."))
     return redirect(f"/questions/{question.id}")
 
@@ -294,10 +309,10 @@ async def reopen(request: Request) -> Response:
             session, request, int_param(request.path_params["question_id"])
         )
         reopened = await question_service.reopen(
-            session, question=question, staff_id=staff.id or 0, now=bo.clock.now()
+            session, question=question, staff_id=pk(staff), now=bo.clock.now()
         )
     if reopened:
-        await _notice(request, client, texts.reopened_text)
+        await _announce(request, Reopened(client=client, question_id=pk(question), by=staff.name))
     session_of(request).flash(N_("The question is open again."))
     return redirect(f"/questions/{question.id}")
 
@@ -321,10 +336,12 @@ async def assign(request: Request) -> Response:
         await question_service.assign(
             session,
             question=question,
-            staff_id=staff.id or 0,
-            assignee_id=assignee.id or 0,
+            staff_id=pk(staff),
+            assignee_id=pk(assignee),
             now=bo.clock.now(),
         )
+    event = Assigned(client=client, question_id=pk(question), by=staff.name, assignee=assignee.name)
+    await _announce(request, event)
     session_of(request).flash(N_("The question is assigned."))
     return redirect(f"/questions/{question.id}")
 
@@ -338,7 +355,7 @@ async def substitute(request: Request) -> Response:
             session, request, int_param(request.path_params["question_id"])
         )
         replacement = await question_service.substitute(
-            session, question=question, staff_id=staff.id or 0, now=bo.clock.now()
+            session, question=question, staff_id=pk(staff), now=bo.clock.now()
         )
     if replacement is None:
         raise Refused(409, N_("The caseworker of this question has no active substitute."))
@@ -356,7 +373,7 @@ async def file(request: Request) -> Response:
         )
         message = await queries.message_of_question(
             session,
-            question_id=question.id or 0,
+            question_id=pk(question),
             message_id=int_param(request.path_params["message_id"]) or 0,
         )
         if message is None or not message.file_id or message.erased_at is not None:

@@ -25,9 +25,10 @@ from bot.keyboards import ICON_APPOINTMENTS, MENU_ICONS
 from bot.render import appointments as view
 from bot.render.appointments import AppointmentCard
 from bot.replies import NO_PREVIEW, answer, render
-from bot.services.case import CaseError, respond_to_appointment
+from casework.case import CaseError, respond_to_appointment
 from storage import appointments, clients, staff
 from storage.enums import ClientResponse
+from storage.ids import pk
 from storage.models import Appointment
 
 log = logging.getLogger(__name__)
@@ -45,7 +46,7 @@ async def show_appointments(update: Update, context: BotContext) -> None:
     now = context.clock.now()
     async with context.db.reading() as session:
         found = await appointments.upcoming(
-            session, client_id=client.id or 0, now=now, limit=MAX_SHOWN + 1
+            session, client_id=pk(client), now=now, limit=MAX_SHOWN + 1
         )
         cards = [await _card(session, a, now) for a in found[:MAX_SHOWN]]
     if not cards:
@@ -105,7 +106,7 @@ async def on_button(update: Update, context: BotContext) -> None:
     if appointment_id is not None and action is not None:
         async with context.db.reading() as session:
             appointment = await appointments.of_client(
-                session, client_id=client.id or 0, appointment_id=appointment_id
+                session, client_id=pk(client), appointment_id=appointment_id
             )
     if parsed is None or action is None or appointment is None:
         log.info("stale appointment button", extra={"client_id": client.id})
@@ -145,7 +146,7 @@ async def cannot(update: Update, context: BotContext, appointment: Appointment, 
         await _refresh(update, context, appointment)
         await _toast(update, context, view.already_text(context.t, context.fmt))
         return
-    await _edit_markup(update, view.reason_buttons(context.t, appointment.id or 0))
+    await _edit_markup(update, view.reason_buttons(context.t, pk(appointment)))
     await _toast(update, context, view.why_not_prompt(context.t, context.fmt))
 
 
@@ -247,12 +248,12 @@ async def _store_typed_reason(
     assert client is not None
     now = context.clock.now()
     async with context.db.transaction() as session:
-        fresh = await clients.by_id(session, client_id=client.id or 0)
+        fresh = await clients.by_id(session, client_id=pk(client))
         assert fresh is not None
         fresh.awaiting = None
         session.add(fresh)
         appointment = (
-            await appointments.of_client(session, client_id=fresh.id or 0, appointment_id=int(arg))
+            await appointments.of_client(session, client_id=pk(fresh), appointment_id=int(arg))
             if arg.isdigit()
             else None
         )
@@ -282,7 +283,7 @@ async def _respond(
     now = context.clock.now()
     async with context.db.transaction() as session:
         fresh = await appointments.of_client(
-            session, client_id=client.id or 0, appointment_id=appointment.id or 0
+            session, client_id=pk(client), appointment_id=pk(appointment)
         )
         if fresh is None:
             return None
@@ -300,7 +301,7 @@ async def _set_awaiting(context: BotContext, value: str | None) -> None:
     client = context.client
     assert client is not None
     async with context.db.transaction() as session:
-        fresh = await clients.by_id(session, client_id=client.id or 0)
+        fresh = await clients.by_id(session, client_id=pk(client))
         assert fresh is not None
         fresh.awaiting = value
         session.add(fresh)
@@ -364,7 +365,7 @@ async def forget_awaiting(update: Update, context: BotContext) -> None:
     if client is None or not client.awaiting:
         return
     async with context.db.transaction() as session:
-        fresh = await clients.by_id(session, client_id=client.id or 0)
+        fresh = await clients.by_id(session, client_id=pk(client))
         if fresh is not None and fresh.awaiting == client.awaiting:
             fresh.awaiting = None
             session.add(fresh)

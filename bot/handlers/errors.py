@@ -12,8 +12,9 @@ from bot.context import BotContext
 from bot.fmt import Formatter
 from bot.i18n import Translator
 from bot.locales import choose_locale
+from casework import blocking
 from storage import clients, visitors
-from storage import reminders as reminder_rows
+from storage.ids import pk
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +40,7 @@ async def _blocked(update: object, context: BotContext) -> None:
     async with context.db.transaction() as session:
         client = await clients.by_chat(session, chat_id=chat.id)
         if client is not None:
-            await reminder_rows.block_client(session, client_id=client.id or 0)
+            await blocking.block(session, client_ids=[pk(client)])
             log.info("client marked blocked_bot", extra={"client_id": client.id})
 
 

@@ -19,9 +19,11 @@ from bot.i18n import Translator
 from bot.keyboards import consent
 from bot.locales import choose_locale
 from bot.replies import Text, answer
-from scheduler.planning import cancel_pending_for_client, replan_client
+from casework import blocking
+from casework.planning import replan_client
 from storage import clients, staff, visitors
 from storage.enums import ClientStatus
+from storage.ids import pk
 from storage.invites import looks_like_code
 from storage.models import Client
 
@@ -134,8 +136,8 @@ async def _membership_changed(
     if client is None:
         return
     if change.new_chat_member.status == ChatMemberStatus.BANNED:
-        client.status = ClientStatus.BLOCKED_BOT
-        await cancel_pending_for_client(session, client_id=client.id or 0)  # re-armed on return
+        await blocking.block(session, client_ids=[pk(client)])  # re-armed on return
+        await session.refresh(client)
         log.info("client blocked the bot", extra={"client_id": client.id})
     elif client.status == ClientStatus.BLOCKED_BOT:
         await _reactivate(session, client, context)

@@ -12,8 +12,9 @@ from bot.context import BotContext
 from bot.fmt import Formatter
 from bot.i18n import BY_CODE, Translator, translator, unreviewed_locales
 from bot.replies import Text, answer, send
-from bot.services.linking import LinkOutcome, LinkResult, give_consent, link
+from casework.linking import LinkOutcome, LinkResult, give_consent, link
 from storage import clients, visitors
+from storage.ids import pk
 from storage.invites import looks_like_code
 
 log = logging.getLogger(__name__)
@@ -177,7 +178,7 @@ async def agree(update: Update, context: BotContext) -> None:
         return
     if client.consent_at is None:
         async with context.db.transaction() as session:
-            fresh = await clients.by_id(session, client_id=client.id or 0)
+            fresh = await clients.by_id(session, client_id=pk(client))
             assert fresh is not None
             await give_consent(session, client=fresh, now=context.clock.now())
             context.client = fresh
@@ -223,7 +224,7 @@ async def set_language(update: Update, context: BotContext) -> None:
     assert chat is not None
     async with context.db.transaction() as session:
         if context.client is not None:
-            client = await clients.by_id(session, client_id=context.client.id or 0)
+            client = await clients.by_id(session, client_id=pk(context.client))
             assert client is not None
             client.locale = code
             session.add(client)

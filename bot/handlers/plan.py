@@ -10,6 +10,7 @@ from bot.keyboards import ICON_PLAN
 from bot.render.plan import PlanPage, no_plan_text, plan_text
 from bot.replies import answer
 from storage import plans, staff
+from storage.ids import pk
 
 
 async def show_plan(update: Update, context: BotContext) -> None:
@@ -17,7 +18,7 @@ async def show_plan(update: Update, context: BotContext) -> None:
     assert client is not None
     now = context.clock.now()
     async with context.db.reading() as session:
-        view = await plans.current(session, client_id=client.id or 0)
+        view = await plans.current(session, client_id=pk(client))
         caseworker = (
             await staff.by_id(session, staff_id=client.caseworker_id)
             if client.caseworker_id

@@ -24,9 +24,10 @@ from bot.handlers.fallback import stale_button
 from bot.i18n import Translator, review_note
 from bot.keyboards import button
 from bot.replies import NO_PREVIEW, answer, render
-from bot.services import privacy as privacy_service
 from bot.services.relay import TelegramRelay
+from casework import privacy as privacy_service
 from storage import clients, staff
+from storage.ids import pk
 from storage.models import Organisation
 
 log = logging.getLogger(__name__)
@@ -222,7 +223,7 @@ async def my_data(update: Update, context: BotContext) -> None:
     assert context.client is not None and chat is not None
     now = context.clock.now()
     async with context.db.transaction() as session:
-        client = await clients.by_id(session, client_id=context.client.id or 0)
+        client = await clients.by_id(session, client_id=pk(context.client))
         assert client is not None
         records = await privacy_service.gather(session, client=client)
         privacy_service.record_export(session, client=client, now=now)
@@ -277,7 +278,7 @@ async def forget_second(update: Update, context: BotContext) -> None:
         return
     done = render(context, forgotten_text)  # in the language chosen before it is erased
     async with context.db.transaction() as session:
-        client = await clients.by_id(session, client_id=context.client.id or 0)
+        client = await clients.by_id(session, client_id=pk(context.client))
         assert client is not None
         result = await privacy_service.forget(session, client=client, now=context.clock.now())
     log.info(
@@ -286,7 +287,7 @@ async def forget_second(update: Update, context: BotContext) -> None:
     )
     if isinstance(context.services.relay, TelegramRelay):
         # The copies in the staff chat go too: delete the client's topic.
-        await context.services.relay.client_forgotten(context.bot, client.id or 0)
+        await context.services.relay.client_forgotten(context.bot, pk(client))
     context.client = None
     try:
         await query.edit_message_reply_markup(reply_markup=None)

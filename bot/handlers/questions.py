@@ -18,10 +18,11 @@ from bot.fmt import Formatter
 from bot.i18n import Translator
 from bot.keyboards import ICON_QUESTION
 from bot.replies import Text, answer
-from bot.services import questions as question_service
 from bot.services.relay import TelegramRelay
+from casework import questions as question_service
 from storage import clients
 from storage.enums import ClientStatus, MessageKind
+from storage.ids import pk
 
 log = logging.getLogger(__name__)
 
@@ -143,7 +144,7 @@ async def membership_changed(update: Update, context: BotContext) -> None:
         return
     blocked = change.new_chat_member.status == ChatMemberStatus.BANNED
     if blocked or client.status == ClientStatus.BLOCKED_BOT:
-        await relay.client_blocked(context.bot, client.id or 0, blocked=blocked)
+        await relay.client_blocked(context.bot, pk(client), blocked=blocked)
 
 
 def membership_handlers() -> list[BaseHandler[Update, BotContext, None]]:

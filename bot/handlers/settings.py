@@ -23,9 +23,10 @@ from bot.handlers.fallback import stale_button
 from bot.i18n import BY_CODE, Translator
 from bot.keyboards import ICON_SETTINGS, button
 from bot.replies import NO_PREVIEW, answer, render
-from bot.timewindows import QuietHours
-from scheduler.planning import replan_client
+from casework.planning import replan_client
+from casework.timewindows import QuietHours
 from storage import clients
+from storage.ids import pk
 from storage.models import Client
 
 log = logging.getLogger(__name__)
@@ -228,7 +229,7 @@ async def pressed(update: Update, context: BotContext) -> None:
         await stale_button(update, context)
         return
     async with context.db.transaction() as session:
-        client = await clients.by_id(session, client_id=context.client.id or 0)
+        client = await clients.by_id(session, client_id=pk(context.client))
         assert client is not None
         if apply(client, choice):
             session.add(client)

@@ -20,13 +20,12 @@ from telegram import Message, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot import callbacks
+from bot.channels import channels_for
 from bot.context import BotContext
 from bot.fmt import Formatter
 from bot.i18n import translator
 from bot.render import questions as texts
 from bot.render.plan import PlanPage, no_plan_text, plan_text
-from bot.services import questions as question_service
-from bot.services.questions import QuestionError
 from bot.services.ready_answers import READY_ANSWERS
 from bot.services.relay import (
     CASE_PREFIX,
@@ -34,13 +33,17 @@ from bot.services.relay import (
     TelegramRelay,
     TextFn,
     client_locale,
-    deliver_to_client,
     notify_client,
     send_html,
 )
+from casework import questions as question_service
+from casework.events import Answered, Assigned, Closed, QuestionEvent, Reopened
+from casework.ports import publish
+from casework.questions import QuestionError
 from storage import appointments, audit, clients, plans, questions, tasks
 from storage import staff as staff_queries
-from storage.enums import ActorKind, MessageKind, QuestionStatus, TaskStatus
+from storage.enums import ActorKind, MessageKind, TaskStatus
+from storage.ids import pk
 from storage.models import Client, Question
 
 log = logging.getLogger(__name__)
@@ -91,7 +94,7 @@ async def find_target(update: Update, context: BotContext) -> Target | None:
             )
             if replied is not None:
                 client = await clients.by_id(session, client_id=replied.client_id)
-        question = await questions.latest(session, client_id=client.id or 0) if client else None
+        question = await questions.latest(session, client_id=pk(client)) if client else None
     if client is None or question is None:
         return None
     return Target(client, question)
@@ -141,21 +144,35 @@ async def seen(context: BotContext, target: Target) -> None:
     """The staff member has read the question: the client hears so once per question."""
     assert context.staff is not None
     async with context.db.transaction() as session:
-        question = await questions.by_id(session, question_id=target.question.id or 0)
+        question = await questions.by_id(session, question_id=pk(target.question))
         due = question is not None and await question_service.mark_seen(
-            session, question=question, staff_id=context.staff.id or 0, now=context.clock.now()
+            session, question=question, staff_id=pk(context.staff), now=context.clock.now()
         )
     if due:
         await notify_client(context.bot, context.services, target.client, texts.seen_text)
 
 
-async def deliver(context: BotContext, target: Target, message_id: int, status: str) -> None:
-    """Send a stored answer to the client; say in the topic when it did not arrive."""
-    relay = _relay(context)
-    delivery = await deliver_to_client(context.bot, context.services, message_id)
-    if not delivery.delivered:
-        await relay.report_delivery(context.bot, target.client.id or 0, delivery)
-    await relay.refresh_title(context.bot, target.client, status)
+async def deliver(context: BotContext, target: Target, message_id: int, text: str) -> None:
+    """Send a stored answer to the client; every channel hears how it went (the topic says so
+    when it did not arrive, and shows the new status)."""
+    assert context.staff is not None
+    client_channel, channels = channels_for(context.bot, context.services)
+    outcome = await client_channel.deliver(message_id)
+    event = Answered(
+        client=target.client,
+        question_id=pk(target.question),
+        by=context.staff.name,
+        message_id=message_id,
+        text=text,
+        outcome=outcome,
+        in_staff_chat=True,
+    )
+    await publish(channels, event)
+
+
+async def announce(context: BotContext, event: QuestionEvent) -> None:
+    """One act, fanned out to the client and the staff chat (as the back-office does)."""
+    await publish(channels_for(context.bot, context.services)[1], event)
 
 
 # -- messages in a client's topic ---------------------------------------------------------------
@@ -175,12 +192,12 @@ async def staff_message(update: Update, context: BotContext) -> None:
     kind, text, file_id = carried
     internal = (text or "").startswith(NOTE_MARK)
     async with context.db.transaction() as session:
-        question = await questions.by_id(session, question_id=target.question.id or 0)
+        question = await questions.by_id(session, question_id=pk(target.question))
         assert question is not None
         stored = await question_service.answer(
             session,
             question=question,
-            staff_id=context.staff.id or 0,
+            staff_id=pk(context.staff),
             kind=kind,
             text=text,
             file_id=file_id,
@@ -192,7 +209,7 @@ async def staff_message(update: Update, context: BotContext) -> None:
     if internal:
         await seen(context, target)
         return
-    await deliver(context, target, stored.id or 0, QuestionStatus.ANSWERED)
+    await deliver(context, target, pk(stored), text or "")
 
 
 async def staff_edit(update: Update, context: BotContext) -> None:
@@ -217,7 +234,7 @@ async def staff_edit(update: Update, context: BotContext) -> None:
         correction = await question_service.answer(
             session,
             question=question,
-            staff_id=context.staff.id or 0,
+            staff_id=pk(context.staff),
             kind=MessageKind.TEXT,
             text=words,
             staff_chat_id=message.chat_id,
@@ -225,7 +242,7 @@ async def staff_edit(update: Update, context: BotContext) -> None:
             correction_of_id=original.id,
             now=context.clock.now(),
         )
-    await deliver(context, target, correction.id or 0, QuestionStatus.ANSWERED)
+    await deliver(context, target, pk(correction), words)
 
 
 # -- commands -----------------------------------------------------------------------------------
@@ -237,7 +254,7 @@ async def close(update: Update, context: BotContext) -> None:
         return
     assert context.staff is not None
     async with context.db.transaction() as session:
-        question = await questions.by_id(session, question_id=target.question.id or 0)
+        question = await questions.by_id(session, question_id=pk(target.question))
         assert question is not None
         closed = await question_service.close(
             session, question=question, staff_id=context.staff.id, now=context.clock.now()
@@ -245,12 +262,8 @@ async def close(update: Update, context: BotContext) -> None:
     if not closed:
         await reply(update, context, texts.nothing_to_close_text)
         return
-    await notify_client(context.bot, context.services, target.client, texts.closed_text)
-    relay = _relay(context)
-    await relay.post_note(
-        context.bot, target.client.id or 0, texts.closed_staff_text(context.staff.name)
-    )
-    await relay.refresh_title(context.bot, target.client, QuestionStatus.CLOSED)
+    event = Closed(client=target.client, question_id=pk(target.question), by=context.staff.name)
+    await announce(context, event)
 
 
 async def reopen(update: Update, context: BotContext) -> None:
@@ -259,7 +272,7 @@ async def reopen(update: Update, context: BotContext) -> None:
         return
     assert context.staff is not None
     async with context.db.transaction() as session:
-        question = await questions.by_id(session, question_id=target.question.id or 0)
+        question = await questions.by_id(session, question_id=pk(target.question))
         assert question is not None
         reopened = await question_service.reopen(
             session, question=question, staff_id=context.staff.id, now=context.clock.now()
@@ -267,11 +280,8 @@ async def reopen(update: Update, context: BotContext) -> None:
     if not reopened:
         await reply(update, context, texts.nothing_to_reopen_text)
         return
-    await notify_client(context.bot, context.services, target.client, texts.reopened_text)
-    relay = _relay(context)
-    name = context.staff.name
-    await relay.post_note(context.bot, target.client.id or 0, texts.reopened_staff_text(name))
-    await relay.refresh_title(context.bot, target.client, QuestionStatus.OPEN)
+    event = Reopened(client=target.client, question_id=pk(target.question), by=context.staff.name)
+    await announce(context, event)
 
 
 async def assign(update: Update, context: BotContext) -> None:
@@ -296,21 +306,25 @@ async def assign(update: Update, context: BotContext) -> None:
             refusal = texts.cannot_reach_text(assignee.name)
         else:
             refusal = None
-            question = await questions.by_id(session, question_id=target.question.id or 0)
+            question = await questions.by_id(session, question_id=pk(target.question))
             assert question is not None
             await question_service.assign(
                 session,
                 question=question,
-                staff_id=context.staff.id or 0,
-                assignee_id=assignee.id or 0,
+                staff_id=pk(context.staff),
+                assignee_id=pk(assignee),
                 now=context.clock.now(),
             )
     if refusal is not None or assignee is None:
         await reply(update, context, refusal or texts.assign_usage_text)
         return
-    await _relay(context).post_note(
-        context.bot, target.client.id or 0, texts.assigned_text(assignee.name)
+    event = Assigned(
+        client=target.client,
+        question_id=pk(target.question),
+        by=context.staff.name,
+        assignee=assignee.name,
     )
+    await announce(context, event)
     await seen(context, target)
 
 
@@ -333,12 +347,12 @@ async def send_ready(update: Update, context: BotContext) -> None:
     assert context.staff is not None
     words = translator(client_locale(context.services, target.client))(READY_ANSWERS[key])
     async with context.db.transaction() as session:
-        question = await questions.by_id(session, question_id=target.question.id or 0)
+        question = await questions.by_id(session, question_id=pk(target.question))
         assert question is not None
         stored = await question_service.answer(
             session,
             question=question,
-            staff_id=context.staff.id or 0,
+            staff_id=pk(context.staff),
             kind=MessageKind.TEXT,
             text=words,
             now=context.clock.now(),
@@ -354,10 +368,11 @@ async def send_ready(update: Update, context: BotContext) -> None:
             detail=key,
             at=context.clock.now(),
         )
+    # The team reads which answer went out before the client gets it, as for a typed answer.
     await _relay(context).post_note(
-        context.bot, target.client.id or 0, texts.ready_sent_text(key, READY_ANSWERS[key])
+        context.bot, pk(target.client), texts.ready_sent_text(key, READY_ANSWERS[key])
     )
-    await deliver(context, target, stored.id or 0, QuestionStatus.ANSWERED)
+    await deliver(context, target, pk(stored), words)
 
 
 def parse_away(args: list[str]) -> tuple[str, date] | None:
@@ -380,7 +395,7 @@ async def away(update: Update, context: BotContext) -> None:
     now = context.clock.now()
     if [word.lower() for word in args] == ["off"]:
         async with context.db.transaction() as session:
-            me = await staff_queries.by_id(session, staff_id=context.staff.id or 0)
+            me = await staff_queries.by_id(session, staff_id=pk(context.staff))
             assert me is not None
             await question_service.clear_away(session, staff=me, now=now)
         await reply(update, context, texts.away_cleared_text)
@@ -391,7 +406,7 @@ async def away(update: Update, context: BotContext) -> None:
         return
     username, until = parsed
     async with context.db.transaction() as session:
-        me = await staff_queries.by_id(session, staff_id=context.staff.id or 0)
+        me = await staff_queries.by_id(session, staff_id=pk(context.staff))
         substitute = await staff_queries.by_username(session, username=username)
         assert me is not None
         if substitute is None:

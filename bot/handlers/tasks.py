@@ -19,9 +19,10 @@ from bot.handlers.fallback import stale_button
 from bot.keyboards import ICON_TASKS
 from bot.render import tasks as view
 from bot.replies import Text, answer, render
-from bot.services.case import Actor, set_task_status
+from casework.case import Actor, set_task_status
 from storage import clients, tasks
 from storage.enums import ActorKind, TaskStatus
+from storage.ids import pk
 from storage.models import Task
 
 log = logging.getLogger(__name__)
@@ -43,10 +44,10 @@ async def show_tasks(update: Update, context: BotContext) -> None:
     today = now.astimezone(context.settings.zone).date()
     async with context.db.reading() as session:
         open_tasks = view.sort_open(
-            await tasks.with_status(session, client_id=client.id or 0, status=TaskStatus.OPEN)
+            await tasks.with_status(session, client_id=pk(client), status=TaskStatus.OPEN)
         )
         any_done = await tasks.with_status(
-            session, client_id=client.id or 0, status=TaskStatus.DONE, limit=1
+            session, client_id=pk(client), status=TaskStatus.DONE, limit=1
         )
     for task in open_tasks[: view.OPEN_SHOWN]:
         await answer(
@@ -112,8 +113,8 @@ async def ask_about(update: Update, context: BotContext, task_id: int) -> None:
     client = context.client
     assert client is not None
     async with context.db.transaction() as session:
-        task = await tasks.of_client(session, client_id=client.id or 0, task_id=task_id)
-        fresh = await clients.by_id(session, client_id=client.id or 0)
+        task = await tasks.of_client(session, client_id=pk(client), task_id=task_id)
+        fresh = await clients.by_id(session, client_id=pk(client))
         assert fresh is not None
         if task is not None:
             fresh.awaiting = f"{AWAITING_QUESTION}:{task.id}"
@@ -130,7 +131,7 @@ async def show_done(update: Update, context: BotContext) -> None:
     assert client is not None
     async with context.db.reading() as session:
         done = await tasks.with_status(
-            session, client_id=client.id or 0, status=TaskStatus.DONE, limit=view.DONE_SHOWN
+            session, client_id=pk(client), status=TaskStatus.DONE, limit=view.DONE_SHOWN
         )
     await _toast(update, context, None)
     await answer(update, context, lambda t, f: view.done_list_text(t, f, done))
@@ -150,12 +151,12 @@ async def typed_question(update: Update, context: BotContext, arg: str) -> None:
     client = context.client
     assert client is not None
     async with context.db.transaction() as session:
-        fresh = await clients.by_id(session, client_id=client.id or 0)
+        fresh = await clients.by_id(session, client_id=pk(client))
         assert fresh is not None
         fresh.awaiting = None
         session.add(fresh)
         task = (
-            await tasks.of_client(session, client_id=fresh.id or 0, task_id=int(arg))
+            await tasks.of_client(session, client_id=pk(fresh), task_id=int(arg))
             if arg.isdigit()
             else None
         )
@@ -173,7 +174,7 @@ async def _change(
     assert client is not None
     now = context.clock.now()
     async with context.db.transaction() as session:
-        task = await tasks.of_client(session, client_id=client.id or 0, task_id=task_id)
+        task = await tasks.of_client(session, client_id=pk(client), task_id=task_id)
         if task is None:
             return None, Outcome.UNCHANGED
         wanted_from = TaskStatus.OPEN if status == TaskStatus.DONE else TaskStatus.DONE

@@ -14,6 +14,7 @@ from bot.i18n import Translator
 from bot.keyboards import button
 from bot.replies import Text, answer
 from storage import clients
+from storage.ids import pk
 
 log = logging.getLogger(__name__)
 PREFIX = "words"
@@ -92,7 +93,7 @@ async def _switch_dutch(update: Update, context: BotContext, *, on: bool) -> Non
     client = context.client
     assert client is not None
     async with context.db.transaction() as session:
-        fresh = await clients.by_id(session, client_id=client.id or 0)
+        fresh = await clients.by_id(session, client_id=pk(client))
         assert fresh is not None
         fresh.show_dutch = on
         session.add(fresh)

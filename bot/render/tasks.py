@@ -12,6 +12,7 @@ from bot.fmt import Formatter
 from bot.i18n import Translator
 from bot.keyboards import button
 from storage.enums import ActorKind, TaskStatus
+from storage.ids import pk
 from storage.models import Task
 
 PREFIX = "task"
@@ -27,7 +28,7 @@ DONE_SHOWN = 10
 def sort_open(tasks: Sequence[Task]) -> list[Task]:
     """Soonest due first, tasks without a due date last (the same on every database)."""
     return sorted(
-        tasks, key=lambda task: (task.due_date is None, task.due_date or date.max, task.id or 0)
+        tasks, key=lambda task: (task.due_date is None, task.due_date or date.max, pk(task))
     )
 
 

@@ -34,15 +34,17 @@ from bot.keyboards import button
 from bot.locales import choose_locale
 from bot.render import questions as texts
 from bot.replies import split_text
-from bot.services import questions as question_service
+from casework import blocking
+from casework import questions as question_service
 from storage import appointments, clients, questions, tasks
 from storage import staff as staff_queries
 from storage.enums import ClientStatus, MessageKind, QuestionStatus
+from storage.ids import pk
 from storage.models import Client, Message, Question
 
 if TYPE_CHECKING:
     from bot.context import BotContext, Services
-    from bot.services.questions import Asked
+    from casework.questions import Asked
 
 log = logging.getLogger(__name__)
 
@@ -211,7 +213,7 @@ async def notify_client(bot: Bot, services: Services, client: Client, text: Text
         )
         if outcome == Outcome.BLOCKED:
             async with services.db.transaction() as session:
-                await clients.mark_blocked(session, client_id=client.id or 0)
+                await blocking.block(session, client_ids=[pk(client)])
         return Delivery(outcome)
     return Delivery(Outcome.DELIVERED, sent.message_id)
 
@@ -289,7 +291,7 @@ async def _delivery_failed(
         extra={"message_id": message.id, "client_id": client.id, "error": error_name(exc)},
     )
     async with services.db.transaction() as session:
-        fresh = await questions.message_by_id(session, message_id=message.id or 0)
+        fresh = await questions.message_by_id(session, message_id=pk(message))
         if fresh is not None:
             again = question_service.delivery_failed(
                 fresh,
@@ -301,7 +303,7 @@ async def _delivery_failed(
             if outcome == Outcome.RETRY and not again:
                 outcome = Outcome.FAILED
         if outcome == Outcome.BLOCKED:
-            await clients.mark_blocked(session, client_id=client.id or 0)
+            await blocking.block(session, client_ids=[pk(client)])
     return Delivery(outcome)
 
 
@@ -338,7 +340,7 @@ class TelegramRelay:
         return lock
 
     async def client_message(self, context: BotContext, asked: Asked) -> None:
-        await self.relay_client_message(context.bot, asked.message.id or 0)
+        await self.relay_client_message(context.bot, pk(asked.message))
 
     async def is_forum(self, bot: Bot) -> bool:
         if self._forum is None:
@@ -382,7 +384,7 @@ class TelegramRelay:
                 copied = await self._copy_in(bot, client, message, topic_id, header_id)
             except BadRequest as exc:
                 if topic_id is not None and attempt == 1 and THREAD_GONE in str(exc).lower():
-                    await self._forget_topic(client.id or 0, topic_id)
+                    await self._forget_topic(pk(client), topic_id)
                     continue
                 raise
             async with self.services.db.transaction() as session:
@@ -457,7 +459,7 @@ class TelegramRelay:
                 claim = await questions.claim_topic(
                     session,
                     chat_id=self.chat_id,
-                    client_id=client.id or 0,
+                    client_id=pk(client),
                     owner=self.services.instance,
                     now=now,
                     until=now + TOPIC_CLAIM,
@@ -505,7 +507,7 @@ class TelegramRelay:
                 session, chat_id=self.chat_id, client_id=client_id
             )
             if row is not None:
-                await questions.forget_topic(session, row_id=row.id or 0, topic_id=topic_id)
+                await questions.forget_topic(session, row_id=pk(row), topic_id=topic_id)
         log.info("staff topic was deleted", extra={"client_id": client_id})
 
     async def _header(
@@ -536,10 +538,10 @@ class TelegramRelay:
             self.chat_id,
             for_staff(self.services, lambda t, f: texts.header_text(t, f, card)),
             thread_id=topic_id,
-            reply_markup=case_buttons(translator(STAFF_LOCALE), client.id or 0),
+            reply_markup=case_buttons(translator(STAFF_LOCALE), pk(client)),
         )
         async with self.services.db.transaction() as session:
-            fresh = await questions.by_id(session, question_id=question.id or 0)
+            fresh = await questions.by_id(session, question_id=pk(question))
             if fresh is not None:
                 fresh.topic_id = topic_id
                 fresh.staff_chat_id = self.chat_id
@@ -561,13 +563,13 @@ class TelegramRelay:
             )
             appointment = (
                 await appointments.of_client(
-                    session, client_id=client.id or 0, appointment_id=question.appointment_id
+                    session, client_id=pk(client), appointment_id=question.appointment_id
                 )
                 if question.appointment_id
                 else None
             )
             task = (
-                await tasks.of_client(session, client_id=client.id or 0, task_id=question.task_id)
+                await tasks.of_client(session, client_id=pk(client), task_id=question.task_id)
                 if question.task_id
                 else None
             )
@@ -588,7 +590,7 @@ class TelegramRelay:
         title = texts.topic_title(client, status, client_locale(self.services, client))
         async with self.services.db.reading() as session:
             row = await questions.topic_of_client(
-                session, chat_id=self.chat_id, client_id=client.id or 0
+                session, chat_id=self.chat_id, client_id=pk(client)
             )
         if row is None or row.topic_id is None or row.title == title:
             return
@@ -602,7 +604,7 @@ class TelegramRelay:
                 )
                 return
         async with self.services.db.transaction() as session:
-            await questions.set_topic_title(session, row_id=row.id or 0, title=title)
+            await questions.set_topic_title(session, row_id=pk(row), title=title)
 
     # -- notes from the bot in a client's topic ---------------------------------------------
 

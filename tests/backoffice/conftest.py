@@ -22,12 +22,13 @@ from telegram import Bot
 
 from backoffice.app import build_backoffice
 from backoffice.security import password_hasher
-from bot.clock import FixedClock
-from bot.emulator import FakeTelegram, SimUser
-from bot.services import questions as question_service
 from bot.settings import Settings
+from casework import questions as question_service
+from casework.clock import FixedClock
+from fakebot import FakeTelegram, SimUser
 from storage.db import Database
 from storage.enums import ClientStatus, MessageKind, StaffRole
+from storage.ids import pk
 from storage.models import (
     Appointment,
     AuditEvent,
@@ -115,7 +116,7 @@ class BackofficeClient:
         return response
 
     def code(self, member: Staff, *, offset: int = 0) -> str:
-        secret = self.world.secrets[member.id or 0]
+        secret = self.world.secrets[pk(member)]
         return pyotp.TOTP(secret).at(self.clock.now() + timedelta(seconds=offset))
 
     async def password_step(self, member: Staff, password: str = PASSWORD) -> httpx.Response:
@@ -207,7 +208,7 @@ async def make_world(db: Database, fake: FakeTelegram) -> World:
                 totp_secret=secret,
             )
             people[name] = member
-            secrets[member.id or 0] = secret
+            secrets[pk(member)] = secret
         people["me"].substitute_id = people["colleague"].id
         people["colleague"].substitute_id = people["me"].id
         session.add_all([people["me"], people["colleague"]])

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from sqlmodel import col, func, select
 
-from bot.clock import FixedClock
+from casework.clock import FixedClock
 from storage.db import Database
 from storage.models import AuditEvent, Invite, Message, Question, Reminder, Task
 from tests.backoffice.conftest import BackofficeClient, Party, World, audit_actions

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from sqlmodel import select
 
-from bot.clock import FixedClock
+from casework.clock import FixedClock
 from storage import audit
 from storage.db import Database
 from storage.enums import ActorKind

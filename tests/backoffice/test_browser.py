@@ -31,14 +31,15 @@ from telegram import Bot
 from backoffice.app import build_backoffice
 from bot.app import BotApplication, build_application
 from bot.bidi import strip_isolates
-from bot.clock import FixedClock
-from bot.emulator import FakeTelegram, SimUser
 from bot.i18n import translator
 from bot.services.ready_answers import READY_ANSWERS
 from bot.settings import Settings
-from scheduler.planning import replan_appointment
+from casework.clock import FixedClock
+from casework.planning import replan_appointment
+from fakebot import FakeTelegram, SimUser
 from storage.db import Database
 from storage.enums import ReminderStatus, StaffRole
+from storage.ids import pk
 from storage.models import Appointment, Client, Question, Reminder, Staff
 from tests import factories
 from tests.backoffice.conftest import HASHER, PASSWORD, TOKEN
@@ -88,7 +89,7 @@ class Live:
     secrets: dict[int, str]
 
     def code(self, member: Staff) -> str:
-        return pyotp.TOTP(self.secrets[member.id or 0]).at(self.clock.now())
+        return pyotp.TOTP(self.secrets[pk(member)]).at(self.clock.now())
 
 
 class ServerWithReady(uvicorn.Server):
@@ -233,7 +234,7 @@ async def question_id(live: Live) -> int:
         question = (
             await session.exec(select(Question).where(Question.client_id == live.client.id))
         ).one()
-    return question.id or 0
+    return pk(question)
 
 
 async def test_caseworker_answers_an_arabic_client_with_a_ready_made_answer(

@@ -9,10 +9,11 @@ from sqlmodel import col, select
 
 from bot.bidi import strip_isolates
 from bot.i18n import translator
-from scheduler.planning import PlanningRules, replan_appointment
+from casework.planning import PlanningRules, replan_appointment
 from storage import invites
 from storage.db import Database
 from storage.enums import AppointmentStatus, ClientStatus, ReminderStatus, TaskStatus
+from storage.ids import pk
 from storage.models import Appointment, Client, Invite, Reminder, Task
 from tests import factories
 from tests.backoffice.conftest import BackofficeClient, World, audit_actions, reload, reminders_of
@@ -88,7 +89,7 @@ async def test_new_appointment_plans_reminders_and_tells_the_client_in_arabic(
         ).one()
     assert created.starts_at == datetime(2026, 12, 2, 13, 30, tzinfo=UTC)
     assert created.staff_id == world.me.id
-    assert len([r for r in await reminders_of(db, created.id or 0) if r.status == "pending"]) == 2
+    assert len([r for r in await reminders_of(db, pk(created)) if r.status == "pending"]) == 2
     user = world.own.user
     assert user is not None
     told = strip_isolates(user.inbox[-1].text or "")
@@ -102,7 +103,7 @@ async def test_moving_an_appointment_re_plans_reminders_and_tells_the_client(
     bo: BackofficeClient, world: World, db: Database
 ):
     await plan_reminders(db, world)
-    before = {r.dedup_key: r.due_at for r in await reminders_of(db, world.own.appointment.id or 0)}
+    before = {r.dedup_key: r.due_at for r in await reminders_of(db, pk(world.own.appointment))}
     await bo.login(world.me)
     await bo.get(client_url(world))
     moved = await bo.post(
@@ -113,7 +114,7 @@ async def test_moving_an_appointment_re_plans_reminders_and_tells_the_client(
     stored = await reload(db, Appointment, world.own.appointment.id)
     assert stored.starts_at == datetime(2026, 12, 4, 8, 30, tzinfo=UTC)
     assert stored.ends_at == stored.starts_at + timedelta(hours=1)  # the length is kept
-    after = {r.dedup_key: r for r in await reminders_of(db, world.own.appointment.id or 0)}
+    after = {r.dedup_key: r for r in await reminders_of(db, pk(world.own.appointment))}
     assert set(after) == set(before)
     assert all(after[key].due_at != before[key] for key in before)
     assert all(r.status == ReminderStatus.PENDING for r in after.values())
@@ -133,7 +134,7 @@ async def test_cancelling_an_appointment_cancels_its_reminders(
     await bo.post(f"{client_url(world)}/appointments/{world.own.appointment.id}/cancel")
     stored = await reload(db, Appointment, world.own.appointment.id)
     assert stored.status == AppointmentStatus.CANCELLED
-    rows = await reminders_of(db, world.own.appointment.id or 0)
+    rows = await reminders_of(db, pk(world.own.appointment))
     assert rows and all(r.status == ReminderStatus.CANCELLED for r in rows)
     user = world.own.user
     assert user is not None

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.clock import FixedClock
+from casework.clock import FixedClock
 from storage.db import Database
 from storage.enums import QuestionStatus
 from storage.models import Question

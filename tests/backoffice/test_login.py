@@ -10,7 +10,7 @@ import pyotp
 import pytest
 from sqlmodel import select
 
-from bot.clock import FixedClock
+from casework.clock import FixedClock
 from storage.db import Database
 from storage.models import Staff
 from tests.backoffice.conftest import PASSWORD, BackofficeClient, World, audit_actions, reload

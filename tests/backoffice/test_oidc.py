@@ -16,8 +16,8 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from backoffice import oidc
-from bot.clock import FixedClock
 from bot.settings import Settings
+from casework.clock import FixedClock
 from storage.db import Database
 from tests.backoffice.conftest import BackofficeClient, World, audit_actions
 

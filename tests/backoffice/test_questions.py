@@ -6,10 +6,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.bidi import strip_isolates
-from bot.clock import FixedClock
-from bot.emulator import FakeTelegram
 from bot.i18n import translator
 from bot.services.ready_answers import READY_ANSWERS
+from casework.clock import FixedClock
+from fakebot import FakeTelegram
 from storage.db import Database
 from storage.enums import ClientStatus, QuestionStatus
 from storage.models import Client, Message, Question

@@ -9,12 +9,14 @@ from typing import Any
 
 import pytest
 
-from bot.app import BotApplication, build_application
-from bot.clock import FixedClock
-from bot.emulator import FakeTelegram, SimUser
+from bot.app import BotApplication
 from bot.settings import Settings
+from casework.clock import FixedClock
+from console.compose import running
+from fakebot import FakeTelegram, SimUser
 from storage import invites
 from storage.db import Database
+from storage.ids import pk
 from storage.models import Client
 from tests import factories
 
@@ -40,7 +42,7 @@ class Harness:
         self, client: Client, *, user_id: int | None = None, language_code: str = "nl"
     ) -> SimUser:
         """A Telegram user who linked to the client and agreed to the privacy notice."""
-        user = self.fake.user(user_id or 5000 + (client.id or 0), client.first_name, language_code)
+        user = self.fake.user(user_id or 5000 + (pk(client)), client.first_name, language_code)
         await user.send_command("/start", await self.invite(client))
         consent = await user.next_message()
         press = await user.press(consent, "priv:v1:agree:")
@@ -81,15 +83,10 @@ async def harness(
     await fake.start()
     settings = harness_settings(fake, database_url, **settings_overrides)
     clock = FixedClock(factories.NOW)
-    app = build_application(settings, db=db, clock=clock, rate_limit=False)
-    await app.initialize()
-    await app.start()
-    assert app.updater is not None
-    await app.updater.start_polling(poll_interval=0, timeout=1)
     try:
-        yield Harness(fake, app, db, clock, settings)
+        async with running(
+            settings, db=db, clock=clock, rate_limit=False, with_jobs=True, polling=True
+        ) as started:
+            yield Harness(fake, started.application, db, clock, settings)
     finally:
-        await app.updater.stop()
-        await app.stop()
-        await app.shutdown()
         await fake.stop()

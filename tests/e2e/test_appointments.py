@@ -11,10 +11,11 @@ import pytest
 
 from bot import bidi
 from bot.app import planning_rules
-from bot.emulator import SimUser, StoredMessage
-from bot.services.case import cancel_appointment
+from casework.case import cancel_appointment
+from fakebot import SimUser, StoredMessage
 from storage import appointments, audit, questions
 from storage.enums import AppointmentStatus, ClientResponse
+from storage.ids import pk
 from storage.models import Appointment, Client
 from tests import factories
 from tests.e2e.conftest import Harness
@@ -44,7 +45,7 @@ async def setup(harness: Harness, locale: str = "en", **fields: Any) -> tuple[Cl
 
 async def stored(harness: Harness, row: Appointment) -> Appointment:
     async with harness.db.reading() as session:
-        fresh = await appointments.by_id(session, appointment_id=row.id or 0)
+        fresh = await appointments.by_id(session, appointment_id=pk(row))
     assert fresh is not None
     return fresh
 
@@ -56,9 +57,9 @@ async def card_of(harness: Harness, user: SimUser) -> StoredMessage:
 
 async def client_questions(harness: Harness, client: Client) -> list[tuple[Any, list[str]]]:
     async with harness.db.reading() as session:
-        found = await questions.for_client(session, client_id=client.id or 0)
+        found = await questions.for_client(session, client_id=pk(client))
         return [
-            (q, [m.text or "" for m in await questions.messages(session, question_id=q.id or 0)])
+            (q, [m.text or "" for m in await questions.messages(session, question_id=pk(q))])
             for q in found
         ]
 
@@ -144,7 +145,7 @@ async def test_confirm_stores_the_answer_and_updates_the_buttons(harness: Harnes
     assert "You said you will come." in (card.text or "")
     assert [b["text"] for b in card.buttons][:2] == ["✓ I will come", "👎 I cannot come"]
     async with harness.db.reading() as session:
-        events = await audit.events(session, client_id=client.id or 0)
+        events = await audit.events(session, client_id=pk(client))
     assert "appointment.confirmed" in [e.action for e in events]
 
 
@@ -278,7 +279,7 @@ async def test_a_cancelled_appointment_cannot_be_confirmed(harness: Harness) -> 
     user = await harness.linked_user(client, language_code="en")
     card = await card_of(harness, user)
     async with harness.db.transaction() as session:
-        fresh = await appointments.by_id(session, appointment_id=row.id or 0)
+        fresh = await appointments.by_id(session, appointment_id=pk(row))
         assert fresh is not None
         await cancel_appointment(
             session,
@@ -323,7 +324,7 @@ async def test_forged_or_stale_ids_change_nothing(harness: Harness) -> None:
     assert await client_questions(harness, other) == []
     assert harness.fake.documents == []
     async with harness.db.reading() as session:
-        assert await audit.events(session, client_id=other.id or 0) == []
+        assert await audit.events(session, client_id=pk(other)) == []
 
 
 async def test_add_to_calendar_sends_an_ics_file(harness: Harness) -> None:

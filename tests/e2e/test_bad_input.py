@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from sqlmodel import select
 
-from bot.emulator import SimUser, StoredMessage
+from fakebot import SimUser, StoredMessage
 from storage.enums import ClientResponse, TaskStatus
 from storage.models import Appointment, Client, Message, Task
 from tests import factories

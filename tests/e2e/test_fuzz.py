@@ -14,8 +14,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.emulator import SimUser
+from fakebot import SimUser
 from storage.enums import ClientResponse, TaskStatus
+from storage.ids import pk
 from storage.models import Appointment, Client, Task
 from tests import factories
 from tests.e2e.conftest import Harness
@@ -173,8 +174,8 @@ async def world(harness: Harness) -> World:
         harness,
         user,
         bystander,
-        [row.id or 0 for row in own],
-        [row.id or 0 for row in theirs],
+        [pk(row) for row in own],
+        [pk(row) for row in theirs],
         other,
     )
 

@@ -9,12 +9,12 @@ from zoneinfo import ZoneInfo
 from sqlmodel import select
 
 from bot import bidi
-from bot.emulator import SimUser, StoredMessage
 from bot.fmt import Formatter
 from bot.handlers.privacy import Contact, confirmation_is_fresh, privacy_text
 from bot.i18n import review_note, translator
-from bot.services import questions as question_service
-from scheduler.planning import PlanningRules, replan_appointment
+from casework import questions as question_service
+from casework.planning import PlanningRules, replan_appointment
+from fakebot import SimUser, StoredMessage
 from storage import audit
 from storage.enums import MessageKind, ReminderStatus
 from storage.models import Appointment, Client, Message, Plan, Reminder, Task

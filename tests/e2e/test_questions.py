@@ -8,11 +8,12 @@ from typing import Any
 
 import pytest
 
-from bot.emulator import SimGroup, SimUser
 from bot.i18n import translator
+from fakebot import SimGroup, SimUser
 from scheduler.waiting import retry_undelivered
 from storage import questions
 from storage.enums import Direction, MessageKind, QuestionStatus
+from storage.ids import pk
 from storage.models import Client, Message, Question
 from tests import factories
 from tests.e2e.conftest import STAFF_CHAT_ID, Harness
@@ -39,19 +40,17 @@ async def linked(
 
 async def stored(harness: Harness, client: Client) -> list[Message]:
     async with harness.db.reading() as session:
-        return list(await questions.messages_of_client(session, client_id=client.id or 0))
+        return list(await questions.messages_of_client(session, client_id=pk(client)))
 
 
 async def asked(harness: Harness, client: Client) -> list[Question]:
     async with harness.db.reading() as session:
-        return list(await questions.for_client(session, client_id=client.id or 0))
+        return list(await questions.for_client(session, client_id=pk(client)))
 
 
 async def topic_of(harness: Harness, client: Client) -> int:
     async with harness.db.reading() as session:
-        row = await questions.topic_of_client(
-            session, chat_id=STAFF_CHAT_ID, client_id=client.id or 0
-        )
+        row = await questions.topic_of_client(session, chat_id=STAFF_CHAT_ID, client_id=pk(client))
     assert row is not None and row.topic_id is not None
     return row.topic_id
 

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from sqlmodel import select
 
-from bot.services import case
+from casework import case
 from storage.models import Reminder
 from tests import factories
 from tests.e2e.conftest import Harness

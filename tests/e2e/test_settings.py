@@ -10,7 +10,6 @@ from sqlmodel import select
 from bot import bidi
 from bot.app import planning_rules
 from bot.callbacks import parse
-from bot.emulator import SimUser, StoredMessage
 from bot.fmt import Formatter
 from bot.handlers.settings import (
     QUIET_OFF,
@@ -22,8 +21,9 @@ from bot.handlers.settings import (
     settings_text,
 )
 from bot.i18n import translator
-from bot.timewindows import QuietHours
-from scheduler.planning import replan_appointment
+from casework.planning import replan_appointment
+from casework.timewindows import QuietHours
+from fakebot import SimUser, StoredMessage
 from storage.enums import ReminderKind, ReminderStatus
 from storage.models import Client, Reminder
 from tests import factories

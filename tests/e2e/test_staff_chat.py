@@ -8,14 +8,15 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
-from bot.emulator import ChatParticipant, SimGroup, SimUser, StoredMessage
 from bot.i18n import translator
-from bot.services import questions as question_service
 from bot.services.ready_answers import READY_ANSWERS
 from bot.services.relay import TelegramRelay
+from casework import questions as question_service
+from fakebot import ChatParticipant, SimGroup, SimUser, StoredMessage
 from scheduler.waiting import flag_waiting_questions, retry_undelivered
 from storage import questions
 from storage.enums import ClientStatus, Direction, MessageKind, QuestionStatus, StaffRole
+from storage.ids import pk
 from storage.models import Client, Message, Organisation, Question, Staff, StaffTopic
 from tests import factories
 from tests.e2e.conftest import STAFF_CHAT_ID, Harness
@@ -57,9 +58,7 @@ async def make_world(
 
 async def topic_row(harness: Harness, client: Client) -> StaffTopic:
     async with harness.db.reading() as session:
-        row = await questions.topic_of_client(
-            session, chat_id=STAFF_CHAT_ID, client_id=client.id or 0
-        )
+        row = await questions.topic_of_client(session, chat_id=STAFF_CHAT_ID, client_id=pk(client))
     assert row is not None and row.topic_id is not None
     return row
 
@@ -84,12 +83,12 @@ def last_delivered(messages: list[Message]) -> bool:
 
 async def stored_messages(harness: Harness, client: Client) -> list[Message]:
     async with harness.db.reading() as session:
-        return list(await questions.messages_of_client(session, client_id=client.id or 0))
+        return list(await questions.messages_of_client(session, client_id=pk(client)))
 
 
 async def latest_question(harness: Harness, client: Client) -> Question:
     async with harness.db.reading() as session:
-        question = await questions.latest(session, client_id=client.id or 0)
+        question = await questions.latest(session, client_id=pk(client))
     assert question is not None
     return question
 
@@ -382,7 +381,7 @@ async def test_a_new_message_after_close_is_a_new_question_in_the_same_topic(
     await world.user.next_message()
     await ask(world, "سؤال آخر")
     async with harness.db.reading() as session:
-        asked = await questions.for_client(session, client_id=world.client.id or 0)
+        asked = await questions.for_client(session, client_id=pk(world.client))
     assert [q.status for q in asked] == [QuestionStatus.CLOSED, QuestionStatus.OPEN]
     assert (await topic_row(harness, world.client)).topic_id == row.topic_id
     assert len(harness.fake.calls_for("createForumTopic")) == 1
@@ -629,7 +628,7 @@ async def test_two_processes_relaying_at_once_create_one_topic(harness: Harness)
                 client_message_id=sent.message_id,
                 now=harness.clock.now(),
             )
-            stored.append(asked.message.id or 0)
+            stored.append(pk(asked.message))
     first = TelegramRelay(services)
     second = TelegramRelay(dataclasses.replace(services, instance="other-process"))
     harness.fake.inject("createForumTopic", latency=0.3)
@@ -720,6 +719,6 @@ async def test_forget_deletes_the_clients_topic_in_the_staff_chat(harness: Harne
     assert world.group.topics[topic_id].deleted
     async with harness.db.reading() as session:
         row = await questions.topic_of_client(
-            session, chat_id=STAFF_CHAT_ID, client_id=world.client.id or 0
+            session, chat_id=STAFF_CHAT_ID, client_id=pk(world.client)
         )
     assert row is None

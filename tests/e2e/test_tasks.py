@@ -8,9 +8,10 @@ from typing import Any
 import pytest
 
 from bot import bidi
-from bot.emulator import SimUser, StoredMessage
+from fakebot import SimUser, StoredMessage
 from storage import audit, questions, tasks
 from storage.enums import ActorKind, TaskStatus
+from storage.ids import pk
 from storage.models import Client, Task
 from tests import factories
 from tests.e2e.conftest import Harness
@@ -35,7 +36,7 @@ async def setup(harness: Harness, locale: str = "en", **fields: Any) -> tuple[Cl
 
 async def stored(harness: Harness, row: Task) -> Task:
     async with harness.db.reading() as session:
-        fresh = await tasks.by_id(session, task_id=row.id or 0)
+        fresh = await tasks.by_id(session, task_id=pk(row))
     assert fresh is not None
     return fresh
 
@@ -100,7 +101,7 @@ async def test_done_stores_who_and_when_and_offers_undo(harness: Harness) -> Non
     assert "You marked this as done on" in (message.text or "")
     assert message.callback_data == [f"task:v1:undo:{row.id}"]
     async with harness.db.reading() as session:
-        events = await audit.events(session, client_id=client.id or 0, action="task.done")
+        events = await audit.events(session, client_id=pk(client), action="task.done")
     assert [(e.actor_kind, e.actor_id, e.subject_id) for e in events] == [
         (ActorKind.CLIENT, client.id, row.id)
     ]
@@ -182,8 +183,8 @@ async def test_a_question_about_a_task_is_linked_to_it(harness: Harness) -> None
     assert "Your caseworker gets your message" in ((await user.next_message()).text or "")
     assert (await harness.reload(client)).awaiting is None
     async with harness.db.reading() as session:
-        [question] = await questions.for_client(session, client_id=client.id or 0)
-        [sent] = await questions.messages(session, question_id=question.id or 0)
+        [question] = await questions.for_client(session, client_id=pk(client))
+        [sent] = await questions.messages(session, question_id=pk(question))
     assert question.task_id == row.id
     assert sent.text == "Is a copy enough?"
     assert (await stored(harness, row)).status == TaskStatus.OPEN
@@ -229,7 +230,7 @@ async def test_forged_or_stale_task_ids_change_nothing(harness: Harness) -> None
     assert (await stored(harness, row)).status == TaskStatus.OPEN
     assert (await harness.reload(client)).awaiting is None
     async with harness.db.reading() as session:
-        assert await audit.events(session, client_id=other.id or 0) == []
+        assert await audit.events(session, client_id=pk(other)) == []
     assert message.callback_data == [f"task:v1:done:{row.id}", f"task:v1:ask:{row.id}"]
 
 
@@ -252,7 +253,7 @@ async def test_a_cancelled_task_can_be_neither_done_nor_undone(harness: Harness)
     user = await harness.linked_user(client, language_code="en")
     message = await first_task(user)
     async with harness.db.transaction() as session:
-        fresh = await tasks.by_id(session, task_id=row.id or 0)
+        fresh = await tasks.by_id(session, task_id=pk(row))
         assert fresh is not None
         fresh.status = TaskStatus.CANCELLED
         session.add(fresh)

@@ -14,11 +14,11 @@ from telegram.error import TimedOut
 from telegram.request import BaseRequest, HTTPXRequest, RequestData
 
 from bot.app import build_application, planning_rules
-from bot.clock import FixedClock
-from bot.emulator import FakeTelegram, SimUser
 from bot.request import RetryingRequest, RetryPolicy, retrying
-from bot.services import questions as question_service
-from scheduler.planning import replan_appointment
+from casework import questions as question_service
+from casework.clock import FixedClock
+from casework.planning import replan_appointment
+from fakebot import FakeTelegram, SimUser
 from storage.db import Database
 from storage.enums import ClientStatus, ReminderStatus
 from storage.models import Client, Message, Reminder

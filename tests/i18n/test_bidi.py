@@ -7,10 +7,10 @@ import re
 import pytest
 
 from bot import bidi, glossary
-from bot.emulator.formatting import parse_html
 from bot.i18n import LANGUAGES, translator
 from bot.render.appointments import appointment_buttons, appointment_text
 from bot.render.plan import plan_text
+from fakebot.formatting import parse_html
 from tests.i18n import samples
 
 RTL = [language.code for language in LANGUAGES if language.rtl]

@@ -15,7 +15,6 @@ import pytest
 from babel.messages.catalog import Catalog, Message
 
 from bot.bidi import LATIN_RUN
-from bot.emulator.formatting import EntityParseError, parse_html
 from bot.i18n import BY_CODE, LANGUAGES
 from bot.i18n_tools import (
     HOW_TO_FIX,
@@ -27,6 +26,7 @@ from bot.i18n_tools import (
     template_drift,
     unmapped_modules,
 )
+from fakebot.formatting import EntityParseError, parse_html
 
 CODES = [language.code for language in LANGUAGES]
 PLACEHOLDER = re.compile(r"\{(\w*)\}")

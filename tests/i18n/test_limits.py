@@ -9,7 +9,6 @@ from telegram.constants import BotCommandLimit, MessageLimit
 
 from bot import bidi, glossary
 from bot.app import command_list
-from bot.emulator.formatting import parse_html, utf16_len
 from bot.fmt import Formatter
 from bot.handlers.help import help_text
 from bot.handlers.words import words_keyboard
@@ -18,6 +17,7 @@ from bot.render.appointments import appointment_text
 from bot.render.plan import plan_text
 from bot.render.tasks import task_text
 from bot.replies import split_text
+from fakebot.formatting import parse_html, utf16_len
 from storage.models import Organisation
 from tests.i18n import samples
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from bot import bidi, glossary
-from bot.emulator import SimUser
 from bot.i18n import translator
+from fakebot import SimUser
 from storage.models import Client
 from tests import factories
 from tests.e2e.conftest import Harness

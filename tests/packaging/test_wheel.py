@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.emulator import FakeTelegram
+from fakebot import FakeTelegram
 from bot.i18n import LANGUAGES, translator
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -13,9 +13,9 @@ import aiohttp
 import pytest
 
 from bot.app import BotApplication, build_application
-from bot.emulator import FakeTelegram, SimUser
 from bot.serve import WebhookOptions, serve_webhook
 from bot.settings import Settings
+from fakebot import FakeTelegram, SimUser
 from storage import invites, migrate
 from storage.db import Database
 from storage.models import Client

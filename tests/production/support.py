@@ -24,10 +24,11 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from bot.emulator import FakeTelegram
 from bot.settings import normalise_database_url
+from fakebot import FakeTelegram
 from storage.db import Database
 from storage.enums import ClientStatus, ReminderKind
+from storage.ids import pk
 from storage.models import Appointment, Client, Reminder
 from tests.conftest import POSTGRES_URL
 
@@ -35,7 +36,7 @@ ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "123456:PRODUCTION-TOKEN"
 SECRET = "geheim-webhook-token-123"
 STAFF_CHAT_ID = -1009876543210
-CLI = "from bot.cli import main; main()"
+CLI = "from console.main import main; main()"
 _numbers = itertools.count(1)
 
 BACKENDS = [
@@ -370,7 +371,7 @@ async def seed_reminders(db: Database, count: int, *, now: datetime, chat_base: 
         await session.flush()
         appointments = [
             Appointment(
-                client_id=client.id or 0,
+                client_id=pk(client),
                 external_id=f"prod-{client.id}",
                 kind="progress_meeting",
                 starts_at=now + timedelta(hours=3),

@@ -18,11 +18,12 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
-from bot.emulator import FakeTelegram, SimUser
 from bot.i18n import translator
+from fakebot import FakeTelegram, SimUser
 from storage import invites, migrate, questions
 from storage.db import Database
 from storage.enums import Direction, QuestionStatus
+from storage.ids import pk
 from storage.models import Client, Message, Question, Reminder
 from tests import factories
 from tests.production.support import (
@@ -284,7 +285,7 @@ async def wait_for_topic(c: Cluster, client: Client) -> int:
     async def created() -> bool:
         async with c.db.reading() as session:
             row = await questions.topic_of_client(
-                session, chat_id=STAFF_CHAT_ID, client_id=client.id or 0
+                session, chat_id=STAFF_CHAT_ID, client_id=pk(client)
             )
         if row is not None and row.topic_id is not None:
             found.append(row.topic_id)

@@ -16,13 +16,14 @@ import pytest
 from sqlalchemy import text
 
 from bot.app import build_application
-from bot.emulator import FakeTelegram
 from bot.health import Readiness
 from bot.logs import THIRD_PARTY, setup_logging
 from bot.serve import serve_polling
+from fakebot import FakeTelegram
 from storage import migrate
 from storage.db import Database
 from storage.enums import QuestionStatus, ReminderKind, ReminderStatus
+from storage.ids import pk
 from storage.models import Question, Reminder
 from tests import factories
 from tests.production.conftest import Served, backend_in_use, bot_settings, serving
@@ -259,7 +260,7 @@ async def outbox_metrics(url: str) -> str:
             for n, (status, due) in enumerate(rows):
                 session.add(
                     Reminder(
-                        client_id=client.id or 0,
+                        client_id=pk(client),
                         kind=ReminderKind.TASK,
                         subject_id=n + 1,
                         dedup_key=f"task:{n + 1}:1d",
@@ -270,12 +271,12 @@ async def outbox_metrics(url: str) -> str:
                 )
             session.add(
                 Question(
-                    client_id=client.id or 0,
+                    client_id=pk(client),
                     status=QuestionStatus.OPEN,
                     waiting_since=now - timedelta(hours=3),
                 )
             )
-            session.add(Question(client_id=client.id or 0, status=QuestionStatus.ANSWERED))
+            session.add(Question(client_id=pk(client), status=QuestionStatus.ANSWERED))
         status, body = await served.get("/metrics")
     assert status == 200
     return body

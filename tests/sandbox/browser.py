@@ -15,8 +15,8 @@ from concurrent.futures import Future
 from pathlib import Path
 from typing import Any, TypeVar
 
-from bot.sandbox import Sandbox, SandboxOptions
 from bot.settings import Settings
+from sandbox import Sandbox, SandboxOptions
 
 T = TypeVar("T")
 

@@ -10,9 +10,9 @@ from typing import Any
 import aiohttp
 import pytest
 
-from bot.emulator import SimUser
-from bot.sandbox import Sandbox, SandboxOptions
 from bot.settings import Settings
+from fakebot import SimUser
+from sandbox import Sandbox, SandboxOptions
 from storage.db import Database
 
 # Sandbox time starts on Monday 23 November 2026, 09:00 in Amsterdam (the sandbox's default).

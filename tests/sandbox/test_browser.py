@@ -19,8 +19,8 @@ from typing import Any
 
 import pytest
 
-from bot.sandbox import Sandbox, SandboxOptions
 from bot.settings import Settings
+from sandbox import Sandbox, SandboxOptions
 from storage import appointments, clients, questions
 from tests.sandbox.browser import (
     CHROMIUM_ARGS,

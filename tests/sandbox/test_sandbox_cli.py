@@ -14,12 +14,12 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from bot.cli import CliState, main
-from bot.sandbox import SandboxOptions
-from bot.sandbox import cli as sandbox_cli
-from bot.sandbox.server import DEFAULT_REGION, DEMO_START
-from bot.sandbox.world import fresh_database, sqlite_url
 from bot.settings import Settings
+from console.main import CliState, main
+from sandbox import SandboxOptions
+from sandbox import cli as sandbox_cli
+from sandbox.server import DEFAULT_REGION, DEMO_START
+from sandbox.world import fresh_database, sqlite_url
 from storage.db import Database
 from storage.models import Client
 

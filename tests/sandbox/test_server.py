@@ -12,9 +12,9 @@ import aiohttp
 from aiohttp.test_utils import TestClient, TestServer
 from sqlmodel import select
 
-from bot.sandbox import Sandbox
-from bot.sandbox.server import STAFF_CHAT_ID
-from bot.sandbox.web import make_app
+from sandbox import Sandbox
+from sandbox.server import STAFF_CHAT_ID
+from sandbox.web import make_app
 from storage import clients, staff
 from storage.enums import ReminderStatus
 from storage.models import Reminder

@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.emulator import ChatState, StoredFile, StoredMessage, Topic
-from bot.sandbox import views
+from fakebot import ChatState, StoredFile, StoredMessage, Topic
+from sandbox import views
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 BOT = {"id": 7000001, "is_bot": True, "first_name": "Inburgerbot"}

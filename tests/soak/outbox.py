@@ -15,8 +15,8 @@ import pytest
 from sqlalchemy import func
 from sqlmodel import col, select
 
-from bot.emulator import FakeTelegram
 from bot.settings import normalise_database_url
+from fakebot import FakeTelegram
 from storage.db import Database
 from storage.models import Reminder
 from tests.conftest import POSTGRES_URL, reset_schema
@@ -89,7 +89,7 @@ def sends_per_chat(fake: FakeTelegram) -> Counter[int]:
 
 
 class DispatcherProcess:
-    """`python -m scheduler.dispatch --loop` in a process of its own, which a test may kill."""
+    """`python -m console dispatch --loop` in a process of its own, which a test may kill."""
 
     def __init__(self, process: asyncio.subprocess.Process, log: Path) -> None:
         self.process = process
@@ -130,7 +130,8 @@ class DispatcherProcess:
             process = await asyncio.create_subprocess_exec(
                 sys.executable,
                 "-m",
-                "scheduler.dispatch",
+                "console",
+                "dispatch",
                 "--loop",
                 *extra,
                 cwd=workdir,

@@ -1,6 +1,6 @@
 """Reliability with real processes: SIGKILL during dispatch, and several dispatchers at once.
 
-The fake Telegram runs in the test process; each dispatcher is `python -m scheduler.dispatch
+The fake Telegram runs in the test process; each dispatcher is `python -m console dispatch
 --loop` in a process of its own. Short versions run in `make test`, full ones in `make soak`.
 """
 
@@ -14,7 +14,7 @@ import pytest
 from sqlmodel import col, select
 
 from bench.dispatch import seed_outbox
-from bot.emulator import FakeTelegram
+from fakebot import FakeTelegram
 from storage.db import Database
 from storage.models import Reminder
 from tests.soak.outbox import (

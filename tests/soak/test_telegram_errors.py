@@ -21,12 +21,13 @@ from sqlmodel import col, select
 
 from bench.dispatch import CHAT_BASE, seed_outbox
 from bot.app import BotApplication, build_application
-from bot.clock import Clock, FixedClock, SystemClock
-from bot.emulator import FakeTelegram
-from bot.services import case
+from casework import case
+from casework.clock import Clock, FixedClock, SystemClock
+from fakebot import FakeTelegram
 from scheduler.dispatch import MAX_ATTEMPTS, Dispatcher, backoff, for_services
 from storage.db import Database
 from storage.enums import ReminderKind
+from storage.ids import pk
 from storage.models import Appointment, Client, Reminder
 from tests import factories
 from tests.e2e.conftest import harness_settings
@@ -139,7 +140,7 @@ async def blocked_run(backend: str, tmp_path: Path, clients: int) -> None:
                 for n, due in enumerate((now, now + timedelta(hours=1))):
                     session.add(
                         Reminder(
-                            client_id=owner.id or 0,
+                            client_id=pk(owner),
                             kind=ReminderKind.TASK,
                             subject_id=owner.id,
                             dedup_key=f"task:{owner.id}:extra{n}",

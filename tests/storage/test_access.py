@@ -7,6 +7,7 @@ from storage import access
 from storage import clients as client_queries
 from storage.db import Database
 from storage.enums import OrganisationKind, StaffRole
+from storage.ids import pk
 from storage.models import Client, Staff
 from tests import factories
 
@@ -37,7 +38,7 @@ async def region(db: Database) -> dict[str, int]:
             "enkhuizen": await factories.client(session, ref="ENK-1", municipality="Enkhuizen"),
             "dordrecht": await factories.client(session, ref="DOR-1", municipality="Dordrecht"),
         }
-        return {name: row.id or 0 for name, row in ids.items()}
+        return {name: pk(row) for name, row in ids.items()}
 
 
 async def reach(db: Database, ids: dict[str, int], staff: str, client: str) -> bool:

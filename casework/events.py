@@ -1,0 +1,53 @@
+"""What the question desk did: one event per act, fanned out to every configured channel.
+
+A channel (casework/ports.py) turns an event into what its people see: the client a notice in
+their language, the staff chat a note in the client's topic and a new topic title. Front ends
+raise the same events for the same acts, so a close in the back-office and `/close` in the
+staff chat look the same everywhere.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from storage.models import Client
+
+
+@dataclass(frozen=True, kw_only=True)
+class QuestionEvent:
+    """An act on a client's question by a staff member (`by`, their name as the team knows it)."""
+
+    client: Client
+    question_id: int
+    by: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class Closed(QuestionEvent):
+    pass
+
+
+@dataclass(frozen=True, kw_only=True)
+class Reopened(QuestionEvent):
+    pass
+
+
+@dataclass(frozen=True, kw_only=True)
+class Assigned(QuestionEvent):
+    assignee: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class Answered(QuestionEvent):
+    """An answer was stored and offered to the client; `outcome` says how its delivery went.
+
+    `ready_key` names a ready-made answer; `text` is what the client got (in their language);
+    `in_staff_chat` is true when the answer was written in the client's topic (the team sees it
+    there already).
+    """
+
+    message_id: int
+    text: str
+    outcome: str
+    ready_key: str | None = None
+    in_staff_chat: bool = False

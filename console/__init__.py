@@ -1,0 +1,1 @@
+"""The console command `inburgerbot`: one module per command group (console/main.py)."""
