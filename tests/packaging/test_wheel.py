@@ -22,8 +22,8 @@ from pathlib import Path
 
 import pytest
 
-from fakebot import FakeTelegram
 from bot.i18n import LANGUAGES, translator
+from fakebot import FakeTelegram
 
 ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "123456:WHEEL-TOKEN"
