@@ -31,10 +31,14 @@ def auto(text: str, *, rtl: bool) -> str:
     return f"{FSI}{text}{PDI}"
 
 
-# In a translated RTL sentence: markup, placeholders, entities, commands and URLs stay as they are;
-# in the text between them every run of Latin-script words (a Dutch term such as
-# "klantregisseur", "B1-route", "ABCDE-FGHJK") is isolated.
-_PROTECTED = re.compile(r"(<[^>]*>|\{[^{}]*\}|&#?\w+;|/\w+|https?://\S+|[\w.+-]+@[\w.-]+)")
+# In a translated RTL sentence: markup, placeholders, entities, URLs and e-mail addresses stay as
+# they are; a bot command is isolated whole, slash included (the slash is neutral and would take the
+# paragraph's direction: "privacy/"); in the text between them every run of Latin-script words (a
+# Dutch term such as "klantregisseur", "B1-route", a code such as "ABCDE-FGHJK") is isolated.
+_PROTECTED = re.compile(
+    r"(<[^>]*>|\{[^{}]*\}|&#?\w+;|(?<![\w/])/[A-Za-z]\w*|https?://\S+|[\w.+-]+@[\w.-]+)"
+)
+_COMMAND = re.compile(r"/[A-Za-z]\w*")
 _WORD = "[A-Za-z\u00c0-\u024f0-9]+"
 LATIN_RUN = re.compile(f"{_WORD}(?:(?:[-'’.]| ){_WORD})*")
 _LATIN_LETTER = re.compile(r"[A-Za-z\u00C0-\u024F]")
@@ -45,6 +49,9 @@ def isolate_latin(template: str) -> str:
     pieces = _PROTECTED.split(template)
     for index in range(0, len(pieces), 2):
         pieces[index] = LATIN_RUN.sub(_isolate_run, pieces[index])
+    for index in range(1, len(pieces), 2):
+        if _COMMAND.fullmatch(pieces[index]):
+            pieces[index] = f"{LRI}{pieces[index]}{PDI}"
     return "".join(pieces)
 
 
