@@ -101,22 +101,31 @@ def available_locales() -> tuple[str, ...]:
     return tuple(language.code for language in LANGUAGES if language.code in found)
 
 
-REVIEW_HEADER = "X-Native-Review"
-NOT_REVIEWED = "not reviewed"
+# Review status: every catalogue entry carries one translator comment `# review: STATUS`
+# (docs/translating.md). `i18n_tools compile` writes the catalogue's lowest status into the
+# compiled header, which is what the picker and /privacy read.
+MACHINE_DRAFT = "machine-draft"
+FLUENT_READER = "fluent-reader"
+NATIVE_SPEAKER = "native-speaker"
+REVIEW_STATUSES = (MACHINE_DRAFT, FLUENT_READER, NATIVE_SPEAKER)  # lowest first
+REVIEW_STATUS_HEADER = "X-Review-Status"
+REVIEW_COUNTS_HEADER = "X-Review-Counts"
 
 
 def review_status(locale: str) -> str:
-    """What a catalogue's header says about review by a native speaker."""
+    """The lowest review status among a catalogue's entries (machine-draft when unknown)."""
     info = translator(locale)._translations.info()
-    return info.get(REVIEW_HEADER.lower(), NOT_REVIEWED)
+    found = info.get(REVIEW_STATUS_HEADER.lower(), MACHINE_DRAFT)
+    return found if found in REVIEW_STATUSES else MACHINE_DRAFT
 
 
 def is_reviewed(locale: str) -> bool:
-    return review_status(locale).startswith("reviewed")
+    """No note needed: the source language, or every entry checked by a native speaker."""
+    return locale == SOURCE_LOCALE or review_status(locale) == NATIVE_SPEAKER
 
 
 def unreviewed_locales() -> set[str]:
-    """Shipped languages whose translation no native speaker has checked yet."""
+    """Shipped languages in which some entry no native speaker has checked yet."""
     return {code for code in available_locales() if not is_reviewed(code)}
 
 

@@ -11,7 +11,9 @@
 `extract` is `pybabel extract -F babel.cfg -k t -k gettext -k ngettext:1,2 -k pgettext:1c,2
 -k N_ --add-comments=Translators: bot scheduler backoffice` (file names without line numbers, so
 that moving code does not change the template); `update` is `pybabel update --no-fuzzy-matching`
-that also keeps our `X-Native-Review` header and writes the plural rule from LANGUAGES.
+that also keeps each entry's `# review: STATUS` comment (a new entry gets `machine-draft`) and
+writes the plural rule from LANGUAGES; `compile` writes the catalogue's lowest review status into
+the compiled header (`X-Review-Status`), which the picker and /privacy read.
 """
 
 from __future__ import annotations
@@ -39,8 +41,10 @@ from bot.i18n import (
     DOMAIN,
     LANGUAGES,
     LOCALES_DIR,
-    NOT_REVIEWED,
-    REVIEW_HEADER,
+    MACHINE_DRAFT,
+    REVIEW_COUNTS_HEADER,
+    REVIEW_STATUS_HEADER,
+    REVIEW_STATUSES,
     SOURCE_LOCALE,
     Language,
 )
@@ -56,7 +60,10 @@ KEYWORDS: dict[str, Any] = {
 }
 COMMENT_TAGS = ("Translators:",)
 WIDTH = 100
-SOURCE_REVIEW = "reviewed: English is the source language (msgstr = msgid)"
+# The header that said, per catalogue, whether a native speaker had reviewed it; replaced by the
+# per-entry `# review:` comments. `update` drops it.
+OBSOLETE_REVIEW_HEADER = "X-Native-Review"
+REVIEW_PREFIX = "review:"
 HOW_TO_FIX = (
     "Run `make i18n` (python -m bot.i18n_tools extract update compile), then translate the "
     "missing strings in locales/<code>/LC_MESSAGES/messages.po for every language "
@@ -154,6 +161,55 @@ def _say(quiet: bool, text: str) -> None:
         sys.stderr.write(text + "\n")
 
 
+# -- review status ------------------------------------------------------------------------------
+
+
+def review_comments(message: Message) -> list[str]:
+    """The `# review: ...` values of an entry (a valid entry has exactly one)."""
+    return [
+        comment[len(REVIEW_PREFIX) :].strip()
+        for comment in message.user_comments
+        if comment.strip().startswith(REVIEW_PREFIX)
+    ]
+
+
+def entry_status(message: Message) -> str | None:
+    """The entry's review status, or None when it has none, several, or an unknown one."""
+    found = review_comments(message)
+    return found[0] if len(found) == 1 and found[0] in REVIEW_STATUSES else None
+
+
+def set_status(message: Message, status: str) -> None:
+    if status not in REVIEW_STATUSES:
+        raise ValueError(f"unknown review status {status!r}: one of {', '.join(REVIEW_STATUSES)}")
+    kept = [c for c in message.user_comments if not c.strip().startswith(REVIEW_PREFIX)]
+    message.user_comments = [*kept, f"{REVIEW_PREFIX} {status}"]
+
+
+def review_counts(catalog: Catalog) -> dict[str, int]:
+    """How many entries have each status ('none' for a missing or broken one)."""
+    counts = dict.fromkeys((*REVIEW_STATUSES, "none"), 0)
+    for message in catalog:
+        if message.id:
+            counts[entry_status(message) or "none"] += 1
+    return counts
+
+
+def catalogue_status(catalog: Catalog) -> str:
+    """The lowest status of any entry: what the catalogue as a whole can claim."""
+    counts = review_counts(catalog)
+    if counts["none"]:
+        return MACHINE_DRAFT
+    return next((s for s in REVIEW_STATUSES if counts[s]), MACHINE_DRAFT)
+
+
+def _mark_new_entries(catalog: Catalog) -> None:
+    """An entry without a review comment is a machine draft until someone reviews it."""
+    for message in catalog:
+        if message.id and not review_comments(message):
+            set_status(message, MACHINE_DRAFT)
+
+
 # -- extract ------------------------------------------------------------------------------------
 
 
@@ -223,15 +279,15 @@ def init(code: str, project: Project = Project(), *, quiet: bool = False) -> Pat
         version="1",
         header_comment=(
             f"# {language.english_name} ({language.native_name}) translation of inburgerbot.\n"
-            "# Source texts are English. Set X-Native-Review when a native speaker has checked\n"
-            "# every message (see docs/translating.md)."
+            "# Source texts are English. Every entry has a `# review:` status comment\n"
+            "# (see docs/translating.md)."
         ),
         fuzzy=False,
         charset="utf-8",
     )
-    catalog.extra_headers[REVIEW_HEADER] = SOURCE_REVIEW if code == SOURCE_LOCALE else NOT_REVIEWED
     _apply_language(catalog, language)
     catalog.update(template, no_fuzzy_matching=True)
+    _mark_new_entries(catalog)
     if code == SOURCE_LOCALE:
         for message in catalog:
             if message.id:
@@ -258,6 +314,8 @@ def update(project: Project = Project(), *, quiet: bool = False) -> list[str]:
         template = read_catalog(project.template_path)
         catalog.update(template, no_fuzzy_matching=True, update_creation_date=False)
         catalog.obsolete.clear()
+        catalog.extra_headers.pop(OBSOLETE_REVIEW_HEADER, None)
+        _mark_new_entries(catalog)
         _apply_language(catalog, project.language(code))
         if code == SOURCE_LOCALE:
             for message in catalog:
@@ -284,9 +342,19 @@ def compile_catalogs(
     compiled = 0
     for code, po_path in catalog_paths(project):
         mo_path = po_path.with_suffix(".mo")
-        if not force and mo_path.exists() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:
+        if (
+            not force
+            and mo_path.exists()
+            and mo_path.stat().st_mtime >= po_path.stat().st_mtime
+            and REVIEW_STATUS_HEADER.encode() in mo_path.read_bytes()  # from before the statuses
+        ):
             continue
         catalog = read_catalog(po_path, locale=code)
+        catalog.extra_headers.pop(OBSOLETE_REVIEW_HEADER, None)
+        catalog.extra_headers[REVIEW_STATUS_HEADER] = catalogue_status(catalog)
+        catalog.extra_headers[REVIEW_COUNTS_HEADER] = ", ".join(
+            f"{name}={count}" for name, count in review_counts(catalog).items()
+        )
         for message in list(catalog):
             # Half-translated plurals and fuzzy entries stay out, so the fallback text shows.
             if message.id and (message.fuzzy or not _complete(message)):
@@ -319,7 +387,7 @@ class Status:
     translated: int = 0
     fuzzy: list[str] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
-    review: str = NOT_REVIEWED
+    review: dict[str, int] = field(default_factory=dict)
     plural_header_ok: bool = True
     exists: bool = True
 
@@ -332,7 +400,7 @@ def status(code: str, template: Catalog, project: Project = Project()) -> Status
         result.missing = [_key(m)[0] for m in template if m.id]
         return result
     catalog = read_catalog(path, locale=code)
-    result.review = catalog.extra_headers.get(REVIEW_HEADER, NOT_REVIEWED)
+    result.review = review_counts(catalog)
     result.plural_header_ok = catalog.plural_forms == project.language(code).plural_forms
     for wanted in template:
         if not wanted.id:
@@ -439,9 +507,12 @@ def check(project: Project = Project()) -> list[str]:
 def report(project: Project = Project()) -> str:
     """A table of languages: translated, fuzzy, missing, review status."""
     template = fresh_template(project)
-    rows = [("code", "language", "translated", "fuzzy", "missing", "native review")]
+    rows: list[tuple[str, ...]] = [
+        ("code", "language", "translated", "fuzzy", "missing", *REVIEW_STATUSES, "no status")
+    ]
     for language in project.languages:
         found = status(language.code, template, project)
+        counts = [str(found.review.get(name, 0)) for name in (*REVIEW_STATUSES, "none")]
         rows.append(
             (
                 language.code,
@@ -449,7 +520,7 @@ def report(project: Project = Project()) -> str:
                 f"{found.translated}/{found.total}",
                 str(len(found.fuzzy)),
                 str(len(found.missing)),
-                found.review if found.exists else "no catalogue",
+                *(counts if found.exists else ["no catalogue", "", "", ""]),
             )
         )
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
