@@ -36,6 +36,8 @@ class Language:
     native_name: str
     english_name: str
     rtl: bool = False
+    # A regional variant that only overrides some texts of another catalogue names it here; it
+    # is then exempt from the similarity guard. A language of its own never has one.
     fallback: str | None = None
     # CLDR's default numbering system for the locale: 'latn' (0-9), 'arab' (٠-٩, Arabic-Indic)
     # or 'arabext' (۰-۹, Persian). Babel prints Latin digits; bot/fmt.py converts.
@@ -51,15 +53,9 @@ LANGUAGES: tuple[Language, ...] = (
     Language("ti", "ትግርኛ", "Tigrinya", plural_forms=PLURAL_ZERO_ONE),
     Language("tr", "Türkçe", "Turkish"),
     Language("fa", "فارسی", "Persian", rtl=True, digits="arabext", plural_forms=PLURAL_ZERO_ONE),
-    Language(
-        "fa_AF",
-        "دری",
-        "Dari",
-        rtl=True,
-        fallback="fa",
-        digits="arabext",
-        plural_forms=PLURAL_ZERO_ONE,
-    ),
+    # Dari is its own catalogue with Afghan vocabulary: no fallback to Persian (a fallback
+    # would also exempt it from the similarity guard in tests/i18n/test_similarity.py).
+    Language("fa_AF", "دری", "Dari", rtl=True, digits="arabext", plural_forms=PLURAL_ZERO_ONE),
     Language("ps", "پښتو", "Pashto", rtl=True, digits="arabext"),
     Language("ku", "Kurmancî", "Kurmanji Kurdish"),
     Language("ckb", "کوردیی ناوەندی", "Sorani Kurdish", rtl=True, digits="arab"),
@@ -190,7 +186,7 @@ class Translator:
 
 
 def _load(code: str) -> gettext.NullTranslations:
-    """The catalogue of a locale, falling back along `Language.fallback` (Dari to Persian)."""
+    """The catalogue of a locale, falling back along `Language.fallback` (none ships one now)."""
     language = BY_CODE.get(code)
     chain = [code]
     while language and language.fallback:
