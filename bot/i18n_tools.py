@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import csv
 import hashlib
 import io
 import re
@@ -533,6 +534,184 @@ def report(project: Project = Project()) -> str:
     if new or gone:
         lines.append(f"\nThe code has {len(new)} new and {len(gone)} removed strings: make i18n.")
     return "\n".join(line.rstrip() for line in lines)
+
+
+# -- terms and words to avoid ------------------------------------------------------------------
+
+TERMS_HEADER = ("term", "source_pattern", "translation", "accept_pattern", "note")
+AVOID_HEADER = ("word", "instead", "note")
+# Every language but English lists at least these (docs/translating.md).
+REQUIRED_TERMS = (
+    "PIP",
+    "caseworker",
+    "municipality",
+    "appointment",
+    "task",
+    "reminder",
+    "interpreter",
+    "integration period",
+    "learning route",
+    "exam",
+    "social guidance",
+    "privacy",
+)
+
+
+class SheetError(ValueError):
+    """A term list, word list or review sheet that cannot be used as it is."""
+
+
+@dataclass(frozen=True)
+class Term:
+    """A key term: how to find it in an English source text and what its translation must use."""
+
+    term: str
+    source: re.Pattern[str]
+    translation: str
+    accept: re.Pattern[str]
+    note: str
+
+
+@dataclass(frozen=True)
+class Avoid:
+    """A word this language must not use, and the word to use instead."""
+
+    word: str
+    instead: str
+    note: str
+
+    @property
+    def pattern(self) -> re.Pattern[str]:
+        return re.compile(rf"(?<!\w){re.escape(self.word)}(?!\w)", re.IGNORECASE)
+
+
+def terms_path(code: str, project: Project = Project()) -> Path:
+    return project.locales_dir / code / "terms.csv"
+
+
+def avoid_path(code: str, project: Project = Project()) -> Path:
+    return project.locales_dir / code / "avoid.csv"
+
+
+def _csv_rows(path: Path, header: tuple[str, ...]) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as handle:
+        reader = csv.reader(handle)
+        found = tuple(cell.strip() for cell in next(reader, []))
+        if found != header:
+            raise SheetError(f"{path.name}: the first line must be {','.join(header)}, not {found}")
+        rows = []
+        for number, cells in enumerate(reader, start=2):
+            if not any(cell.strip() for cell in cells):
+                continue
+            if len(cells) != len(header):
+                raise SheetError(
+                    f"{path.name} line {number}: {len(cells)} cells, expected {len(header)}"
+                )
+            rows.append({"line": str(number), **dict(zip(header, cells, strict=True))})
+        return rows
+
+
+def _pattern(path: Path, row: dict[str, str], column: str) -> re.Pattern[str]:
+    try:
+        return re.compile(row[column], re.IGNORECASE)
+    except re.error as error:
+        raise SheetError(f"{path.name} line {row['line']}: {column} is no regex: {error}") from None
+
+
+def read_terms(code: str, project: Project = Project()) -> list[Term]:
+    """A language's term list, checked (SheetError names the line of the first problem)."""
+    path = terms_path(code, project)
+    terms: list[Term] = []
+    for row in _csv_rows(path, TERMS_HEADER):
+        where = f"{path.name} line {row['line']}"
+        for column in ("term", "source_pattern", "translation", "accept_pattern"):
+            if not row[column].strip():
+                raise SheetError(f"{where}: {column} is empty")
+        term = Term(
+            row["term"].strip(),
+            _pattern(path, row, "source_pattern"),
+            row["translation"].strip(),
+            _pattern(path, row, "accept_pattern"),
+            row["note"].strip(),
+        )
+        if not term.accept.search(term.translation):
+            raise SheetError(f"{where}: the translation {term.translation!r} fails accept_pattern")
+        if not term.source.search(term.term):
+            raise SheetError(f"{where}: source_pattern does not find the term {term.term!r}")
+        if any(other.term.lower() == term.term.lower() for other in terms):
+            raise SheetError(f"{where}: {term.term!r} is listed twice")
+        terms.append(term)
+    return terms
+
+
+def read_avoid(code: str, project: Project = Project()) -> list[Avoid]:
+    path = avoid_path(code, project)
+    words = []
+    for row in _csv_rows(path, AVOID_HEADER):
+        if not row["word"].strip() or not row["instead"].strip():
+            raise SheetError(f"{path.name} line {row['line']}: word and instead are needed")
+        words.append(Avoid(row["word"].strip(), row["instead"].strip(), row["note"].strip()))
+    return words
+
+
+def _sources(message: Message) -> list[str]:
+    return list(message.id) if isinstance(message.id, (list, tuple)) else [message.id]
+
+
+# Commands and placeholder names are not words of the sentence: /tasks, {municipality}.
+_NOT_WORDS = re.compile(r"(?<![\w/])/[A-Za-z]\w*|\{[^{}]*\}")
+
+
+def terms_of(message: Message, terms: Sequence[Term]) -> list[Term]:
+    """The key terms an entry's English source text contains (commands, placeholders aside)."""
+    texts = [_NOT_WORDS.sub(" ", text) for text in _sources(message)]
+    return [term for term in terms if any(term.source.search(text) for text in texts)]
+
+
+def term_problems(code: str, project: Project = Project()) -> list[str]:
+    """Entries whose translation does not use the language's own term for a term in the source."""
+    terms = read_terms(code, project)
+    catalog = read_catalog(project.po_path(code), locale=code)
+    problems = []
+    for message in catalog:
+        if not message.id or not _complete(message):
+            continue
+        for term in terms_of(message, terms):
+            for form in _forms(message):
+                if not term.accept.search(form):
+                    problems.append(
+                        f"{code}: {_key(message)[0]!r} has {term.term!r} but {form!r} does not "
+                        f"use {term.translation!r} ({term.accept.pattern})"
+                    )
+                    break
+    return problems
+
+
+def unused_terms(code: str, project: Project = Project()) -> list[str]:
+    """Terms whose source_pattern finds no English text: a mistyped pattern checks nothing."""
+    template = [m for m in read_catalog(project.template_path) if m.id]
+    return [
+        term.term
+        for term in read_terms(code, project)
+        if not any(terms_of(m, [term]) for m in template)
+    ]
+
+
+def avoid_problems(code: str, project: Project = Project()) -> list[str]:
+    """Entries that use a word of the language's avoid list."""
+    words = read_avoid(code, project)
+    catalog = read_catalog(project.po_path(code), locale=code)
+    problems = []
+    for message in catalog:
+        if not message.id:
+            continue
+        for form in _forms(message):
+            for avoid in words:
+                if avoid.pattern.search(form or ""):
+                    problems.append(
+                        f"{code}: {_key(message)[0]!r} uses {avoid.word!r}; say {avoid.instead!r}"
+                    )
+    return problems
 
 
 # -- spreadsheets -------------------------------------------------------------------------------
