@@ -62,6 +62,45 @@ def _isolate_run(match: re.Match[str]) -> str:
     return f"{LRI}{run}{PDI}"
 
 
+_TAG = re.compile(r"<[^>]*>")
+_COMMAND_OR_LATIN = re.compile(r"(?<![\w/])/[A-Za-z]|[A-Za-z\u00C0-\u024F]")
+
+
+def bare_ltr(text: str) -> list[str]:
+    """Latin letters and command slashes that stand outside every isolate (markup aside).
+
+    In right-to-left text each of them is a fragment the bidi algorithm may scramble: a Dutch
+    term, a code, a reference number with letters, a command ("/privacy" shows as "privacy/").
+    """
+    plain = _TAG.sub("", text)
+    depth_at = []
+    depth = 0
+    for char in plain:
+        if char in (LRI, RLI, FSI):
+            depth += 1
+        elif char == PDI:
+            depth = max(depth - 1, 0)
+        depth_at.append(depth)
+    found = []
+    end = 0
+    for match in _COMMAND_OR_LATIN.finditer(plain):
+        start = match.start()
+        if start < end or depth_at[start] != 0:
+            continue
+        end = start
+        while end < len(plain) and depth_at[end] == 0 and not plain[end].isspace():
+            end += 1
+        found.append(plain[start:end])
+    return found
+
+
+def isolate_value(value: object) -> object:
+    """A placeholder value for right-to-left text: isolated (FSI) if it has bare LTR in it."""
+    if isinstance(value, str) and bare_ltr(value):
+        return f"{FSI}{value}{PDI}"
+    return value
+
+
 def button(text: str, *, rtl: bool, icon: str = "") -> str:
     """A button label: in RTL, a right-to-left mark after the icon sets the label's direction.
 

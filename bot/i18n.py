@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from bot.bidi import isolate_latin
+from bot.bidi import isolate_latin, isolate_value
 
 LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
 DOMAIN = "messages"
@@ -160,7 +160,9 @@ class Translator:
 
     def _fill(self, text: str, values: dict[str, object]) -> str:
         if self.rtl:
-            text = isolate_latin(text)  # Dutch terms the translation keeps stay whole
+            text = isolate_latin(text)  # Dutch terms and commands the translation keeps
+            # a code, a reference or a Dutch name given as a value reads whole as well
+            values = {key: isolate_value(value) for key, value in values.items()}
         if not values:
             return text
         if self._digits != "latn":
