@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint format i18n i18n-report migrate soak bench browser clean sandbox
+.PHONY: install run test lint format i18n i18n-report i18n-sheet i18n-sheet-import migrate soak bench browser clean sandbox
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -53,6 +53,15 @@ i18n: install
 
 i18n-report: install
 	$(BIN)/python -m bot.i18n_tools report
+
+# A review sheet for one language (docs/translating.md): make i18n-sheet LANG=so [FILE=out.xlsx]
+i18n-sheet: install
+	$(BIN)/python -m bot.i18n_tools sheet $(LANG) $(if $(FILE),--out $(FILE))
+
+# Apply a reviewed sheet: make i18n-sheet-import FILE=var/review-so.xlsx
+i18n-sheet-import: install
+	$(BIN)/python -m bot.i18n_tools sheet-import $(FILE)
+	$(BIN)/python -m bot.i18n_tools compile
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

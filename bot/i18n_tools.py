@@ -7,6 +7,8 @@
     python -m bot.i18n_tools init LOCALE              # a new language (add it to LANGUAGES first)
     python -m bot.i18n_tools export LOCALE [--all]    # untranslated entries as a TSV sheet
     python -m bot.i18n_tools import LOCALE FILE       # translations from such a sheet
+    python -m bot.i18n_tools sheet LOCALE [--out F]   # `make i18n-sheet`: a review sheet (.xlsx)
+    python -m bot.i18n_tools sheet-import FILE        # `make i18n-sheet-import`: apply it
 
 `extract` is `pybabel extract -F babel.cfg -k t -k gettext -k ngettext:1,2 -k pgettext:1c,2
 -k N_ --add-comments=Translators: bot scheduler backoffice` (file names without line numbers, so
@@ -780,6 +782,235 @@ def import_sheet(code: str, rows: Iterable[str], project: Project = Project()) -
     return filled
 
 
+# -- the review sheet (.xlsx) --------------------------------------------------------------------
+#
+# One row per entry (per plural form): a reviewer who reads the language and Dutch writes a
+# better text in "corrections" and sets "status"; `sheet-import` applies it. See
+# docs/translating.md. openpyxl is imported only here: the bot itself does not need it.
+
+SHEET_COLUMNS = (
+    "key",
+    "source",
+    "form",
+    "Dutch",
+    "translation",
+    "term notes",
+    "status",
+    "corrections",
+)
+REQUIRED_SHEET_COLUMNS = ("source", "Dutch", "translation", "term notes", "status", "corrections")
+_FIELD = re.compile(r"\{(\w*)[^{}]*\}")
+
+
+def _placeholders(text: str) -> set[str]:
+    return set(_FIELD.findall(text))
+
+
+def _plural_numbers(catalog: Catalog, index: int) -> list[int]:
+    """The first numbers a plural form is used for."""
+    import gettext as _gettext
+
+    rule = _gettext.c2py(catalog.plural_expr)
+    return [n for n in range(0, 200) if rule(n) == index][:4]
+
+
+def _plural_note(catalog: Catalog, index: int) -> str:
+    """Which numbers a plural form is for, e.g. 'form 4 of 6: n = 3, 4, 5, 6 ...'."""
+    numbers = _plural_numbers(catalog, index)
+    listed = ", ".join(str(n) for n in numbers) + (" ..." if len(numbers) == 4 else "")
+    return f"form {index + 1} of {catalog.num_plurals}: n = {listed}"
+
+
+def _dutch_form(dutch: Catalog, forms: list[str], numbers: list[int]) -> str:
+    """The Dutch plural form for the same numbers (Dutch has two forms, Arabic six)."""
+    import gettext as _gettext
+
+    if not numbers or len(forms) < 2:
+        return forms[0] if forms else ""
+    number = 1 if 1 in numbers else numbers[0]
+    return forms[min(_gettext.c2py(dutch.plural_expr)(number), len(forms) - 1)]
+
+
+def sheet_rows(code: str, project: Project = Project()) -> list[dict[str, str]]:
+    """The review sheet's rows: every entry of a catalogue with its Dutch, terms and status."""
+    catalog = read_catalog(project.po_path(code), locale=code)
+    dutch = read_catalog(project.po_path("nl"), locale="nl")
+    terms = read_terms(code, project) if terms_path(code, project).exists() else []
+    rows = []
+    for message in catalog:
+        if not message.id:
+            continue
+        found = dutch.get(message.id, context=message.context)
+        dutch_forms = _forms(found) if found is not None else [""]
+        notes = "; ".join(
+            f"{term.term}: {term.translation}" + (f" ({term.note})" if term.note else "")
+            for term in terms_of(message, terms)
+        )
+        base = {
+            "key": entry_key(message),
+            "source": _key(message)[0],
+            "term notes": notes,
+            "status": entry_status(message) or MACHINE_DRAFT,
+            "corrections": "",
+        }
+        if message.pluralizable:
+            forms = _forms(message) + [""] * catalog.num_plurals
+            for index in range(catalog.num_plurals):
+                rows.append(
+                    {
+                        **base,
+                        "source": f"{message.id[0]} | {message.id[1]}",
+                        "form": _plural_note(catalog, index),
+                        "Dutch": _dutch_form(dutch, dutch_forms, _plural_numbers(catalog, index)),
+                        "translation": forms[index],
+                    }
+                )
+        else:
+            rows.append(
+                {**base, "form": "", "Dutch": dutch_forms[0], "translation": _forms(message)[0]}
+            )
+    return rows
+
+
+def write_sheet(code: str, path: Path, project: Project = Project()) -> int:
+    """Write the review sheet of a language as .xlsx; returns the number of rows."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font
+
+    language = project.language(code)
+    rows = sheet_rows(code, project)
+    book = Workbook()
+    sheet = book.active
+    sheet.title = code  # sheet-import reads the language from here
+    sheet.append(list(SHEET_COLUMNS))
+    for row in rows:
+        sheet.append([row[column] for column in SHEET_COLUMNS])
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    widths = {"key": 10, "source": 50, "form": 18, "Dutch": 40, "translation": 50}
+    for index, column in enumerate(SHEET_COLUMNS):
+        letter = sheet.cell(row=1, column=index + 1).column_letter
+        sheet.column_dimensions[letter].width = widths.get(column, 30)
+    right_to_left = Alignment(wrap_text=True, vertical="top", horizontal="right", readingOrder=2)
+    for row_cells in sheet.iter_rows(min_row=2):
+        for cell in row_cells:
+            is_rtl_text = language.rtl and SHEET_COLUMNS[cell.column - 1] in (
+                "translation",
+                "corrections",
+            )
+            cell.alignment = (
+                right_to_left if is_rtl_text else Alignment(wrap_text=True, vertical="top")
+            )
+    sheet.freeze_panes = "B2"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    book.save(path)
+    return len(rows)
+
+
+def read_sheet(path: Path) -> tuple[str, list[dict[str, str]]]:
+    """The language code and rows of a review sheet (SheetError when it is not one)."""
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(path, read_only=True, data_only=True)
+    except Exception as error:  # openpyxl raises several kinds for a file that is not .xlsx
+        raise SheetError(f"{path.name}: not a readable .xlsx file ({error})") from None
+    sheet = book.worksheets[0]
+    lines = sheet.iter_rows(values_only=True)
+    header = [str(cell).strip() if cell is not None else "" for cell in next(lines, ())]
+    missing = [column for column in REQUIRED_SHEET_COLUMNS if column not in header]
+    if missing:
+        raise SheetError(
+            f"{path.name}: the first row lacks the column(s) {', '.join(missing)} "
+            f"(expected {', '.join(SHEET_COLUMNS)})"
+        )
+    rows = []
+    for number, cells in enumerate(lines, start=2):
+        values = ["" if cell is None else str(cell) for cell in cells]
+        if not any(value.strip() for value in values):
+            continue
+        row = dict(zip(header, values + [""] * (len(header) - len(values)), strict=False))
+        row["row"] = str(number)
+        rows.append(row)
+    book.close()
+    return sheet.title, rows
+
+
+def apply_sheet(code: str, rows: Iterable[dict[str, str]], project: Project = Project()) -> int:
+    """Apply a reviewed sheet: corrections replace translations, statuses are set.
+
+    Every row is checked first; on any problem nothing is written and SheetError lists them all.
+    Returns how many entries changed.
+    """
+    path = project.po_path(code)
+    catalog = read_catalog(path, locale=code)
+    by_key = {entry_key(m): m for m in catalog if m.id}
+    by_source = {_key(m)[0]: m for m in catalog if m.id and not m.pluralizable}
+    by_source |= {f"{m.id[0]} | {m.id[1]}": m for m in catalog if m.id and m.pluralizable}
+    problems: list[str] = []
+    changes: dict[str, tuple[Message, list[str], str | None]] = {}
+    for row in rows:
+        where = f"row {row.get('row', '?')}"
+        source = row.get("source", "").strip()
+        message = by_key.get(row.get("key", "").strip()) or by_source.get(source)
+        if message is None:
+            problems.append(f"{where}: unknown source text {source[:60]!r} (export a new sheet)")
+            continue
+        key = entry_key(message)
+        forms = changes[key][1] if key in changes else _forms(message)
+        if message.pluralizable:
+            forms = forms + [""] * (catalog.num_plurals - len(forms))
+        index = 0
+        if message.pluralizable:
+            match = re.match(r"form (\d+) of", row.get("form", "").strip())
+            if not match or not 1 <= int(match.group(1)) <= catalog.num_plurals:
+                problems.append(f"{where}: a plural entry needs its 'form' cell as exported")
+                continue
+            index = int(match.group(1)) - 1
+        status_cell = row.get("status", "").strip()
+        if status_cell and status_cell not in REVIEW_STATUSES:
+            problems.append(
+                f"{where}: status {status_cell!r} is not one of {', '.join(REVIEW_STATUSES)}"
+            )
+            continue
+        correction = row.get("corrections", "")
+        shown = row.get("translation", "")
+        if correction.strip():
+            sources = _sources(message)
+            allowed = set().union(*(_placeholders(text) for text in sources))
+            found = _placeholders(correction)
+            broken = correction.count("{") != correction.count("}")
+            lost = set() if message.pluralizable else allowed - found
+            if broken or found - allowed or lost:
+                problems.append(
+                    f"{where}: the correction's placeholders {sorted(found)} do not match the "
+                    f"source's {sorted(allowed)} (keep every {{name}} exactly as in the source)"
+                )
+                continue
+            forms[index] = correction.strip()
+        elif shown.strip() != forms[index].strip():
+            problems.append(
+                f"{where}: the translation differs from the catalogue; write changes in "
+                "'corrections' (or export a new sheet: the catalogue changed since)"
+            )
+            continue
+        status = status_cell or (changes[key][2] if key in changes else None)
+        changes[key] = (message, forms, status)
+    if problems:
+        raise SheetError(f"{code}: the sheet was not applied:\n" + "\n".join(problems))
+    changed = 0
+    for message, forms, status in changes.values():
+        before = (list(_forms(message)), entry_status(message))
+        message.string = tuple(forms) if message.pluralizable else forms[0]
+        if status:
+            set_status(message, status)
+        message.flags.discard("fuzzy")
+        if (list(_forms(message)), entry_status(message)) != before:
+            changed += 1
+    _write_if_changed(path, render_po(catalog))
+    return changed
+
+
 # -- command line -------------------------------------------------------------------------------
 
 STEPS = ("extract", "update", "compile", "report", "check")
@@ -789,6 +1020,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     if args and args[0] in ("init", "export", "import"):
         return _single(args)
+    if args and args[0] in ("sheet", "sheet-import"):
+        return _sheet(args)
     parser = argparse.ArgumentParser(prog="python -m bot.i18n_tools", description=__doc__)
     parser.add_argument("steps", nargs="+", choices=STEPS)
     parser.add_argument("--quiet", action="store_true")
@@ -832,6 +1065,39 @@ def _single(args: list[str]) -> int:
             rows = Path(options.file).read_text(encoding="utf-8").splitlines()
         filled = import_sheet(options.locale, rows)
         sys.stderr.write(f"{options.locale}: filled {filled} entries\n")
+    return 0
+
+
+def _sheet(args: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bot.i18n_tools")
+    sub = parser.add_subparsers(dest="command", required=True)
+    out = sub.add_parser("sheet", help="write a review sheet (.xlsx) for one language")
+    out.add_argument("locale")
+    out.add_argument("--out", type=Path, help="default: var/review-LOCALE.xlsx")
+    back = sub.add_parser("sheet-import", help="apply a reviewed sheet")
+    back.add_argument("file", type=Path)
+    options = parser.parse_args(args)
+    try:
+        if options.command == "sheet":
+            if options.locale not in BY_CODE or options.locale == SOURCE_LOCALE:
+                codes = ", ".join(c for c in BY_CODE if c != SOURCE_LOCALE)
+                raise SheetError(f"LANG={options.locale!r} is not a translated language: {codes}")
+            path = options.out or ROOT / "var" / f"review-{options.locale}.xlsx"
+            count = write_sheet(options.locale, path)
+            sys.stderr.write(f"wrote {path} ({count} rows)\n")
+        else:
+            if not options.file.exists():
+                raise SheetError(f"{options.file} does not exist")
+            code, rows = read_sheet(options.file)
+            if code not in BY_CODE or code == SOURCE_LOCALE:
+                raise SheetError(
+                    f"{options.file.name}: the sheet's tab names the language; {code!r} is none"
+                )
+            changed = apply_sheet(code, rows)
+            sys.stderr.write(f"{code}: {changed} entries changed\n")
+    except SheetError as error:
+        sys.stderr.write(f"{error}\n")
+        return 2
     return 0
 
 
