@@ -994,7 +994,12 @@ def apply_sheet(code: str, rows: Iterable[dict[str, str]], project: Project = Pr
                 "'corrections' (or export a new sheet: the catalogue changed since)"
             )
             continue
-        status = status_cell or (changes[key][2] if key in changes else None)
+        status = status_cell or None
+        earlier = changes[key][2] if key in changes else None
+        if earlier and (
+            not status or REVIEW_STATUSES.index(earlier) < REVIEW_STATUSES.index(status)
+        ):
+            status = earlier  # the forms of a plural entry: the entry has the lowest status
         changes[key] = (message, forms, status)
     if problems:
         raise SheetError(f"{code}: the sheet was not applied:\n" + "\n".join(problems))

@@ -107,6 +107,8 @@ def test_a_reviewed_sheet_replaces_translations_and_sets_statuses(
     sheet.cell(row=3, column=corrections).value = "Bonjour, {name} !"
     sheet.cell(row=3, column=status).value = "fluent-reader"
     sheet.cell(row=5, column=corrections).value = "{n} journées"
+    sheet.cell(row=4, column=status).value = "native-speaker"
+    sheet.cell(row=5, column=status).value = "fluent-reader"  # a plural entry: the lowest counts
     sheet.cell(row=2, column=status).value = "native-speaker"  # checked, nothing to change
     book.save(path)
     code, reviewed = read_sheet(path)
@@ -117,7 +119,7 @@ def test_a_reviewed_sheet_replaces_translations_and_sets_statuses(
     assert entry_status(hello) == "fluent-reader"
     days = catalog.get(("{n} day", "{n} days"))
     assert days is not None and days.string == ("{n} jour", "{n} journées")
-    assert entry_status(days) == "machine-draft"
+    assert entry_status(days) == "fluent-reader"
     ask = catalog.get("Ask your caseworker.")
     assert ask is not None and entry_status(ask) == "native-speaker"
     assert ask.string == "Demandez à votre conseiller."
