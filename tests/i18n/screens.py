@@ -17,7 +17,6 @@ from telegram import InlineKeyboardMarkup, ReplyKeyboardMarkup
 
 from backoffice import notify
 from bot import glossary, keyboards
-from bot.clock import FixedClock
 from bot.fmt import Formatter
 from bot.handlers import errors, fallback, gate, help, onboarding, privacy, questions, text, words
 from bot.handlers.settings import settings_keyboard, settings_text
@@ -26,12 +25,19 @@ from bot.render import appointments as appt
 from bot.render import plan as plan_render
 from bot.render import questions as staff_texts
 from bot.render import tasks as task_render
-from bot.timewindows import OfficeHours, QuietHours
+from bot.services.relay import case_buttons
 from scheduler import render as reminders
 from storage.enums import ReminderKind
 from storage.models import Client, Organisation, Question, Staff, Task
 from storage.reminders import Claimed
 from tests.i18n import samples
+
+try:  # the core package (issue 14) takes the clock and the time windows from bot/
+    from casework.clock import FixedClock
+    from casework.timewindows import OfficeHours, QuietHours
+except ImportError:
+    from bot.clock import FixedClock  # type: ignore[no-redef]
+    from bot.timewindows import OfficeHours, QuietHours  # type: ignore[no-redef]
 
 NOW = samples.NOW  # Monday 23 November 2026, 11:00 in Amsterdam: office open
 TODAY = samples.TODAY
@@ -168,7 +174,9 @@ def staff_screens(t: Translator, f: Formatter, locale: str) -> Iterator[Screen]:
         samples.appointment(),
         samples.task(),
     )
-    yield Screen("staff header card", staff_texts.header_text(t, f, card))
+    yield Screen(
+        "staff header card", staff_texts.header_text(t, f, card), labels(case_buttons(t, 1))
+    )
     nobody = staff_texts.HeaderCard(
         person, Question(id=6, client_id=1), locale, None, None, None, None
     )

@@ -20,7 +20,6 @@ from typing import Any
 import pytest
 
 from bot import bidi, glossary
-from bot.emulator import SimUser
 from bot.i18n import LANGUAGES, SOURCE_LOCALE, Translator, translator
 from bot.i18n_tools import Project, fresh_template, read_catalog
 from tests import factories
@@ -234,7 +233,7 @@ async def _flow(harness: Harness, code: str, user_id: int) -> list[Screen]:
     """Start, consent, the language switch, the menu, toasts: as a new client sees them."""
     async with harness.db.transaction() as session:
         person = await factories.client(session, first_name="Amina", locale=code)
-    user: SimUser = harness.fake.user(user_id, "Amina", code)
+    user = harness.fake.user(user_id, "Amina", code)
     shown: list[Screen] = []
 
     def keep(name: str, message: Any) -> None:
