@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 LOCK := requirements/lock.txt
 UV_VERSION := 0.13.9
 
-.PHONY: test-night install run test lint format i18n i18n-report migrate soak bench browser clean sandbox lock
+.PHONY: test-night install run test lint format i18n i18n-report i18n-sheet i18n-sheet-import migrate soak bench browser clean sandbox lock
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -67,6 +67,15 @@ i18n: install
 
 i18n-report: install
 	$(BIN)/python -m bot.i18n_tools report
+
+# A review sheet for one language (docs/translating.md): make i18n-sheet LANG=so [FILE=out.xlsx]
+i18n-sheet: install
+	$(BIN)/python -m bot.i18n_tools sheet $(LANG) $(if $(FILE),--out $(FILE))
+
+# Apply a reviewed sheet: make i18n-sheet-import FILE=var/review-so.xlsx
+i18n-sheet-import: install
+	$(BIN)/python -m bot.i18n_tools sheet-import $(FILE)
+	$(BIN)/python -m bot.i18n_tools compile
 
 clean:
 	rm -rf $(VENV) .venv-uv .pytest_cache .mypy_cache .ruff_cache

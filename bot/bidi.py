@@ -31,10 +31,14 @@ def auto(text: str, *, rtl: bool) -> str:
     return f"{FSI}{text}{PDI}"
 
 
-# In a translated RTL sentence: markup, placeholders, entities, commands and URLs stay as they are;
-# in the text between them every run of Latin-script words (a Dutch term such as
-# "klantregisseur", "B1-route", "ABCDE-FGHJK") is isolated.
-_PROTECTED = re.compile(r"(<[^>]*>|\{[^{}]*\}|&#?\w+;|/\w+|https?://\S+|[\w.+-]+@[\w.-]+)")
+# In a translated RTL sentence: markup, placeholders, entities, URLs and e-mail addresses stay as
+# they are; a bot command is isolated whole, slash included (the slash is neutral and would take the
+# paragraph's direction: "privacy/"); in the text between them every run of Latin-script words (a
+# Dutch term such as "klantregisseur", "B1-route", a code such as "ABCDE-FGHJK") is isolated.
+_PROTECTED = re.compile(
+    r"(<[^>]*>|\{[^{}]*\}|&#?\w+;|(?<![\w/])/[A-Za-z]\w*|https?://\S+|[\w.+-]+@[\w.-]+)"
+)
+_COMMAND = re.compile(r"/[A-Za-z]\w*")
 _WORD = "[A-Za-z\u00c0-\u024f0-9]+"
 LATIN_RUN = re.compile(f"{_WORD}(?:(?:[-'’.]| ){_WORD})*")
 _LATIN_LETTER = re.compile(r"[A-Za-z\u00C0-\u024F]")
@@ -45,6 +49,9 @@ def isolate_latin(template: str) -> str:
     pieces = _PROTECTED.split(template)
     for index in range(0, len(pieces), 2):
         pieces[index] = LATIN_RUN.sub(_isolate_run, pieces[index])
+    for index in range(1, len(pieces), 2):
+        if _COMMAND.fullmatch(pieces[index]):
+            pieces[index] = f"{LRI}{pieces[index]}{PDI}"
     return "".join(pieces)
 
 
@@ -53,6 +60,45 @@ def _isolate_run(match: re.Match[str]) -> str:
     if not _LATIN_LETTER.search(run):
         return run  # a bare number reads fine in RTL text
     return f"{LRI}{run}{PDI}"
+
+
+_TAG = re.compile(r"<[^>]*>")
+_COMMAND_OR_LATIN = re.compile(r"(?<![\w/])/[A-Za-z]|[A-Za-z\u00C0-\u024F]")
+
+
+def bare_ltr(text: str) -> list[str]:
+    """Latin letters and command slashes that stand outside every isolate (markup aside).
+
+    In right-to-left text each of them is a fragment the bidi algorithm may scramble: a Dutch
+    term, a code, a reference number with letters, a command ("/privacy" shows as "privacy/").
+    """
+    plain = _TAG.sub("", text)
+    depth_at = []
+    depth = 0
+    for char in plain:
+        if char in (LRI, RLI, FSI):
+            depth += 1
+        elif char == PDI:
+            depth = max(depth - 1, 0)
+        depth_at.append(depth)
+    found = []
+    end = 0
+    for match in _COMMAND_OR_LATIN.finditer(plain):
+        start = match.start()
+        if start < end or depth_at[start] != 0:
+            continue
+        end = start
+        while end < len(plain) and depth_at[end] == 0 and not plain[end].isspace():
+            end += 1
+        found.append(plain[start:end])
+    return found
+
+
+def isolate_value(value: object) -> object:
+    """A placeholder value for right-to-left text: isolated (FSI) if it has bare LTR in it."""
+    if isinstance(value, str) and bare_ltr(value):
+        return f"{FSI}{value}{PDI}"
+    return value
 
 
 def button(text: str, *, rtl: bool, icon: str = "") -> str:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from bot.bidi import isolate_latin
+from bot.bidi import isolate_latin, isolate_value
 
 # The source catalogues (.po) live in locales/ at the top of a checkout. An installed wheel
 # carries them compiled in bot/_locales (the build hook in setup.py puts them there); a checkout
@@ -41,6 +41,8 @@ class Language:
     native_name: str
     english_name: str
     rtl: bool = False
+    # A regional variant that only overrides some texts of another catalogue names it here; it
+    # is then exempt from the similarity guard. A language of its own never has one.
     fallback: str | None = None
     # CLDR's default numbering system for the locale: 'latn' (0-9), 'arab' (٠-٩, Arabic-Indic)
     # or 'arabext' (۰-۹, Persian). Babel prints Latin digits; bot/fmt.py converts.
@@ -56,15 +58,9 @@ LANGUAGES: tuple[Language, ...] = (
     Language("ti", "ትግርኛ", "Tigrinya", plural_forms=PLURAL_ZERO_ONE),
     Language("tr", "Türkçe", "Turkish"),
     Language("fa", "فارسی", "Persian", rtl=True, digits="arabext", plural_forms=PLURAL_ZERO_ONE),
-    Language(
-        "fa_AF",
-        "دری",
-        "Dari",
-        rtl=True,
-        fallback="fa",
-        digits="arabext",
-        plural_forms=PLURAL_ZERO_ONE,
-    ),
+    # Dari is its own catalogue with Afghan vocabulary: no fallback to Persian (a fallback
+    # would also exempt it from the similarity guard in tests/i18n/test_similarity.py).
+    Language("fa_AF", "دری", "Dari", rtl=True, digits="arabext", plural_forms=PLURAL_ZERO_ONE),
     Language("ps", "پښتو", "Pashto", rtl=True, digits="arabext"),
     Language("ku", "Kurmancî", "Kurmanji Kurdish"),
     Language("ckb", "کوردیی ناوەندی", "Sorani Kurdish", rtl=True, digits="arab"),
@@ -106,22 +102,31 @@ def available_locales() -> tuple[str, ...]:
     return tuple(language.code for language in LANGUAGES if language.code in found)
 
 
-REVIEW_HEADER = "X-Native-Review"
-NOT_REVIEWED = "not reviewed"
+# Review status: every catalogue entry carries one translator comment `# review: STATUS`
+# (docs/translating.md). `i18n_tools compile` writes the catalogue's lowest status into the
+# compiled header, which is what the picker and /privacy read.
+MACHINE_DRAFT = "machine-draft"
+FLUENT_READER = "fluent-reader"
+NATIVE_SPEAKER = "native-speaker"
+REVIEW_STATUSES = (MACHINE_DRAFT, FLUENT_READER, NATIVE_SPEAKER)  # lowest first
+REVIEW_STATUS_HEADER = "X-Review-Status"
+REVIEW_COUNTS_HEADER = "X-Review-Counts"
 
 
 def review_status(locale: str) -> str:
-    """What a catalogue's header says about review by a native speaker."""
+    """The lowest review status among a catalogue's entries (machine-draft when unknown)."""
     info = translator(locale)._translations.info()
-    return info.get(REVIEW_HEADER.lower(), NOT_REVIEWED)
+    found = info.get(REVIEW_STATUS_HEADER.lower(), MACHINE_DRAFT)
+    return found if found in REVIEW_STATUSES else MACHINE_DRAFT
 
 
 def is_reviewed(locale: str) -> bool:
-    return review_status(locale).startswith("reviewed")
+    """No note needed: the source language, or every entry checked by a native speaker."""
+    return locale == SOURCE_LOCALE or review_status(locale) == NATIVE_SPEAKER
 
 
 def unreviewed_locales() -> set[str]:
-    """Shipped languages whose translation no native speaker has checked yet."""
+    """Shipped languages in which some entry no native speaker has checked yet."""
     return {code for code in available_locales() if not is_reviewed(code)}
 
 
@@ -160,7 +165,9 @@ class Translator:
 
     def _fill(self, text: str, values: dict[str, object]) -> str:
         if self.rtl:
-            text = isolate_latin(text)  # Dutch terms the translation keeps stay whole
+            text = isolate_latin(text)  # Dutch terms and commands the translation keeps
+            # a code, a reference or a Dutch name given as a value reads whole as well
+            values = {key: isolate_value(value) for key, value in values.items()}
         if not values:
             return text
         if self._digits != "latn":
@@ -186,7 +193,7 @@ class Translator:
 
 
 def _load(code: str) -> gettext.NullTranslations:
-    """The catalogue of a locale, falling back along `Language.fallback` (Dari to Persian)."""
+    """The catalogue of a locale, falling back along `Language.fallback` (none ships one now)."""
     language = BY_CODE.get(code)
     chain = [code]
     while language and language.fallback:

@@ -96,7 +96,7 @@ async def start(update: Update, context: BotContext) -> None:
             update,
             context,
             welcome_text,
-            reply_markup=keyboards.single(f"🌐 {context.t('Language')}", "lang", "pick"),
+            reply_markup=keyboards.single("🌐 " + context.t("Language"), "lang", "pick"),
         )
 
 

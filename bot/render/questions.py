@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from html import escape
 
+from bot import bidi
 from bot.fmt import Formatter
 from bot.i18n import BY_CODE, N_, Translator
 from bot.render.appointments import AppointmentCard, appointment_text, kind_plain
@@ -275,7 +276,8 @@ def ready_list_text(answers: dict[str, str]) -> TextFn:
             "",
         ]
         for key, msgid in answers.items():
-            lines.append(f"<code>/answer {key}</code> — {escape(t(msgid))}")
+            command = bidi.ltr(f"<code>/answer {escape(key)}</code>", rtl=t.rtl)
+            lines.append(command + " — " + escape(t(msgid)))
         return "\n".join(lines)
 
     return text
@@ -336,7 +338,8 @@ def away_refused_text(reason: str) -> TextFn:
 
 
 def case_heading(t: Translator, what: str, client: Client) -> str:
-    return f"<b>{escape(what)}</b> · <code>{escape(client.ref)}</code> {escape(client.first_name)}"
+    ref = bidi.ltr(f"<code>{escape(client.ref)}</code>", rtl=t.rtl)
+    return f"<b>{escape(what)}</b> · {ref} {bidi.auto(escape(client.first_name), rtl=t.rtl)}"
 
 
 def appointments_text(

@@ -52,7 +52,8 @@ def test_isolate_latin_wraps_dutch_terms_and_leaves_markup_alone() -> None:
     isolated = bidi.isolate_latin(template)
     assert f"{bidi.LRI}klantregisseur{bidi.PDI}" in isolated
     assert f"{bidi.LRI}B1-route{bidi.PDI}." in isolated
-    assert "<b>خطتك</b>" in isolated and "{date}" in isolated and " /privacy " in isolated
+    assert "<b>خطتك</b>" in isolated and "{date}" in isolated
+    assert f" {bidi.LRI}/privacy{bidi.PDI} " in isolated
     assert 'href="https://x.nl"' in isolated
     assert bidi.balanced(isolated)
 
@@ -113,3 +114,12 @@ def test_every_translation_stays_balanced_after_isolation(code: str) -> None:
         glossary.intro_text(t, samples.formatter(code)),
     ):
         assert bidi.balanced(language_text)
+
+
+@pytest.mark.parametrize("code", RTL)
+def test_a_command_in_rtl_text_is_isolated_with_its_slash(code: str) -> None:
+    isolated = bidi.isolate_latin("اقرأ المزيد في /privacy. و /mydata_now، B1/A2")
+    assert f"{bidi.LRI}/privacy{bidi.PDI}." in isolated
+    assert f"{bidi.LRI}/mydata_now{bidi.PDI}" in isolated
+    assert f"{bidi.LRI}B1/A2{bidi.PDI}" not in isolated  # a slash between words is no command
+    assert f"{bidi.LRI}/privacy{bidi.PDI}" in translator(code)("Read more with /privacy.")

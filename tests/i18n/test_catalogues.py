@@ -164,10 +164,11 @@ def test_the_sentence_splitter_counts_words_as_a_reader_would() -> None:
 
 
 @pytest.mark.parametrize("code", ["nl", "ar", "fa"])
-def test_headers_say_who_reviewed(code: str) -> None:
+def test_compiled_headers_say_how_far_the_review_got(code: str) -> None:
     assert catalogue(code).mime_headers  # parsed
-    text = Project().po_path(code).read_text(encoding="utf-8")
-    assert re.search(r'^"X-Native-Review: .+\\n"$', text, re.MULTILINE)
+    mo = Project().po_path(code).with_suffix(".mo").read_bytes()
+    assert re.search(rb"X-Review-Status: (machine-draft|fluent-reader|native-speaker)\n", mo)
+    assert re.search(rb"X-Review-Counts: machine-draft=\d+", mo)
 
 
 @pytest.mark.parametrize(

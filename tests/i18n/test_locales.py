@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+import bot.i18n
 from bot.i18n import BY_CODE, LANGUAGES
 from bot.locales import choose_locale, map_language_code
 
@@ -61,7 +64,13 @@ def test_languages_we_do_not_ship_map_to_nothing(telegram: str | None) -> None:
     assert map_language_code(telegram, ALL) is None
 
 
-def test_dari_maps_to_persian_when_dari_is_not_shipped() -> None:
+def test_a_declared_fallback_is_followed_when_the_language_is_not_shipped(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Dari is a language of its own (no fallback): a Dari reader does not get Persian unasked.
+    assert map_language_code("prs", ("nl", "fa")) is None
+    variant = dataclasses.replace(bot.i18n.BY_CODE["fa_AF"], fallback="fa")
+    monkeypatch.setitem(bot.i18n.BY_CODE, "fa_AF", variant)
     assert map_language_code("prs", ("nl", "fa")) == "fa"
     assert map_language_code("fa-AF", ("nl", "fa")) == "fa"
 

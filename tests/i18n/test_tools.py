@@ -13,6 +13,7 @@ from bot.i18n_tools import (
     Project,
     check,
     compile_catalogs,
+    entry_status,
     export,
     extract,
     import_sheet,
@@ -95,11 +96,14 @@ def test_extract_finds_the_keywords_with_translator_comments_and_no_line_numbers
     assert extract(project, quiet=True) is False  # twice changes nothing
 
 
-def test_init_writes_the_review_header_and_our_plural_rule(project: Project) -> None:
+def test_init_marks_every_entry_as_a_machine_draft_and_writes_our_plural_rule(
+    project: Project,
+) -> None:
     extract(project, quiet=True)
     path = init("ar", project, quiet=True)
     text = path.read_text(encoding="utf-8")
-    assert '"X-Native-Review: not reviewed\\n"' in text
+    assert text.count("# review: machine-draft\n") == text.count("\nmsgid ") - 1
+    assert "X-Native-Review" not in text
     assert read_catalog(path, locale="ar").plural_forms == PLURAL_ARABIC
     assert '#, fuzzy\nmsgid ""' not in text
     with pytest.raises(SystemExit):
@@ -141,7 +145,8 @@ def test_update_keeps_translations_and_headers_and_never_guesses(project: Projec
     po = project.po_path("nl")
     po.write_text(
         po.read_text(encoding="utf-8").replace(
-            "X-Native-Review: not reviewed", "X-Native-Review: reviewed by Sanne, 2026-11-20"
+            '# review: machine-draft\n#: bot/texts.py\nmsgctxt "menu"',
+            '# review: native-speaker\n#: bot/texts.py\nmsgctxt "menu"',
         ),
         encoding="utf-8",
     )
@@ -150,7 +155,9 @@ def test_update_keeps_translations_and_headers_and_never_guesses(project: Projec
     extract(project, quiet=True)
     update(project, quiet=True)
     catalog = read_catalog(po, locale="nl")
-    assert catalog.extra_headers["X-Native-Review"] == "reviewed by Sanne, 2026-11-20"
+    assert catalog.plural_forms == "nplurals=2; plural=(n != 1);"
+    assert entry_status(catalog.get("Open", context="menu")) == "native-speaker"
+    assert entry_status(catalog.get("Hello, {name}")) == "machine-draft"
     assert catalog.get("Hello, {name}").string == ""  # no fuzzy match from "Hello {name}"
     assert catalog.get("Hello {name}") is None  # and the old entry is gone
     assert catalog.get("Open", context="menu").string == "Openen"
@@ -188,7 +195,7 @@ def test_compile_keeps_the_header_and_leaves_out_half_done_plurals(project: Proj
     mo = project.po_path("ar").with_suffix(".mo")
     with mo.open("rb") as handle:
         translations = gettext.GNUTranslations(handle)
-    assert translations.info()["x-native-review"] == "not reviewed"
+    assert translations.info()["x-review-status"] == "machine-draft"
     assert translations.gettext("Hello {name}") == "مرحبا {name}"
     assert translations.ngettext("{n} day", "{n} days", 0) == "{n} days"  # not half Arabic
 
@@ -204,11 +211,13 @@ def test_report_shows_a_row_per_language(project: Project) -> None:
         "translated",
         "fuzzy",
         "missing",
-        "native",
-        "review",
+        "machine-draft",
+        "fluent-reader",
+        "native-speaker",
+        "no",
+        "status",
     ]
-    assert lines[2].split()[:6] == ["nl", "Dutch", "(Nederlands)", "0/4", "0", "4"]
-    assert "not reviewed" in lines[2]
+    assert lines[2].split() == ["nl", "Dutch", "(Nederlands)", "0/4", "0", "4", "4", "0", "0", "0"]
     assert "no catalogue" in lines[3]
 
 
