@@ -69,7 +69,7 @@ async def callback(request: Request) -> Response:
         if staff is None or not staff.active or queries.is_locked(staff, now=now):
             log.info("oidc login without an active account")
             raise Refused(403, OIDC_FAILED)
-        queries.login_succeeded(db_session, staff=staff)
+        await queries.login_succeeded(db_session, staff_id=staff.id or 0)
         audit.record(
             db_session,
             actor_kind=ActorKind.STAFF,
