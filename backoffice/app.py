@@ -99,6 +99,7 @@ def build_backoffice(
     clock: Clock | None = None,
     bot: Bot | None = None,
     hasher: PasswordHasher | None = None,
+    sandbox: bool = False,
 ) -> Starlette:
     """Assemble the back-office: state, session middleware, routes, static files."""
     templates = Jinja2Templates(env=template_environment())
@@ -121,7 +122,7 @@ def build_backoffice(
         templates=templates,
         passwords=Passwords(hasher or password_hasher()),
         services=services,
-        oidc=oidc_module.from_settings(settings),
+        oidc=oidc_module.from_settings(settings, sandbox=sandbox),
     )
 
     @asynccontextmanager
