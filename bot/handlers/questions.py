@@ -102,7 +102,10 @@ async def ask(
         # Words the bot put together (e.g. the reason tapped under an appointment): there is
         # no message of the client's own to copy, so the stored text is what the team gets.
         kind, text, file_id, client_message_id = MessageKind.TEXT, text_override, None, None
-    sent_a_bsn = contains_bsn(message.text or message.caption) or contains_bsn(text)
+    # (A location's text is coordinates the bot wrote: "52.123456,4.5678" is no BSN.)
+    sent_a_bsn = contains_bsn(message.text or message.caption) or (
+        kind != MessageKind.LOCATION and contains_bsn(text)
+    )
     if sent_a_bsn and text is not None:
         # No BSN is stored or relayed: the masked text goes to the team instead of a copy of
         # the client's own message.
