@@ -39,6 +39,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 SESSION_COOKIE = "inburgerbot_bo"
+# Over https the name carries the __Host- prefix: the browser then keeps it only when it is
+# Secure, has Path=/ and no Domain, so no other host can set or shadow it (ASVS 3.4.4).
+SECURE_SESSION_COOKIE = "__Host-inburgerbot_bo"
 BACKGROUND_HEADER = "x-background"  # the inbox's polling: does not count as activity
 CSP = (
     "default-src 'self'; img-src 'self' data: blob:; media-src 'self' blob:; style-src 'self'; "
@@ -124,13 +127,14 @@ class SessionMiddleware:
             await self.app(scope, receive, send)
             return
         connection = HTTPConnection(scope)
-        session = await self._load(connection.cookies.get(SESSION_COOKIE))
+        secure = connection.url.scheme == "https"
+        cookie_name = SECURE_SESSION_COOKIE if secure else SESSION_COOKIE
+        session = await self._load(connection.cookies.get(cookie_name))
         now = self.bo.clock.now()
         session.check_age(now, idle=self.bo.idle)
         if session.stage != Stage.ANONYMOUS and BACKGROUND_HEADER not in connection.headers:
             session.touch(now)
         scope.setdefault("state", {})["session"] = session
-        secure = connection.url.scheme == "https"
         static = scope["path"].startswith("/static/")
         address = connection.client.host if connection.client else ""
 
@@ -146,14 +150,16 @@ class SessionMiddleware:
                 if session.changed:
                     cookie = await self._store(session, address=address)
                     if cookie is not None:
-                        headers.append("set-cookie", self._cookie(cookie, secure=secure))
+                        headers.append(
+                            "set-cookie", self._cookie(cookie_name, cookie, secure=secure)
+                        )
             await send(message)
 
         await self.app(scope, receive, send_with_cookie)
 
     @staticmethod
-    def _cookie(value: str, *, secure: bool) -> str:
-        parts = [f"{SESSION_COOKIE}={value}", "Path=/", "HttpOnly", "SameSite=Lax"]
+    def _cookie(name: str, value: str, *, secure: bool) -> str:
+        parts = [f"{name}={value}", "Path=/", "HttpOnly", "SameSite=Lax"]
         if not value:
             parts.append("Max-Age=0")
         if secure:

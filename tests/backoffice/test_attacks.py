@@ -428,9 +428,49 @@ async def test_a_huge_staff_id_in_a_form_is_refused(bo: BackofficeClient, world:
     assert (await bo.post("/staff/99999999999999999999/reset-password")).status_code == 404
 
 
+async def test_over_tls_the_cookie_is_host_only_and_secure(world: World, browsers):
+    secure = browsers(scheme="https")
+    answer = await secure.get("/login")
+    cookie = answer.headers["set-cookie"]
+    assert cookie.startswith("__Host-inburgerbot_bo=")
+    assert "Secure" in cookie and "Path=/" in cookie and "HttpOnly" in cookie
+    assert "Domain" not in cookie
+    await secure.login(world.me)
+    assert (await secure.get("/inbox")).status_code == 200
+
+
 async def test_hsts_behind_tls_only(world: World, browsers):
     secure = browsers(scheme="https")
     answer = await secure.get("/login")
     assert answer.headers["strict-transport-security"].startswith("max-age=31536000")
     plain = browsers()
     assert "strict-transport-security" not in (await plain.get("/login")).headers
+
+
+# -- what held: escaping on back-office pages, no SQL injection ----------------------------------
+
+
+async def test_hostile_client_values_are_escaped_on_back_office_pages(
+    bo: BackofficeClient, world: World, db: Database
+):
+    from storage.models import Client
+
+    script = "<script>alert(1)</script>"
+    async with db.transaction() as session:
+        client = await session.get(Client, world.own.client.id)
+        assert client is not None
+        client.first_name = f"Amina {script}"
+    await bo.login(world.me)
+    for url in ("/inbox", "/clients", f"/clients/{world.own.client.id}"):
+        page = await bo.get(url)
+        assert page.status_code == 200
+        assert script not in page.text and "&lt;script&gt;alert(1)&lt;/script&gt;" in page.text
+
+
+async def test_search_text_is_a_value_never_sql(bo: BackofficeClient, world: World):
+    await bo.login(world.me)
+    for search in ("' OR '1'='1", "%' OR 1=1 --", "Elif'); DROP TABLE client; --"):
+        page = await bo.get("/clients", params={"q": search})
+        assert page.status_code == 200
+        assert world.other.client.ref not in page.text  # another region's client never shows
+    assert world.own.client.ref in (await bo.get("/clients")).text
