@@ -74,6 +74,7 @@ class Settings(BaseSettings):
     # The caseworkers' web back-office (backoffice/).
     backoffice_host: str = "127.0.0.1"
     backoffice_port: int = Field(default=8090, ge=1, le=65535)
+    # No longer used (sessions live in the database); kept so that existing .env files load.
     backoffice_secret_key: SecretStr | None = None
     backoffice_public_url: str | None = None
     session_idle_minutes: int = Field(default=30, ge=1, le=24 * 60)

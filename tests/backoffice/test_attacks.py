@@ -474,3 +474,28 @@ async def test_search_text_is_a_value_never_sql(bo: BackofficeClient, world: Wor
         assert page.status_code == 200
         assert world.other.client.ref not in page.text  # another region's client never shows
     assert world.own.client.ref in (await bo.get("/clients")).text
+
+
+async def test_the_retention_purge_deletes_sessions_unused_for_a_day(
+    db: Database, clock: FixedClock
+):
+    from scheduler import retention
+    from storage import sessions as session_store
+    from storage.models import StaffSession
+
+    now = clock.now()
+    async with db.transaction() as session:
+        for token, seen in (("old" * 15, now - timedelta(days=2)), ("new" * 15, now)):
+            await session_store.create(
+                session,
+                token=token,
+                staff_id=None,
+                stage="anonymous",
+                data={},
+                address="",
+                now=seen,
+            )
+    await retention.purge(db, now=now, days=365)
+    async with db.reading() as session:
+        left = (await session.exec(select(StaffSession))).all()
+    assert [row.token_hash for row in left] == [session_store.token_hash("new" * 15)]
