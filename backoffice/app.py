@@ -8,11 +8,10 @@ sandbox, its own task): it shares the database with the bot and talks to the cli
 from __future__ import annotations
 
 import logging
-import secrets
 import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import cache
 from pathlib import Path
@@ -29,7 +28,7 @@ from telegram import Bot
 
 from backoffice import oidc as oidc_module
 from backoffice.routes import routes
-from backoffice.security import Passwords, SessionCodec, password_hasher
+from backoffice.security import AddressThrottle, Passwords, password_hasher
 from backoffice.web import (
     Refused,
     SessionMiddleware,
@@ -61,10 +60,10 @@ class Backoffice:
     bot: Bot | None
     rules: PlanningRules
     templates: Jinja2Templates
-    codec: SessionCodec
     passwords: Passwords
     services: Services  # what the question store's delivery (bot/services/relay.py) needs
     oidc: oidc_module.OidcClient | None = None
+    throttle: AddressThrottle = field(default_factory=AddressThrottle)
 
     @property
     def idle(self) -> timedelta:
@@ -94,16 +93,6 @@ def make_bot(settings: Settings) -> Bot | None:
     )
 
 
-def secret_key(settings: Settings) -> str:
-    if settings.backoffice_secret_key is not None:
-        return settings.backoffice_secret_key.get_secret_value()
-    log.warning(
-        "INBURGERBOT_BACKOFFICE_SECRET_KEY is not set: using a random key, so every restart "
-        "logs everyone out and several back-office processes cannot share sessions"
-    )
-    return secrets.token_urlsafe(32)
-
-
 def build_backoffice(
     settings: Settings,
     *,
@@ -111,6 +100,7 @@ def build_backoffice(
     clock: Clock | None = None,
     bot: Bot | None = None,
     hasher: PasswordHasher | None = None,
+    sandbox: bool = False,
 ) -> Starlette:
     """Assemble the back-office: state, session middleware, routes, static files."""
     templates = Jinja2Templates(env=template_environment())
@@ -133,10 +123,9 @@ def build_backoffice(
         bot=bot,
         rules=rules,
         templates=templates,
-        codec=SessionCodec(secret_key(settings)),
         passwords=Passwords(hasher or password_hasher()),
         services=services,
-        oidc=oidc_module.from_settings(settings),
+        oidc=oidc_module.from_settings(settings, sandbox=sandbox),
     )
 
     @asynccontextmanager

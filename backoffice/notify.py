@@ -14,13 +14,13 @@ import logging
 from collections.abc import Callable
 from datetime import date, datetime
 from enum import StrEnum
-from html import escape
 from typing import TYPE_CHECKING, Any
 
 from telegram import Bot
 from telegram.error import TelegramError
 
 from bot.fmt import Formatter
+from bot.html import escape
 from bot.i18n import N_, Translator, translator
 from bot.render.appointments import AppointmentCard, appointment_buttons, appointment_text
 from bot.render.tasks import task_buttons, task_text

@@ -1,14 +1,18 @@
-"""Passwords (Argon2), the TOTP second factor, login lockout and the signed session cookie.
+"""Passwords (Argon2, off the event loop), the TOTP second factor, the per-address throttle and
+the session (its data lives in the database; the cookie holds only a random id).
 
 Plain functions and small classes without Starlette, so the rules are tested on their own.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import hashlib
 import hmac
+import re
 import secrets
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -17,13 +21,17 @@ import pyotp
 import segno
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from itsdangerous import BadSignature, URLSafeSerializer
 
 from backoffice.i18n import N_
 from storage.models import Staff
 
 MAX_FAILED_LOGINS = 5
 LOCK_FOR = timedelta(minutes=15)
+# One address may fail this often per window, over all accounts, before it is refused: locking
+# out many people then needs many addresses (docs/security.md, V2.2.1).
+ADDRESS_FAILURES = 10
+ADDRESS_WINDOW = timedelta(minutes=15)
+ARGON2_AT_ONCE = 4  # hashes at the same time (each takes 64 MiB with the default parameters)
 PASSWORD_STAGE_LIFETIME = timedelta(minutes=5)  # between the password and the second factor
 SESSION_LIFETIME = timedelta(hours=12)  # however active, log in again after this
 MIN_PASSWORD_LENGTH = 12
@@ -42,11 +50,26 @@ def password_hasher(*, fast: bool = False) -> PasswordHasher:
 
 
 class Passwords:
-    """Hash and check passwords; unknown logins cost the same time as known ones."""
+    """Hash and check passwords; unknown logins cost the same time as known ones. The async
+    methods run Argon2 in a thread (a few at a time), so the event loop keeps serving."""
 
     def __init__(self, hasher: PasswordHasher) -> None:
         self.hasher = hasher
         self._dummy = hasher.hash(secrets.token_urlsafe(16))
+        self._slots: asyncio.Semaphore | None = None
+
+    def _pool(self) -> asyncio.Semaphore:
+        if self._slots is None:
+            self._slots = asyncio.Semaphore(ARGON2_AT_ONCE)
+        return self._slots
+
+    async def check(self, stored: str | None, password: str) -> bool:
+        async with self._pool():
+            return await asyncio.to_thread(self.verify, stored, password)
+
+    async def make(self, password: str) -> str:
+        async with self._pool():
+            return await asyncio.to_thread(self.hash, password)
 
     def hash(self, password: str) -> str:
         return self.hasher.hash(password)
@@ -75,6 +98,43 @@ def password_problem(password: str) -> str | None:
     if len(set(password)) < 5:
         return N_("This password is too easy to guess.")
     return None
+
+
+class AddressThrottle:
+    """Failed logins per client address in a sliding window, in this process's memory (bounded:
+    the oldest addresses are forgotten first). Beside the per-account lock: a blocked address
+    is refused before any account is tried, so its guesses do not lock anyone out."""
+
+    def __init__(
+        self,
+        *,
+        limit: int = ADDRESS_FAILURES,
+        window: timedelta = ADDRESS_WINDOW,
+        capacity: int = 10_000,
+    ) -> None:
+        self.limit = limit
+        self.window = window
+        self.capacity = capacity
+        self._failures: OrderedDict[str, list[datetime]] = OrderedDict()
+
+    def _recent(self, address: str, now: datetime) -> list[datetime]:
+        kept = [at for at in self._failures.get(address, []) if now - at < self.window]
+        if kept:
+            self._failures[address] = kept
+        else:
+            self._failures.pop(address, None)
+        return kept
+
+    def blocked(self, address: str, *, now: datetime) -> bool:
+        return len(self._recent(address, now)) >= self.limit
+
+    def failed(self, address: str, *, now: datetime) -> None:
+        recent = self._recent(address, now)
+        recent.append(now)
+        self._failures[address] = recent[-self.limit :]
+        self._failures.move_to_end(address)
+        while len(self._failures) > self.capacity:
+            self._failures.popitem(last=False)
 
 
 def new_password() -> str:
@@ -129,6 +189,14 @@ class Stage:
     FULL = "full"
 
 
+SESSION_TOKEN = re.compile(r"[A-Za-z0-9_-]{43}")
+
+
+def new_session_token() -> str:
+    """A session id: 256 random bits, URL-safe (the only thing the cookie holds)."""
+    return secrets.token_urlsafe(32)
+
+
 def fingerprint(staff: Staff) -> str:
     """Changes when the password, the second factor or the active flag changes: a new
     password or a reset second factor ends every open session of that person."""
@@ -146,10 +214,14 @@ def _moment(value: Any) -> datetime | None:
 
 @dataclass
 class Session:
-    """What the signed cookie holds; `changed` tells the middleware to write it back."""
+    """A session's data (kept in the database under `token`, the cookie's random id);
+    `changed` tells the middleware to write it back, `renew` to store it under a new id and
+    revoke the old one (at login, at each step of it, and at logout)."""
 
     data: dict[str, Any] = field(default_factory=dict)
+    token: str | None = None
     changed: bool = False
+    renew: bool = False
     expired: bool = False  # an idle or too old session was dropped in this request
 
     @property
@@ -203,13 +275,13 @@ class Session:
         }
         if lang:
             self.data["lang"] = lang
-        self.changed = True
+        self.changed = self.renew = True
 
     def end(self) -> None:
-        """Log out: keep only the chosen language."""
+        """Log out: a new, anonymous session that keeps only the chosen language."""
         lang = self.lang
         self.data = {"lang": lang} if lang else {}
-        self.changed = True
+        self.changed = self.renew = True
 
     def matches(self, staff: Staff) -> bool:
         return staff.active and self.data.get("fp") == fingerprint(staff)
@@ -236,22 +308,3 @@ class Session:
     def take_flashes(self) -> list[tuple[str, str]]:
         messages = self.pop("flash") or []
         return [(str(kind), str(text)) for kind, text in messages]
-
-
-class SessionCodec:
-    """Signs and reads the session cookie (itsdangerous; the secret key comes from settings)."""
-
-    def __init__(self, secret_key: str) -> None:
-        self._serializer = URLSafeSerializer(secret_key, salt="inburgerbot.backoffice.session")
-
-    def dumps(self, session: Session) -> str:
-        return str(self._serializer.dumps(session.data))
-
-    def loads(self, cookie: str | None) -> Session:
-        if not cookie:
-            return Session()
-        try:
-            data = self._serializer.loads(cookie)
-        except BadSignature:
-            return Session(changed=True)
-        return Session(data=data if isinstance(data, dict) else {})

@@ -467,4 +467,28 @@ DUTCH: dict[str, str] = {
     "by staff": "door een medewerker",
     "by the client": "door de cliënt",
     "the system": "het systeem",
+    # -- security (issue 19) -------------------------------------------------------------------
+    "Choose your own password. The password you were given works only once.": "Kies een eigen "
+    "wachtwoord. Het wachtwoord dat u kreeg, werkt maar één keer.",
+    "Choose a new password that differs from the current one.": "Kies een nieuw wachtwoord dat "
+    "anders is dan het huidige.",
+    "Too many failed attempts from this address. Please wait 15 minutes and try again.": "Te "
+    "veel mislukte pogingen vanaf dit adres. Wacht 15 minuten en probeer het opnieuw.",
+    "The field “{field}” holds a number that looks like a BSN (citizen service number). "
+    "A BSN is never stored here: remove it and try again.": "Het veld “{field}” bevat een "
+    "nummer dat op een BSN (burgerservicenummer) lijkt. Een BSN wordt hier nooit opgeslagen: "
+    "haal het weg en probeer het opnieuw.",
+    "Text": "Tekst",
+    "Reason": "Reden",
+    "Sessions": "Sessies",
+    "Sessions of {name}": "Sessies van {name}",
+    "Where this account is logged in now. Ending a session logs it out at once.": "Waar dit "
+    "account nu is ingelogd. Een sessie beëindigen logt direct uit.",
+    "Logged in at": "Ingelogd om",
+    "Last active": "Laatst actief",
+    "End this session": "Deze sessie beëindigen",
+    "End all sessions": "Alle sessies beëindigen",
+    "There is no session.": "Er is geen sessie.",
+    "The sessions are ended.": "De sessies zijn beëindigd.",
+    "There was no session to end.": "Er was geen sessie om te beëindigen.",
 }

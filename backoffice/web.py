@@ -23,11 +23,13 @@ from backoffice.i18n import (
     ui_translator,
     value_label,
 )
-from backoffice.security import Session, Stage
+from backoffice.security import SESSION_TOKEN, Session, Stage, new_session_token
 from bot.fmt import Formatter
 from bot.render.appointments import KINDS
 from storage import audit
+from storage import sessions as session_store
 from storage import staff as staff_queries
+from storage.bsn import contains_bsn
 from storage.enums import ActorKind, StaffRole
 from storage.models import Staff
 
@@ -37,6 +39,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 SESSION_COOKIE = "inburgerbot_bo"
+# Over https the name carries the __Host- prefix: the browser then keeps it only when it is
+# Secure, has Path=/ and no Domain, so no other host can set or shadow it (ASVS 3.4.4).
+SECURE_SESSION_COOKIE = "__Host-inburgerbot_bo"
 BACKGROUND_HEADER = "x-background"  # the inbox's polling: does not count as activity
 CSP = (
     "default-src 'self'; img-src 'self' data: blob:; media-src 'self' blob:; style-src 'self'; "
@@ -51,6 +56,8 @@ SECURITY_HEADERS = {
     "permissions-policy": "camera=(), microphone=(), geolocation=()",
     "cross-origin-opener-policy": "same-origin",
 }
+HSTS = "max-age=31536000; includeSubDomains"  # only on responses that came over TLS
+MAX_ID = 2**31 - 1  # ids are 32-bit integers on PostgreSQL; anything larger exists nowhere
 Endpoint = Callable[[Request], Awaitable[Response]]
 
 
@@ -66,43 +73,95 @@ def session_of(request: HTTPConnection) -> Session:
 
 
 class SessionMiddleware:
-    """Reads the signed session cookie, drops idle logins, writes the cookie back when it
-    changed, and adds the security headers to every response."""
+    """Loads the session the cookie's random id names (from the database), drops idle logins,
+    stores the session back when it changed (under a new id at login and logout, revoking the
+    old one), and adds the security headers to every response."""
 
     def __init__(self, app: ASGIApp, *, bo: Backoffice) -> None:
         self.app = app
         self.bo = bo
+
+    async def _load(self, token: str | None) -> Session:
+        if token is None or not SESSION_TOKEN.fullmatch(token):
+            return Session()
+        async with self.bo.db.reading() as db_session:
+            row = await session_store.live(db_session, token=token)
+        if row is None:
+            return Session()
+        return Session(data=dict(row.data), token=token)
+
+    async def _store(self, session: Session, *, address: str) -> str | None:
+        """Write the session; returns a new cookie value when the id changed."""
+        now = self.bo.clock.now()
+        staff_id, stage = session.staff_id, session.stage
+        async with self.bo.db.transaction() as db_session:
+            if session.token is not None and not session.renew:
+                await session_store.save(
+                    db_session,
+                    token=session.token,
+                    staff_id=staff_id,
+                    stage=stage,
+                    data=session.data,
+                    now=now,
+                )
+                return None
+            if session.token is not None:
+                await session_store.revoke(db_session, token=session.token, now=now)
+            if not session.data:
+                session.token = None
+                return ""
+            session.token = new_session_token()
+            await session_store.create(
+                db_session,
+                token=session.token,
+                staff_id=staff_id,
+                stage=stage,
+                data=session.data,
+                address=address,
+                now=now,
+            )
+            return session.token
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         connection = HTTPConnection(scope)
-        session = self.bo.codec.loads(connection.cookies.get(SESSION_COOKIE))
+        secure = connection.url.scheme == "https"
+        cookie_name = SECURE_SESSION_COOKIE if secure else SESSION_COOKIE
+        session = await self._load(connection.cookies.get(cookie_name))
         now = self.bo.clock.now()
         session.check_age(now, idle=self.bo.idle)
         if session.stage != Stage.ANONYMOUS and BACKGROUND_HEADER not in connection.headers:
             session.touch(now)
         scope.setdefault("state", {})["session"] = session
-        secure = connection.url.scheme == "https"
         static = scope["path"].startswith("/static/")
+        address = connection.client.host if connection.client else ""
 
         async def send_with_cookie(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
                 for name, value in SECURITY_HEADERS.items():
                     headers.setdefault(name, value)
+                if secure:
+                    headers.setdefault("strict-transport-security", HSTS)
                 if not static:
                     headers.setdefault("cache-control", "no-store")
                 if session.changed:
-                    headers.append("set-cookie", self._cookie(session, secure=secure))
+                    cookie = await self._store(session, address=address)
+                    if cookie is not None:
+                        headers.append(
+                            "set-cookie", self._cookie(cookie_name, cookie, secure=secure)
+                        )
             await send(message)
 
         await self.app(scope, receive, send_with_cookie)
 
-    def _cookie(self, session: Session, *, secure: bool) -> str:
-        value = self.bo.codec.dumps(session)
-        parts = [f"{SESSION_COOKIE}={value}", "Path=/", "HttpOnly", "SameSite=Lax"]
+    @staticmethod
+    def _cookie(name: str, value: str, *, secure: bool) -> str:
+        parts = [f"{name}={value}", "Path=/", "HttpOnly", "SameSite=Lax"]
+        if not value:
+            parts.append("Max-Age=0")
         if secure:
             parts.append("Secure")
         return "; ".join(parts)
@@ -159,7 +218,10 @@ async def on_refused(request: Request, exc: Exception) -> Response:
                 "subject_id": exc.denied.subject_id,
             },
         )
-    return render(request, "error.html", {"message": exc.message}, status=exc.status)
+    values = {"field": translator_for(request)(exc.field)} if isinstance(exc, FieldRefused) else {}
+    return render(
+        request, "error.html", {"message": exc.message, "values": values}, status=exc.status
+    )
 
 
 async def on_http_error(request: Request, exc: Exception) -> Response:
@@ -273,12 +335,74 @@ async def logged_in_staff(request: HTTPConnection) -> Staff | None:
     return staff
 
 
+# The label of each form field, to name it when it is refused (message ids of the interface).
+FIELD_LABELS = {
+    "title": N_("Title"),
+    "description": N_("Description"),
+    "place_name": N_("Place"),
+    "address": N_("Address"),
+    "phone": N_("Phone number (for a call)"),
+    "video_url": N_("Video link"),
+    "bring": N_("What to bring"),
+    "text": N_("Text"),
+    "name": N_("Name"),
+    "login": N_("Login name"),
+    "reason": N_("Reason"),
+}
+# Secrets, and values parsed strictly as dates, times, choices or ids (a date such as
+# 2026-12-02 passes the eleven-test, and such a field cannot hold a BSN once parsed).
+NOT_CHECKED_FOR_BSN = frozenset(
+    {
+        "csrf",
+        "password",
+        "current",
+        "new",
+        "repeat",
+        "code",
+        "date",
+        "start",
+        "end",
+        "due",
+        "kind",
+        "role",
+        "lang",
+        "active",
+        "staff_id",
+        "session",
+    }
+)
+BSN_REFUSED = N_(
+    "The field “{field}” holds a number that looks like a BSN (citizen service number). "
+    "A BSN is never stored here: remove it and try again."
+)
+
+
+class FieldRefused(Refused):
+    """A form field's value is refused; the message names the field, never the value."""
+
+    def __init__(self, status: int, message: str, *, field: str) -> None:
+        super().__init__(status, message)
+        self.field = field
+
+
+def refuse_bsn(form: FormData) -> None:
+    """No BSN enters through any back-office form (DESIGN section 7)."""
+    for name, value in form.multi_items():
+        if name in NOT_CHECKED_FOR_BSN or not isinstance(value, str):
+            continue
+        if contains_bsn(value):
+            log.info("form field refused: looks like a BSN", extra={"field": name})
+            raise FieldRefused(400, BSN_REFUSED, field=FIELD_LABELS.get(name, name))
+
+
 async def checked_form(request: Request) -> FormData:
-    """The posted form, refused when its CSRF token is missing or wrong."""
+    """The posted form, refused when its CSRF token is missing or wrong, or when any field
+    holds a BSN."""
     form = await request.form()
     sent = form.get("csrf") or request.headers.get("x-csrf-token")
     if not session_of(request).csrf_ok(sent if isinstance(sent, str) else None):
         raise Refused(403, CSRF_FAILED)
+    refuse_bsn(form)
     return form
 
 
@@ -287,6 +411,9 @@ def staff_of(request: Request) -> Staff:
     if not isinstance(staff, Staff):
         raise RuntimeError("route not behind @page")
     return staff
+
+
+PASSWORD_PAGE = "/account/password"
 
 
 def page(*roles: StaffRole) -> Callable[[Endpoint], Endpoint]:
@@ -306,8 +433,15 @@ def page(*roles: StaffRole) -> Callable[[Endpoint], Endpoint]:
                     return Response(status_code=401, headers={"HX-Redirect": "/login"})
                 return login_redirect(request)
             request.scope.setdefault("state", {})["staff"] = staff
+            if staff.must_change_password and request.url.path != PASSWORD_PAGE:
+                return redirect(PASSWORD_PAGE)
             if roles and staff.role not in roles:
                 raise Refused(403, FORBIDDEN)
+            if any(
+                isinstance(value, int) and not 0 <= value <= MAX_ID
+                for value in request.path_params.values()
+            ):
+                raise Refused(404, NOT_FOUND)
             if request.method == "POST":
                 request.state.form = await checked_form(request)
             return await endpoint(request)
@@ -330,10 +464,12 @@ def text_field(form: FormData, name: str, *, limit: int = 4000) -> str:
 
 
 def int_param(value: Any) -> int | None:
+    """An id from a URL or form; None when it is no number or larger than any id can be."""
     try:
-        return int(value)
+        number = int(value)
     except (TypeError, ValueError):
         return None
+    return number if 0 <= number <= MAX_ID else None
 
 
 def audit_read(

@@ -22,6 +22,7 @@ from babel.dates import format_date, format_skeleton, format_time, get_datetime_
 from babel.numbers import format_decimal
 
 from bot import bidi
+from bot.html import Html, escape
 from bot.i18n import BY_CODE, Translator, digits_of, to_digits, translator
 
 # Where CLDR's plain locale is not what a reader in the Netherlands expects.
@@ -200,13 +201,19 @@ class Formatter:
         text = format_decimal(value, locale=self._babel, numbering_system=self.digits)
         return self._digits(text)
 
-    def ltr(self, text: str) -> str:
-        """A left-to-right fragment (reference, address, URL, Dutch term, time)."""
-        return bidi.ltr(text, rtl=self.rtl)
+    def text(self, value: object) -> Html:
+        """Any value as HTML text (escaped once; `Html` stays as it is)."""
+        return escape(value)
 
-    def auto(self, text: str) -> str:
-        """A fragment of unknown direction (a name, a title, the client's own words)."""
-        return bidi.auto(text, rtl=self.rtl)
+    def ltr(self, text: str) -> Html:
+        """A left-to-right fragment (reference, address, URL, Dutch term, time), escaped
+        unless it is `Html` (markup the code wrote)."""
+        return Html(bidi.ltr(escape(text), rtl=self.rtl))
+
+    def auto(self, text: str) -> Html:
+        """A fragment of unknown direction (a name, a title, the client's own words),
+        escaped unless it is `Html`."""
+        return Html(bidi.auto(escape(text), rtl=self.rtl))
 
     def button(self, text: str, *, icon: str = "") -> str:
         """A button label that reads right-to-left in RTL languages; the icon stays first."""

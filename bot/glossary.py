@@ -8,9 +8,9 @@ Dutch", in simple Dutch under it).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from html import escape
 
 from bot.fmt import Formatter
+from bot.html import Html, escape
 from bot.i18n import N_, Translator
 
 
@@ -171,7 +171,7 @@ def entry_text(t: Translator, f: Formatter, term: Term) -> str:
     head = "<b>" + escape(term.dutch) + "</b>"
     if term.full_dutch:
         head += " (<i>" + escape(term.full_dutch) + "</i>)"
-    return f"📖 {f.ltr(head)}\n{escape(t(term.explanation))}"
+    return f"📖 {f.ltr(Html(head))}\n{escape(t(term.explanation))}"
 
 
 def all_text(t: Translator, f: Formatter) -> str:
@@ -182,7 +182,11 @@ def all_text(t: Translator, f: Formatter) -> str:
 def intro_text(t: Translator, f: Formatter) -> str:
     return "\n".join(
         [
-            "📖 <b>" + t("Dutch words") + "</b> (" + f.ltr("<i>Nederlandse woorden</i>") + ")",
+            "📖 <b>"
+            + t("Dutch words")
+            + "</b> ("
+            + f.ltr(Html("<i>Nederlandse woorden</i>"))
+            + ")",
             t(
                 "You will see these Dutch words in your plan and in letters. "
                 "Tap a word to read what it means."

@@ -13,6 +13,7 @@ webhook path (deploy/nginx.conf).
 from __future__ import annotations
 
 import asyncio
+import hmac
 import logging
 import time
 from collections.abc import Callable
@@ -108,8 +109,23 @@ class Readiness:
             return check
 
 
-def add_routes(app: web.Application, application: AnyApplication) -> Readiness:
-    """Add /healthz, /readyz and /metrics to an aiohttp application."""
+def metrics_allowed(request: web.Request, token: str | None, *, public: bool) -> bool:
+    """On the side port (its own address, loopback by default) anyone who reaches it may read
+    the metrics; on the public webhook port only with `Authorization: Bearer <METRICS_TOKEN>`
+    (compared in constant time), and never when no token is set."""
+    if not public:
+        return True
+    if token is None:
+        return False
+    given = request.headers.get("Authorization", "").removeprefix("Bearer ").encode()
+    return hmac.compare_digest(given, token.encode())
+
+
+def add_routes(
+    app: web.Application, application: AnyApplication, *, public: bool = False
+) -> Readiness:
+    """Add /healthz, /readyz and /metrics to an aiohttp application (`public`: the webhook
+    server, where /metrics needs the metrics token)."""
     readiness = Readiness(application)
 
     async def healthz(_request: web.Request) -> web.Response:
@@ -130,9 +146,12 @@ def add_routes(app: web.Application, application: AnyApplication) -> Readiness:
             status=200 if ready else 503,
         )
 
-    async def metrics(_request: web.Request) -> web.Response:
+    async def metrics(request: web.Request) -> web.Response:
         services = application.bot_data.services
         if not services.settings.metrics_enabled:
+            raise web.HTTPNotFound()
+        token = services.settings.metrics_token
+        if not metrics_allowed(request, token.get_secret_value() if token else None, public=public):
             raise web.HTTPNotFound()
         await services.metrics.refresh(services.db, now=services.clock.now())
         return web.Response(

@@ -10,7 +10,8 @@ from telegram.constants import MessageLimit, ParseMode
 
 from bot.context import BotContext
 from bot.fmt import Formatter
-from bot.i18n import Translator, translator
+from bot.html import as_html, html_translator
+from bot.i18n import Translator
 
 # A text is a function of the reader's translator and formatter, so it can also be rendered in
 # simple Dutch under the translation when the client wants to learn ("Also show Dutch").
@@ -43,11 +44,11 @@ def split_text(text: str, limit: int = LIMIT) -> list[str]:
 
 def render(context: BotContext, text: Text) -> str:
     """The text in the user's language, with the Dutch version under it when asked for."""
-    own = text(context.t, context.fmt)
+    own = text(as_html(context.t), context.fmt)
     client = context.client
     if client is None or not client.show_dutch or context.locale == "nl":
         return own
-    dutch = text(translator("nl"), Formatter("nl", context.settings.zone))
+    dutch = text(html_translator("nl"), Formatter("nl", context.settings.zone))
     # A heading rather than <i>...</i> around the Dutch: a long text is split on line breaks,
     # and a tag that spans the split would not parse.
     return f"{own}\n\n🇳🇱 <b>Nederlands</b>\n{dutch}"

@@ -81,7 +81,7 @@ class WebhookServer:
         self.tasks: set[asyncio.Task[None]] = set()
         self.app = web.Application(client_max_size=MAX_BODY)
         self.app.router.add_post(f"/{options.path}", self.take_update)
-        add_routes(self.app, application)
+        add_routes(self.app, application, public=True)
 
     @property
     def metrics(self) -> Any:

@@ -61,6 +61,8 @@ class Settings(BaseSettings):
     # Production (docs/deploying.md): health and metrics, the webhook server, the database pool.
     health_listen: str = "127.0.0.1"
     metrics_enabled: bool = True
+    # /metrics on the public webhook port answers only with `Authorization: Bearer <token>`.
+    metrics_token: SecretStr | None = None
     webhook_max_connections: int = Field(default=40, ge=1, le=100)
     webhook_answer_seconds: float = Field(default=20.0, gt=0, le=55)
     db_pool_size: int = Field(default=5, ge=1, le=100)
@@ -72,6 +74,7 @@ class Settings(BaseSettings):
     # The caseworkers' web back-office (backoffice/).
     backoffice_host: str = "127.0.0.1"
     backoffice_port: int = Field(default=8090, ge=1, le=65535)
+    # No longer used (sessions live in the database); kept so that existing .env files load.
     backoffice_secret_key: SecretStr | None = None
     backoffice_public_url: str | None = None
     session_idle_minutes: int = Field(default=30, ge=1, le=24 * 60)
@@ -80,6 +83,19 @@ class Settings(BaseSettings):
     oidc_client_secret: SecretStr | None = None
     oidc_scopes: str = "openid email profile"
     oidc_login_claim: str = "email"
+
+    @field_validator("webhook_secret", "metrics_token")
+    @classmethod
+    def _strong_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        """At least 32 characters of Telegram's secret-token alphabet (A-Z, a-z, 0-9, _ -)."""
+        if value is not None and not re.fullmatch(
+            r"[A-Za-z0-9_-]{32,256}", value.get_secret_value()
+        ):
+            raise ValueError(
+                "needs 32 to 256 letters, digits, _ or - (for example: python -c "
+                '"import secrets; print(secrets.token_urlsafe(32))")'
+            )
+        return value
 
     @field_validator("database_url")
     @classmethod

@@ -112,6 +112,24 @@ def parse_html(text: str) -> tuple[str, list[Entity]]:
     return builder.result()
 
 
+def check_strict_html(text: str) -> None:
+    """Telegram's documented rule, stricter than its parser: every <, > and & that is not part
+    of a tag or an entity must be escaped. Raises EntityParseError for a bare > or & (which
+    Telegram itself lets through), after `parse_html`'s own checks."""
+    parse_html(text)
+    index = 0
+    while index < len(text):
+        char = text[index]
+        if char == "<":
+            index = text.index(">", index) + 1
+            continue
+        if char == ">":
+            raise EntityParseError(f'Bare ">" at byte offset {byte_offset(text, index)}')
+        if char == "&" and HTML_ENTITY.match(text, index) is None:
+            raise EntityParseError(f'Bare "&" at byte offset {byte_offset(text, index)}')
+        index += 1
+
+
 def _html_entity(text: str, index: int, builder: _Builder) -> int:
     """Decode one character reference; an unknown one stays literal text."""
     match = HTML_ENTITY.match(text, index)

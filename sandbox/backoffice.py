@@ -120,6 +120,7 @@ class BackofficeBeside:
             clock=self.clock,
             bot=self.bot or make_bot(self.settings),
             hasher=password_hasher(fast=True),
+            sandbox=True,
         )
         self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)

@@ -10,13 +10,13 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from html import escape
 from zoneinfo import ZoneInfo
 
 from telegram import InlineKeyboardMarkup
 from telegram.constants import MessageLimit
 
 from bot.fmt import Formatter
+from bot.html import Html, escape, html_translator
 from bot.i18n import Translator, translator
 from bot.render.appointments import AppointmentCard, appointment_buttons, appointment_text
 from bot.render.appointments import kind_html as appointment_kind_html
@@ -140,7 +140,7 @@ def deadline_reminder(subject: Subject, now: datetime, contact: Contact) -> Text
     end = plan.extended_until or plan.period_end
 
     def text(t: Translator, f: Formatter) -> str:
-        term = f.ltr("<i>inburgeringstermijn</i>")
+        term = f.ltr(Html("<i>inburgeringstermijn</i>"))
         months = _months_between(_today(f, now), end)
         lines = [
             "⏳ <b>"
@@ -160,7 +160,7 @@ def deadline_reminder(subject: Subject, now: datetime, contact: Contact) -> Text
             t(
                 "Please check with your caseworker ({klantregisseur}) that you can finish "
                 "everything in time. If you need more time, ask about an extension.",
-                klantregisseur=f.ltr("<i>klantregisseur</i>"),
+                klantregisseur=f.ltr(Html("<i>klantregisseur</i>")),
             ),
         ]
         lines += _contact_lines(t, f, contact)
@@ -227,10 +227,10 @@ def render(
     locale = client.locale or default_locale
     text_fn = RENDERERS[subject.reminder.kind](subject, now, contact)
     t = translator(locale)
-    body = text_fn(t, Formatter(locale, zone))
+    body = text_fn(html_translator(locale), Formatter(locale, zone))
     if client.show_dutch and locale != "nl":
-        dutch = text_fn(translator("nl"), Formatter("nl", zone))
+        dutch = text_fn(html_translator("nl"), Formatter("nl", zone))
         body = f"{body}\n\n🇳🇱 <i>{dutch}</i>"
         if len(body) > LIMIT:  # the Dutch copy is a courtesy; the client's language comes first
-            body = text_fn(t, Formatter(locale, zone))
+            body = text_fn(html_translator(locale), Formatter(locale, zone))
     return Outgoing(body[:LIMIT], buttons(subject, t, now))

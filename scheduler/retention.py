@@ -3,7 +3,8 @@
 Older than the retention period: message contents are erased (text and file id blanked,
 `erased_at` set; the thread and its timestamps stay for the caseworkers' statistics), wrong-code
 records and unlinked chats' language choices are deleted, and finished reminder rows (sent,
-skipped, failed, cancelled) are deleted.
+skipped, failed, cancelled) are deleted. Back-office sessions unused for a day are deleted
+whatever the retention period (each has expired 12 hours after its last use at the latest).
 """
 
 from __future__ import annotations
@@ -12,12 +13,13 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from storage import invites, visitors
+from storage import invites, sessions, visitors
 from storage import reminders as reminder_rows
 from storage.db import Database
 from storage.retention import erase_message_contents
 
 log = logging.getLogger(__name__)
+SESSIONS_KEPT = timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -34,5 +36,6 @@ async def purge(db: Database, *, now: datetime, days: int) -> Purged:
         await invites.purge_failures(session, before=before)
         await visitors.purge(session, before=before)
         reminders = await reminder_rows.purge_finished(session, before=before)
+        await sessions.purge(session, seen_before=now - SESSIONS_KEPT)
     log.info("retention purge: %d messages erased, %d reminders deleted", messages, reminders)
     return Purged(messages, reminders)

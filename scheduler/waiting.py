@@ -12,13 +12,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from html import escape
 from typing import TYPE_CHECKING, Any
 
 from telegram import Bot
 from telegram.error import TelegramError
 from telegram.ext import CallbackContext
 
+from bot.html import escape
 from bot.render import questions as texts
 from bot.services.relay import (
     Outcome,

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import ColumnElement, and_, false, func, or_
+from sqlalchemy import ColumnElement, and_, case, false, func, or_, update
 from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -280,23 +280,74 @@ async def login_taken(session: AsyncSession, *, login: str, except_id: int | Non
     return (await session.exec(query)).first() is not None
 
 
-def login_failed(
-    session: AsyncSession, *, staff: Staff, now: datetime, limit: int, lock_for: timedelta
+@dataclass(frozen=True)
+class Attempt:
+    """A login try counted before it was checked: its number and whether it locked the account."""
+
+    number: int
+    limit: int
+
+    @property
+    def locked(self) -> bool:
+        return self.number >= self.limit
+
+
+async def reserve_attempt(
+    session: AsyncSession, *, staff_id: int, now: datetime, limit: int, lock_for: timedelta
+) -> Attempt | None:
+    """Count one password or code try *before* it is checked, in one atomic UPDATE; None when
+    the account is locked (then nothing may be checked). The try that reaches `limit` sets the
+    lock, so of any number of tries sent at once at most `limit` are checked. An expired lock
+    starts the count again."""
+    lock_expired = and_(col(Staff.locked_until).is_not(None), col(Staff.locked_until) <= now)
+    number = case((lock_expired, 1), else_=col(Staff.failed_logins) + 1)
+    statement = (
+        update(Staff)
+        .where(
+            col(Staff.id) == staff_id,
+            or_(col(Staff.locked_until).is_(None), col(Staff.locked_until) <= now),
+        )
+        .values(
+            failed_logins=number,
+            locked_until=case((number >= limit, now + lock_for), else_=None),
+        )
+        .returning(col(Staff.failed_logins))
+    )
+    found = (await session.exec(statement)).first()  # type: ignore[call-overload]
+    return None if found is None else Attempt(number=int(found[0]), limit=limit)
+
+
+async def refund_attempt(session: AsyncSession, *, staff_id: int, attempt: Attempt) -> None:
+    """The password was right: its try does not count (the lock it set, if any, is lifted)."""
+    failed = col(Staff.failed_logins)
+    values: dict[str, object] = {"failed_logins": case((failed > 0, failed - 1), else_=0)}
+    if attempt.locked:
+        values = {"failed_logins": attempt.limit - 1, "locked_until": None}
+    await session.exec(update(Staff).where(col(Staff.id) == staff_id).values(**values))  # type: ignore[call-overload]
+
+
+async def consume_totp_step(
+    session: AsyncSession, *, staff_id: int, step: int, new_secret: str | None = None
 ) -> bool:
-    """Count a failed password or second factor; returns True when this locks the account."""
-    staff.failed_logins += 1
-    locked = staff.failed_logins >= limit
-    if locked:
-        staff.locked_until = now + lock_for
-        staff.failed_logins = 0
-    session.add(staff)
-    return locked
+    """Take a code's 30-second step with a compare-and-set: True for exactly one request, even
+    when two bring the same code at once (RFC 6238 5.2). With `new_secret` the second factor is
+    set up in the same statement, only if none was set meanwhile."""
+    statement = update(Staff).where(
+        col(Staff.id) == staff_id,
+        or_(col(Staff.totp_last_step).is_(None), col(Staff.totp_last_step) < step),
+    )
+    values: dict[str, object] = {"totp_last_step": step}
+    if new_secret is not None:
+        statement = statement.where(col(Staff.totp_secret).is_(None))
+        values["totp_secret"] = new_secret
+    result = await session.exec(statement.values(**values))  # type: ignore[call-overload]
+    return bool(result.rowcount)
 
 
-def login_succeeded(session: AsyncSession, *, staff: Staff) -> None:
-    staff.failed_logins = 0
-    staff.locked_until = None
-    session.add(staff)
+async def login_succeeded(session: AsyncSession, *, staff_id: int) -> None:
+    await session.exec(  # type: ignore[call-overload]
+        update(Staff).where(col(Staff.id) == staff_id).values(failed_logins=0, locked_until=None)
+    )
 
 
 def is_locked(staff: Staff, *, now: datetime) -> bool:

@@ -6,6 +6,7 @@ from datetime import date, datetime
 from enum import StrEnum
 
 from sqlalchemy import (
+    JSON,
     BigInteger,
     CheckConstraint,
     Column,
@@ -130,6 +131,8 @@ class Staff(Timestamped, table=True):
     totp_last_step: int | None = Field(default=None, sa_type=BigInt)
     failed_logins: int = 0
     locked_until: datetime | None = moment()
+    # A first password an administrator set (or reset): changed by its owner at the next login.
+    must_change_password: bool = False
     locale: str = Field(default="nl", max_length=10)
     active: bool = True
     away_until: date | None = None
@@ -448,3 +451,23 @@ class AuditEvent(Timestamped, table=True):
     client_id: int | None = Field(default=None, index=True)
     detail: str = Field(default="", max_length=500)
     at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False, index=True)
+
+
+class StaffSession(Timestamped, table=True):
+    """A back-office session, kept server-side: the cookie holds only a random id, of which
+    this row keeps a SHA-256 hash. Revoking the row ends the session wherever the cookie is;
+    a revoked row never comes back (docs/security.md, V3)."""
+
+    __tablename__ = "staff_session"
+
+    token_hash: str = Field(max_length=64, unique=True)
+    staff_id: int | None = fk("staff.id", nullable=True, ondelete="CASCADE")
+    stage: str = Field(default="anonymous", max_length=20)
+    # CSRF token, language, flashes, the pending second-factor seed, the OIDC attempt.
+    data: dict[str, object] = Field(default_factory=dict, sa_type=JSON, nullable=False)
+    address: str = Field(default="", max_length=64)
+    started_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    seen_at: datetime = Field(
+        default_factory=utcnow, sa_type=UTCDateTime, nullable=False, index=True
+    )
+    revoked_at: datetime | None = moment()

@@ -72,4 +72,6 @@ def routes() -> list[BaseRoute]:
         Route("/staff/{staff_id:int}", admin.update_staff, methods=post),
         Route("/staff/{staff_id:int}/reset-second-factor", admin.reset_second_factor, methods=post),
         Route("/staff/{staff_id:int}/reset-password", admin.reset_password, methods=post),
+        Route("/staff/{staff_id:int}/sessions", admin.sessions_page, methods=get),
+        Route("/staff/{staff_id:int}/sessions/end", admin.end_sessions, methods=post),
     ]

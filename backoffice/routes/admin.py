@@ -11,7 +11,7 @@ from starlette.responses import Response
 
 from backoffice.i18n import N_
 from backoffice.rules import FormProblem, local_day_bounds, parse_day
-from backoffice.security import new_password
+from backoffice.security import SESSION_LIFETIME, new_password
 from backoffice.web import (
     NOT_FOUND,
     Refused,
@@ -28,6 +28,7 @@ from backoffice.web import (
 )
 from storage import audit
 from storage import backoffice as queries
+from storage import sessions as session_store
 from storage import staff as staff_queries
 from storage.backoffice import AuditFilter
 from storage.enums import ActorKind, StaffRole
@@ -148,6 +149,7 @@ async def create_staff(request: Request) -> Response:
         if role not in ROLES:
             raise FormProblem(N_("Choose a role."))
         password = new_password()
+        hashed = await bo.passwords.make(password)
         async with bo.db.transaction() as session:
             if await queries.login_taken(session, login=login):
                 raise FormProblem(N_("This login name is taken."))
@@ -157,7 +159,8 @@ async def create_staff(request: Request) -> Response:
                 organisation_id=admin.organisation_id,
                 role=role,
                 login=login,
-                password_hash=bo.passwords.hash(password),
+                password_hash=hashed,
+                must_change_password=True,
                 locale=admin.locale,
             )
             session.add(member)
@@ -183,6 +186,10 @@ async def update_staff(request: Request) -> Response:
             )
         if role not in ROLES:
             raise Refused(400, N_("Choose a role."))
+        if member.active and not active:
+            # Switched off: every session ends now, and switching on again does not revive one.
+            now = bo.clock.now()
+            await session_store.revoke_all_of(session, staff_id=member.id or 0, now=now)
         member.role, member.active = role, active
         session.add(member)
         _record(session, request, "staff.update", member)
@@ -197,6 +204,7 @@ async def reset_second_factor(request: Request) -> Response:
         member = await _member(session, request, not_self=True)
         member.totp_secret, member.totp_last_step = None, None
         session.add(member)
+        await session_store.revoke_all_of(session, staff_id=member.id or 0, now=bo.clock.now())
         _record(session, request, "staff.reset_second_factor", member)
     session_of(request).flash(
         N_("The second factor is reset. It is set up again at the next login."), kind="success"
@@ -208,10 +216,53 @@ async def reset_second_factor(request: Request) -> Response:
 async def reset_password(request: Request) -> Response:
     bo = backoffice(request)
     password = new_password()
+    hashed = await bo.passwords.make(password)
     async with bo.db.transaction() as session:
         member = await _member(session, request, not_self=True)
-        member.password_hash = bo.passwords.hash(password)
+        member.password_hash = hashed
+        member.must_change_password = True
         member.failed_logins, member.locked_until = 0, None
         session.add(member)
+        await session_store.revoke_all_of(session, staff_id=member.id or 0, now=bo.clock.now())
         _record(session, request, "staff.reset_password", member)
     return _password_shown(request, member, password)
+
+
+# -- a colleague's sessions ---------------------------------------------------------------------
+
+
+@page(StaffRole.ADMIN)
+async def sessions_page(request: Request) -> Response:
+    """Where and since when a colleague is logged in (sessions that have not ended)."""
+    bo = backoffice(request)
+    now = bo.clock.now()
+    async with bo.db.transaction() as session:
+        member = await _member(session, request)
+        rows = [
+            row
+            for row in await session_store.live_of(session, staff_id=member.id or 0)
+            if now - row.seen_at <= bo.idle and now - row.started_at <= SESSION_LIFETIME
+        ]
+        _record(session, request, "staff.view_sessions", member)
+    return render(request, "staff_sessions.html", {"member": member, "rows": rows})
+
+
+@page(StaffRole.ADMIN)
+async def end_sessions(request: Request) -> Response:
+    """End one session of a colleague (`session` in the form) or all of them."""
+    bo = backoffice(request)
+    chosen = form_of(request).get("session")
+    only = int_param(chosen) if chosen else None
+    if chosen and only is None:
+        raise Refused(404, NOT_FOUND)
+    async with bo.db.transaction() as session:
+        member = await _member(session, request, not_self=True)
+        ended = await session_store.revoke_all_of(
+            session, staff_id=member.id or 0, now=bo.clock.now(), session_id=only
+        )
+        _record(session, request, "staff.end_sessions", member)
+    session_of(request).flash(
+        N_("The sessions are ended.") if ended else N_("There was no session to end."),
+        kind="success",
+    )
+    return redirect(f"/staff/{member.id}/sessions")

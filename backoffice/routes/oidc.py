@@ -25,8 +25,11 @@ OIDC_FAILED = N_(
 
 
 def _redirect_uri(request: Request) -> str:
-    public = backoffice(request).settings.backoffice_public_url
-    base = public.rstrip("/") if public else str(request.base_url).rstrip("/")
+    """The configured public URL; the request's own address only in the sandbox (where the
+    OIDC client was built without one)."""
+    client = backoffice(request).oidc
+    public = client.config.public_url if client is not None else None
+    base = public or str(request.base_url).rstrip("/")
     return f"{base}/login/oidc/callback"
 
 
@@ -69,7 +72,7 @@ async def callback(request: Request) -> Response:
         if staff is None or not staff.active or queries.is_locked(staff, now=now):
             log.info("oidc login without an active account")
             raise Refused(403, OIDC_FAILED)
-        queries.login_succeeded(db_session, staff=staff)
+        await queries.login_succeeded(db_session, staff_id=staff.id or 0)
         audit.record(
             db_session,
             actor_kind=ActorKind.STAFF,

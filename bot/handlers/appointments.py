@@ -27,6 +27,7 @@ from bot.render.appointments import AppointmentCard
 from bot.replies import NO_PREVIEW, answer, render
 from casework.case import CaseError, respond_to_appointment
 from storage import appointments, clients, staff
+from storage.bsn import mask_bsn
 from storage.enums import ClientResponse
 from storage.ids import pk
 from storage.models import Appointment
@@ -227,7 +228,7 @@ async def typed_reason(update: Update, context: BotContext, arg: str) -> None:
     """The text after "Another reason": store it and send it to the caseworker."""
     message = update.message
     assert message is not None and message.text is not None
-    words = message.text.strip()
+    words = mask_bsn(message.text.strip())  # no BSN stored (the client is told in `ask`)
     appointment, saved = await _store_typed_reason(context, arg, words)
     if not saved or appointment is None:
         await answer(update, context, view.reason_too_late_text)

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from html import escape
-
 from telegram import Update
 from telegram.ext import BaseHandler, CommandHandler, MessageHandler, filters
 
 from bot.context import BotContext
 from bot.fmt import Formatter
+from bot.html import escape
 from bot.i18n import Translator
 from bot.keyboards import ICON_HELP, main_menu
 from bot.replies import answer

@@ -10,7 +10,6 @@ from __future__ import annotations
 import io
 import logging
 from dataclasses import dataclass
-from html import escape
 
 from telegram import InlineKeyboardMarkup, InputFile, ReplyKeyboardRemove, Update
 from telegram.constants import ParseMode
@@ -21,6 +20,7 @@ from bot import callbacks
 from bot.context import BotContext
 from bot.fmt import Formatter
 from bot.handlers.fallback import stale_button
+from bot.html import escape
 from bot.i18n import Translator, review_note
 from bot.keyboards import button
 from bot.replies import NO_PREVIEW, answer, render

@@ -21,6 +21,7 @@ from bot.replies import Text, answer
 from bot.services.relay import TelegramRelay
 from casework import questions as question_service
 from storage import clients
+from storage.bsn import contains_bsn, mask_bsn
 from storage.enums import ClientStatus, MessageKind
 from storage.ids import pk
 
@@ -63,6 +64,13 @@ def acknowledgement(context: BotContext) -> Text:
     return text
 
 
+def bsn_note(t: Translator, _f: Formatter) -> str:
+    return t(
+        "Please do not send your BSN (burgerservicenummer) in this chat. We hid the number. "
+        "Your caseworker does not need it here."
+    )
+
+
 def classify(message: Message) -> tuple[MessageKind, str | None, str | None]:
     """The kind, the text or caption, and the Telegram file id of a client's message."""
     if message.photo:
@@ -95,6 +103,14 @@ async def ask(
         # Words the bot put together (e.g. the reason tapped under an appointment): there is
         # no message of the client's own to copy, so the stored text is what the team gets.
         kind, text, file_id, client_message_id = MessageKind.TEXT, text_override, None, None
+    # (A location's text is coordinates the bot wrote: "52.123456,4.5678" is no BSN.)
+    sent_a_bsn = contains_bsn(message.text or message.caption) or (
+        kind != MessageKind.LOCATION and contains_bsn(text)
+    )
+    if sent_a_bsn and text is not None:
+        # No BSN is stored or relayed: the masked text goes to the team instead of a copy of
+        # the client's own message.
+        text, client_message_id = mask_bsn(text), None
     async with context.db.transaction() as session:
         asked = await question_service.ask(
             session,
@@ -108,8 +124,13 @@ async def ask(
             task_id=task_id,
             media_group_id=message.media_group_id if text_override is None else None,
         )
-    log.info("question stored", extra={"question_id": asked.question.id, "kind": kind})
+    log.info(
+        "question stored",
+        extra={"question_id": asked.question.id, "kind": kind, "bsn_masked": sent_a_bsn},
+    )
     await _relay(context, asked)
+    if sent_a_bsn:
+        await answer(update, context, bsn_note)
     if asked.acknowledge:
         await answer(update, context, acknowledgement(context))
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from html import escape
 from urllib.parse import quote_plus
 from zoneinfo import ZoneInfo
 
@@ -18,6 +17,7 @@ from telegram import InlineKeyboardMarkup
 from bot import ics
 from bot.bidi import strip_isolates
 from bot.fmt import Formatter, babel_locale
+from bot.html import Html, escape
 from bot.i18n import N_, Translator
 from bot.keyboards import button
 from storage.enums import AppointmentStatus, ClientResponse
@@ -106,7 +106,7 @@ def kind_words(t: Translator, kind: str) -> tuple[str, str]:
 def kind_html(t: Translator, f: Formatter, kind: str) -> str:
     """'<b>Progress meeting</b> (<i>voortgangsgesprek</i>)'."""
     translated, dutch = kind_words(t, kind)
-    return f"<b>{escape(translated)}</b> ({f.ltr(f'<i>{escape(dutch)}</i>')})"
+    return f"<b>{escape(translated)}</b> ({f.ltr(Html(f'<i>{escape(dutch)}</i>'))})"
 
 
 def kind_plain(t: Translator, kind: str) -> str:
@@ -152,8 +152,8 @@ def reason_words(t: Translator, stored: str) -> str:
     return stored
 
 
-def _link(url: str, label: str) -> str:
-    return f'<a href="{escape(url, quote=True)}">{escape(label)}</a>'
+def _link(url: str, label: str) -> Html:
+    return Html(f'<a href="{escape(url)}">{escape(label)}</a>')
 
 
 def _when(t: Translator, f: Formatter, card: AppointmentCard) -> str:
@@ -204,13 +204,13 @@ def _people(t: Translator, f: Formatter, card: AppointmentCard) -> list[str]:
                 "🗣 "
                 + t(
                     "An interpreter ({tolk}) for {language} will be there.",
-                    tolk=f.ltr("<i>tolk</i>"),
+                    tolk=f.ltr(Html("<i>tolk</i>")),
                     language=f.auto(escape(language)),
                 )
             )
         else:
             lines.append(
-                "🗣 " + t("An interpreter ({tolk}) will be there.", tolk=f.ltr("<i>tolk</i>"))
+                "🗣 " + t("An interpreter ({tolk}) will be there.", tolk=f.ltr(Html("<i>tolk</i>")))
             )
     if appointment.bring:
         lines.append("🎒 " + t("Please bring: {things}", things=f.auto(escape(appointment.bring))))

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from html import escape
 
 from bot.fmt import Formatter
+from bot.html import Html, escape
 from bot.i18n import N_, Translator
 from storage.models import Plan, PlanPart, Staff
 
@@ -53,14 +53,14 @@ def dutch_term(f: Formatter, dutch: str, translated: str) -> str:
     """'Translation (Dutch term)', unless they are the same words."""
     if not dutch or dutch.lower() == translated.lower():
         return escape(translated)
-    return f"{escape(translated)} ({f.ltr(f'<i>{escape(dutch)}</i>')})"
+    return f"{escape(translated)} ({f.ltr(Html(f'<i>{escape(dutch)}</i>'))})"
 
 
 def beside(t: Translator, f: Formatter, label: str, dutch: str) -> str:
     """' (dutch term)' after a translated label, unless the text is Dutch already."""
     if t.locale == "nl" or dutch.lower() in label.lower():
         return ""
-    return f" ({f.ltr(f'<i>{escape(dutch)}</i>')})"
+    return f" ({f.ltr(Html(f'<i>{escape(dutch)}</i>'))})"
 
 
 def plan_text(t: Translator, f: Formatter, page: PlanPage) -> str:
@@ -96,7 +96,7 @@ def plan_text(t: Translator, f: Formatter, page: PlanPage) -> str:
         + t(
             "You must finish before {date} ({term}).",
             date=f.date(end, with_weekday=False),
-            term=f.ltr("<i>inburgeringstermijn</i>"),
+            term=f.ltr(Html("<i>inburgeringstermijn</i>")),
         ),
     ]
     lines.append(_time_left(t, f, end, page.today))

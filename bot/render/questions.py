@@ -6,10 +6,10 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from html import escape
 
 from bot import bidi
 from bot.fmt import Formatter
+from bot.html import escape
 from bot.i18n import BY_CODE, N_, Translator
 from bot.render.appointments import AppointmentCard, appointment_text, kind_plain
 from bot.render.tasks import task_text

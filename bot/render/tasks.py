@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
-from html import escape
 
 from telegram import InlineKeyboardMarkup
 
 from bot.fmt import Formatter
+from bot.html import escape
 from bot.i18n import Translator
 from bot.keyboards import button
 from storage.enums import ActorKind, TaskStatus

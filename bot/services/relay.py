@@ -20,7 +20,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
-from html import escape
 from typing import TYPE_CHECKING, Any, Protocol
 
 from telegram import Bot, InlineKeyboardMarkup, LinkPreviewOptions, ReplyParameters
@@ -29,6 +28,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, TelegramError
 
 from bot.fmt import Formatter
+from bot.html import escape, html_translator
 from bot.i18n import Translator, translator
 from bot.keyboards import button
 from bot.locales import choose_locale
@@ -116,15 +116,15 @@ def client_locale(services: Services, client: Client) -> str:
 def for_client(services: Services, client: Client, text: TextFn) -> str:
     """A text in the client's language, with simple Dutch under it when they asked for it."""
     locale = client_locale(services, client)
-    own = text(translator(locale), Formatter(locale, services.settings.zone))
+    own = text(html_translator(locale), Formatter(locale, services.settings.zone))
     if not client.show_dutch or locale == "nl":
         return own
-    dutch = text(translator("nl"), Formatter("nl", services.settings.zone))
+    dutch = text(html_translator("nl"), Formatter("nl", services.settings.zone))
     return f"{own}\n\n🇳🇱 <i>{dutch}</i>"
 
 
 def for_staff(services: Services, text: TextFn, locale: str = STAFF_LOCALE) -> str:
-    return text(translator(locale), Formatter(locale, services.settings.zone))
+    return text(html_translator(locale), Formatter(locale, services.settings.zone))
 
 
 async def send_html(

@@ -26,18 +26,13 @@ from bot.render import plan as plan_render
 from bot.render import questions as staff_texts
 from bot.render import tasks as task_render
 from bot.services.relay import case_buttons
+from casework.clock import FixedClock
+from casework.timewindows import OfficeHours, QuietHours
 from scheduler import render as reminders
 from storage.enums import ReminderKind
 from storage.models import Client, Organisation, Question, Staff, Task
 from storage.reminders import Claimed
 from tests.i18n import samples
-
-try:  # the core package (issue 14) takes the clock and the time windows from bot/
-    from casework.clock import FixedClock
-    from casework.timewindows import OfficeHours, QuietHours
-except ImportError:
-    from bot.clock import FixedClock  # type: ignore[no-redef]
-    from bot.timewindows import OfficeHours, QuietHours  # type: ignore[no-redef]
 
 NOW = samples.NOW  # Monday 23 November 2026, 11:00 in Amsterdam: office open
 TODAY = samples.TODAY

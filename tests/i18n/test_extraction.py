@@ -23,7 +23,7 @@ from bot.i18n_tools import HOW_TO_FIX, ROOT, Project, read_catalog
 
 # Packages whose modules may write client text in the bot's domain (`casework` is the core
 # package some of `bot/services` moves to).
-PACKAGES = ("bot", "scheduler", "backoffice", "casework", "storage")
+PACKAGES = ("bot", "scheduler", "backoffice", "casework", "storage", "console", "sandbox")
 # Names a module imports when it writes text in the bot's domain.
 TRANSLATING_IMPORTS = {"t", "N_", "Translator", "translator", "gettext", "ngettext", "pgettext"}
 # Plain functions and methods (`t(...)`, `self.t(...)`, `context.t(...)`, `t.ngettext(...)`)
@@ -134,7 +134,7 @@ def modules(root: Path = ROOT) -> list[tuple[str, ast.Module, bool]]:
     for package in PACKAGES:
         for path in sorted((root / package).rglob("*.py")):
             name = path.relative_to(root).as_posix()
-            if name.startswith("bot/emulator/"):
+            if name.startswith("fakebot/"):
                 continue  # the fake Telegram server: a test tool that shows users nothing
             source = path.read_text(encoding="utf-8")
             mapped = _mapped(name, list(method_map))
@@ -234,7 +234,7 @@ def test_the_walk_sees_the_modules_that_write_client_text() -> None:
     names = {name for name, _tree, _mapped in modules()}
     assert {"bot/keyboards.py", "bot/handlers/privacy.py", "scheduler/render.py"} <= names
     assert "backoffice/notify.py" in names
-    assert not any(name.startswith("bot/emulator/") for name in names)
+    assert not any(name.startswith("fakebot/") for name in names)
     found, _problems = scanned()
     assert len({(f.ident, f.context) for f in found}) > 250  # nearly the whole template
 

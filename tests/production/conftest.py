@@ -20,7 +20,15 @@ from storage import invites, migrate
 from storage.db import Database
 from storage.models import Client
 from tests.conftest import POSTGRES_URL
-from tests.production.support import SECRET, TOKEN, create_database, drop_database, free_port
+from tests.production.support import (
+    METRICS_AUTH,
+    METRICS_TOKEN,
+    SECRET,
+    TOKEN,
+    create_database,
+    drop_database,
+    free_port,
+)
 
 
 def backend_in_use() -> str:
@@ -46,6 +54,7 @@ def bot_settings(fake: FakeTelegram, database_url: str, **overrides: Any) -> Set
         "database_url": database_url,
         "bot_username": "inburgerbot_test_bot",
         "webhook_secret": SECRET,
+        "metrics_token": METRICS_TOKEN,
         "quiet_hours": "00:00-00:00",
     }
     values.update(overrides)
@@ -68,10 +77,10 @@ class Served:
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    async def get(self, path: str) -> tuple[int, str]:
+    async def get(self, path: str, *, auth: bool = True) -> tuple[int, str]:
         async with (
             aiohttp.ClientSession() as session,
-            session.get(f"{self.base_url}{path}") as response,
+            session.get(f"{self.base_url}{path}", headers=METRICS_AUTH if auth else {}) as response,
         ):
             return response.status, await response.text()
 

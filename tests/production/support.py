@@ -34,7 +34,9 @@ from tests.conftest import POSTGRES_URL
 
 ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "123456:PRODUCTION-TOKEN"
-SECRET = "geheim-webhook-token-123"
+SECRET = "geheim-webhook-token-123-0123456789abcdef"  # 32 or more characters
+METRICS_TOKEN = "metrics-token-for-the-tests-0123456789"
+METRICS_AUTH = {"Authorization": f"Bearer {METRICS_TOKEN}"}
 STAFF_CHAT_ID = -1009876543210
 CLI = "from console.main import main; main()"
 _numbers = itertools.count(1)
@@ -119,6 +121,7 @@ def bot_env(database_url: str, fake: FakeTelegram, **settings: Any) -> dict[str,
         "telegram_file_url": fake.file_url,
         "bot_username": "inburgerbot_test_bot",
         "webhook_secret": SECRET,
+        "metrics_token": METRICS_TOKEN,
         "webhook_listen": "127.0.0.1",
         "log_format": "json",
         "log_level": "INFO",
@@ -200,7 +203,7 @@ class BotProcess:
     async def get(self, path: str) -> tuple[int, str]:
         async with (
             aiohttp.ClientSession() as session,
-            session.get(f"{self.base_url}{path}") as response,
+            session.get(f"{self.base_url}{path}", headers=METRICS_AUTH) as response,
         ):
             return response.status, await response.text()
 

@@ -282,6 +282,36 @@ async def outbox_metrics(url: str) -> str:
     return body
 
 
+async def test_metrics_on_the_webhook_port_need_the_token(migrated_url: str) -> None:
+    async with serving(migrated_url) as served:
+        assert (await served.get("/metrics", auth=False))[0] == 404
+        async with (
+            aiohttp.ClientSession() as session,
+            session.get(
+                f"{served.base_url}/metrics", headers={"Authorization": "Bearer wrong"}
+            ) as response,
+        ):
+            assert response.status == 404
+        assert (await served.get("/metrics"))[0] == 200
+        assert (await served.get("/healthz", auth=False))[0] == 200
+    async with serving(migrated_url, metrics_token=None) as served:
+        assert (await served.get("/metrics"))[0] == 404  # no token set: never on this port
+
+
+def test_weak_secrets_are_refused_by_the_settings() -> None:
+    from pydantic import ValidationError
+
+    from bot.settings import Settings
+
+    for weak in ("a", "x" * 31, "has spaces in it and is long enough!!"):
+        with pytest.raises(ValidationError, match="32 to 256"):
+            Settings(_env_file=None, webhook_secret=weak)  # type: ignore[call-arg]
+        with pytest.raises(ValidationError, match="32 to 256"):
+            Settings(_env_file=None, metrics_token=weak)  # type: ignore[call-arg]
+    strong = Settings(_env_file=None, webhook_secret="A" * 32)  # type: ignore[call-arg]
+    assert strong.webhook_secret is not None
+
+
 async def test_metrics_can_be_switched_off(migrated_url: str) -> None:
     async with serving(migrated_url, metrics_enabled=False) as served:
         assert (await served.get("/metrics"))[0] == 404
