@@ -13,6 +13,9 @@ import re
 # Eight or nine digits, optionally grouped by single spaces, dots or hyphens, not touching
 # other digits or group separators that would make them part of a longer number.
 _CANDIDATE = re.compile(r"(?<![\d.\-])\d(?:[ .\-]?\d){7,8}(?![\d]|[.\-]\d| \d)")
+# A date written with separators (2026-12-02, 02-12-2026, 2.12.2026) is a date, whatever its
+# digits add up to.
+_DATE = re.compile(r"\d{4}([.\-])\d{1,2}\1\d{1,2}|\d{1,2}([.\-])\d{1,2}\2\d{4}")
 MASK = "•••••••••"
 
 
@@ -30,6 +33,8 @@ def passes_eleven_test(digits: str) -> bool:
 def _spans(text: str) -> list[tuple[int, int]]:
     spans = []
     for match in _CANDIDATE.finditer(text):
+        if _DATE.fullmatch(match.group()):
+            continue
         if passes_eleven_test(re.sub(r"[ .\-]", "", match.group())):
             spans.append(match.span())
     return spans

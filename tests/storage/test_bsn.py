@@ -48,6 +48,9 @@ def test_finds_a_bsn_however_it_is_written(text: str) -> None:
         "123456789",  # fails the eleven-test
         "1112223334",  # ten digits, though the first nine pass
         "on 2026-12-03 at 09:00",
+        "2026-12-02",  # its eight digits pass the eleven-test, but it is a date
+        "02-12-2026",
+        "2.12.2026",
     ],
 )
 def test_leaves_other_numbers_alone(text: str) -> None:
