@@ -55,7 +55,7 @@ def answer_copy_text(by: str, words: str) -> TextFn:
     """An answer written elsewhere (the back-office), as the team reads it in the topic."""
 
     def text(_t: Translator, f: Formatter) -> str:
-        return f"📨 <b>{escape(by)}</b>\n{f.auto(escape(words))}"
+        return f"📨 <b>{escape(by)}</b>\n{f.auto(words)}"
 
     return text
 
