@@ -69,14 +69,13 @@ class AiohttpRequest(BaseRequest):
     ) -> tuple[int, bytes]:
         if self._session is None or self._session.closed:
             raise RuntimeError("AiohttpRequest is not initialized")
-        read = _value(read_timeout, self._read)
-        write = _value(write_timeout, self._write)
+        # aiohttp has no write time-out; the read one runs while the answer is awaited.
+        del write_timeout
         timeout = aiohttp.ClientTimeout(
             total=None,
             connect=_value(pool_timeout, self._pool),  # waiting for a free connection
             sock_connect=_value(connect_timeout, self._connect),
-            # aiohttp has no separate write time-out: the read one covers sending as well.
-            sock_read=None if read is None and write is None else (read or 0) + (write or 0),
+            sock_read=_value(read_timeout, self._read),
         )
         try:
             async with self._session.request(
