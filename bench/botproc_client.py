@@ -21,13 +21,18 @@ class BotProcess:
 
     @classmethod
     async def start(
-        cls, kind: str, fake: FakeTelegram, database_url: str | None = None
+        cls,
+        kind: str,
+        fake: FakeTelegram,
+        database_url: str | None = None,
+        *,
+        env: dict[str, str] | None = None,
     ) -> BotProcess:
         args = [sys.executable, "-m", "bench.botproc", kind, fake.api_url]
         if database_url is not None:
             args.append(database_url)
         process = await asyncio.create_subprocess_exec(
-            *args, stdout=asyncio.subprocess.PIPE, cwd=ROOT
+            *args, stdout=asyncio.subprocess.PIPE, cwd=ROOT, env={**os.environ, **(env or {})}
         )
         assert process.stdout is not None
         line = await asyncio.wait_for(process.stdout.readline(), 120)

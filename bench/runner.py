@@ -43,10 +43,12 @@ class Profile:
     open_samples: int
     bot_updates: int
     dispatch_sizes: tuple[int, int]  # unlimited, limited to 30/s
+    shared_pace_reminders: int  # three dispatcher processes limited to 30/s (0: not run)
 
     @classmethod
     def quick(cls) -> Profile:
-        return cls("quick", 15, 1, 100.0, (100, 400), (100, 400), 10, 50, 5, 20, 10, (200, 30))
+        # The three-process dispatch run is left out: tests/test_bench_dispatch.py runs it.
+        return cls("quick", 15, 1, 100.0, (100, 400), (100, 400), 10, 50, 5, 20, 10, (200, 30), 0)
 
     @classmethod
     def full(cls) -> Profile:
@@ -63,6 +65,7 @@ class Profile:
             200,
             100,
             (3_000, 600),
+            600,
         )
 
     def limited(self, max_clients: int | None, pg_max_clients: int | None) -> Profile:
@@ -153,7 +156,10 @@ async def on_backend(url: str, profile: Profile, steps: tuple[int, ...]) -> dict
     mark = time.perf_counter()
     dispatch_url = None if url.startswith("sqlite") else url
     runs = await dispatch.run(
-        quick=profile.name == "quick", database_url=dispatch_url, sizes=profile.dispatch_sizes
+        quick=profile.name == "quick",
+        database_url=dispatch_url,
+        sizes=profile.dispatch_sizes,
+        shared=profile.shared_pace_reminders,
     )
     figures["dispatch"] = [asdict(r) for r in runs]
     figures["dispatch_seconds"] = round(time.perf_counter() - mark, 1)

@@ -14,6 +14,7 @@ from bot.context import BotContext, BotData, Services
 from bot.handlers import register
 from bot.i18n import BY_CODE, available_locales, require_catalogues, translator
 from bot.metrics import CountingRequest, MeteredApplication
+from bot.ordering import ChatOrderedProcessor
 from bot.request import RetryingRequest
 from bot.services.relay import TelegramRelay
 from bot.settings import Settings
@@ -42,11 +43,14 @@ def build_application(
     rate_limit: bool = True,
     with_jobs: bool = True,
     request: BaseRequest | None = None,
+    concurrent_updates: int | None = None,
 ) -> BotApplication:
     """Assemble the bot: services, handlers in order, error handler and periodic jobs.
 
     `request` carries the Bot API calls (not getUpdates); by default it retries time-outs and
-    5xx while an update is handled (bot/request.py).
+    5xx while an update is handled (bot/request.py). Updates of different chats are handled
+    concurrently, up to `concurrent_updates` (default INBURGERBOT_UPDATE_CONCURRENCY) at once,
+    each chat's in order (bot/ordering.py).
     """
     if settings.telegram_token is None:
         raise ValueError("INBURGERBOT_TELEGRAM_TOKEN is not set")
@@ -78,6 +82,7 @@ def build_application(
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
         .request(CountingRequest(request or RetryingRequest(), services.metrics))
+        .concurrent_updates(ChatOrderedProcessor(concurrent_updates or settings.update_concurrency))
     )
     if rate_limit:
         builder = builder.rate_limiter(AIORateLimiter(max_retries=3))  # type: ignore[arg-type]

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from telegram.ext import Application, CallbackContext, ExtBot
 
-from bot.fmt import Formatter
+from bot.fmt import Formatter, formatter
 from bot.i18n import Translator, translator
 from bot.metrics import Metrics
 from casework.clock import Clock, SystemClock
@@ -79,11 +79,11 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], B
 
     @property
     def t(self) -> Translator:
-        return translator(self.locale)
+        return translator(self.locale)  # cached per locale (bot/i18n.py)
 
     @property
     def fmt(self) -> Formatter:
-        return Formatter(self.locale, self.settings.zone)
+        return formatter(self.locale, self.settings.zone)  # built once per locale
 
     def use_locale(self, locale: str) -> None:
         self.locale = locale

@@ -15,6 +15,7 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import cache
 from zoneinfo import ZoneInfo
 
 from babel import Locale, UnknownLocaleError
@@ -62,7 +63,9 @@ def _round(value: float) -> int:
     return int(value + 0.5)
 
 
+@cache
 def babel_locale(code: str) -> Locale:
+    """Babel's locale for a language code, parsed once per code."""
     try:
         return Locale.parse(BABEL_LOCALES.get(code, code))
     except (UnknownLocaleError, ValueError):
@@ -218,3 +221,9 @@ class Formatter:
     def button(self, text: str, *, icon: str = "") -> str:
         """A button label that reads right-to-left in RTL languages; the icon stays first."""
         return bidi.button(text, rtl=self.rtl, icon=icon)
+
+
+@cache
+def formatter(locale: str, zone: ZoneInfo) -> Formatter:
+    """The formatter of a locale and zone, built once (it holds no state)."""
+    return Formatter(locale, zone)

@@ -84,13 +84,20 @@ def digits_of(locale: str) -> str:
     return language.digits if language else "latn"
 
 
-def to_digits(text: str, system: str) -> str:
-    """Rewrite every digit in text (Latin or Arabic-Indic) in the given numbering system."""
+@cache
+def _digit_table(system: str) -> dict[int, int]:
+    """One translation table from every other numbering system's digits (built once)."""
     target = DIGITS[system]
+    table: dict[int, int] = {}
     for source in DIGITS.values():
         if source != target:
-            text = text.translate(str.maketrans(source, target))
-    return text
+            table.update(str.maketrans(source, target))
+    return table
+
+
+def to_digits(text: str, system: str) -> str:
+    """Rewrite every digit in text (Latin or Arabic-Indic) in the given numbering system."""
+    return text.translate(_digit_table(system))
 
 
 def available_locales() -> tuple[str, ...]:

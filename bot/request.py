@@ -24,7 +24,9 @@ from typing import Any
 from telegram import Update
 from telegram.error import NetworkError
 from telegram.ext import BaseHandler, TypeHandler
-from telegram.request import BaseRequest, HTTPXRequest, RequestData
+from telegram.request import BaseRequest, RequestData
+
+from bot.http import AiohttpRequest
 
 log = logging.getLogger(__name__)
 
@@ -89,7 +91,8 @@ class RetryingRequest(WrappingRequest):
         policy: RetryPolicy | None = None,
         sleep: Sleep = asyncio.sleep,
     ) -> None:
-        self.inner = inner or HTTPXRequest(connection_pool_size=256)
+        # aiohttp costs less CPU per call than httpx (bot/http.py, docs/performance.md).
+        self.inner = inner or AiohttpRequest()
         self.policy = policy or RetryPolicy()
         self.sleep = sleep
 

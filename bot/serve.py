@@ -8,7 +8,8 @@ How an update is taken:
 1. the `X-Telegram-Bot-Api-Secret-Token` header must equal INBURGERBOT_WEBHOOK_SECRET
    (constant-time compare), else 403 and nothing is read;
 2. the body must be an Update, else 400;
-3. the update is handled (all handlers, `Application.process_update`) and only then answered
+3. the update is handled (all handlers, through the application's update processor, which keeps
+   each chat in order: bot/ordering.py) and only then answered
    with 200. Telegram sends a chat's next update only after the previous one was answered, so
    one chat's updates are handled one after the other, in order, whichever process gets them;
    and an update whose process dies before answering is sent again, to a process that lives.
@@ -127,8 +128,13 @@ class WebhookServer:
 
     async def _handle(self, update: Update) -> None:
         # process_update never raises for a handler's error (the error handler gets it).
+        # Through the application's update processor, as polling does: each chat in order,
+        # different chats at the same time (bot/ordering.py).
+        application = self.application
         try:
-            await self.application.process_update(update)
+            await application.update_processor.process_update(
+                update, application.process_update(update)
+            )
         except Exception:
             log.exception("update could not be handled", extra={"update_id": update.update_id})
 

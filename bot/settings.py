@@ -69,6 +69,8 @@ class Settings(BaseSettings):
     db_max_overflow: int = Field(default=5, ge=0, le=100)
     db_pool_timeout: float = Field(default=30.0, gt=0, le=600)
     db_pool_recycle: int = Field(default=1800, ge=-1)
+    # Updates handled at once (different chats; each chat in order): bot/ordering.py.
+    update_concurrency: int = Field(default=16, ge=1, le=1024)
     team_phone: str = ""
     team_email: str = ""
     # The caseworkers' web back-office (backoffice/).

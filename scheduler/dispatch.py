@@ -7,7 +7,9 @@ One round (`Dispatcher.run_once`):
    not started, the task still open, the event not passed, and it is not night for the client;
 3. render in the client's language (scheduler/render.py) and send through the application's
    bot, concurrently (a bounded `asyncio.gather`, one chat's reminders in order) and, when the
-   bot has PTB's AIORateLimiter, paced just under Telegram's 30 messages a second;
+   bot has PTB's AIORateLimiter, paced just under Telegram's 30 messages a second in total over
+   all dispatcher processes: each send claims its slot from a budget row in the database
+   (`SharedPacer`, storage/pace.py), so three processes send no faster than one;
 4. mark every row in one transaction: sent (with the message id), skipped (with a reason),
    pending again (429: after retry_after, not counted as a failed attempt; 5xx and time-outs:
    exponential backoff), failed (with the error class and Telegram's description, never the
@@ -31,6 +33,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -45,6 +48,7 @@ from casework import blocking
 from casework.planning import PlanningRules
 from casework.timewindows import QuietHours
 from scheduler.render import Contact, Subject, can_render, render
+from storage import pace
 from storage import reminders as reminder_rows
 from storage.enums import (
     AppointmentStatus,
@@ -72,6 +76,8 @@ SEND_CONCURRENCY = 16
 # Just under Telegram's 30 messages a second, evenly spaced: AIORateLimiter's bucket would allow
 # a burst of 30 on top of the steady rate, which a strict one-second window counts as flooding.
 SAFE_RATE = 28.5
+# A send that wakes more than half an interval after its shared slot takes a new one, this often.
+LATE_RECLAIMS = 3
 DIGEST_WINDOW = timedelta(days=7)
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 PREFERENCES = {
@@ -269,6 +275,41 @@ class Pacer:
             await asyncio.sleep(slot - now)
 
 
+class SharedPacer:
+    """Spaces sends evenly at a rate shared by every process on the database.
+
+    Each send claims the next free slot from the budget row (one short transaction) and sleeps
+    until it starts: the processes take turns through the row, not each at its own pace.
+    """
+
+    def __init__(
+        self,
+        db: Database,
+        per_second: float,
+        *,
+        key: str = pace.TELEGRAM,
+        now: Callable[[], float] = time.time,
+    ) -> None:
+        self.db = db
+        self.interval = 1.0 / per_second
+        self.key = key
+        self.now = now
+
+    async def wait(self) -> None:
+        for _ in range(LATE_RECLAIMS + 1):
+            async with self.db.transaction() as session:
+                slot = await pace.claim(
+                    session, key=self.key, now=self.now(), interval=self.interval
+                )
+            delay = slot - self.now()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            if self.now() - slot <= self.interval / 2:
+                return
+            # Woken late (a busy machine): sent now, this message would crowd the next slots'
+            # messages into one second. The slot is given up and a fresh one taken.
+
+
 @dataclass
 class Tally:
     """What rounds did, by outcome (for logs and the benchmark)."""
@@ -309,6 +350,7 @@ class Dispatcher:
         rate_per_second: float | None = None,
         concurrency: int = SEND_CONCURRENCY,
         send_timeout: float | None = None,
+        shared_pace: bool = True,
     ) -> None:
         self.db = db
         self.clock = clock
@@ -317,7 +359,12 @@ class Dispatcher:
         # Processes started the same way may share a host name and an object id; the pid keeps
         # their claims apart.
         self.claimer = f"{instance}/{os.getpid()}"[-80:]
-        self.pacer = Pacer(rate_per_second)
+        # With a rate: one budget for every process on this database (or, for tests, this one).
+        self.pacer: Pacer | SharedPacer = (
+            SharedPacer(db, rate_per_second)
+            if rate_per_second and shared_pace
+            else Pacer(rate_per_second)
+        )
         self.concurrency = concurrency
         self.send_timeout = send_timeout
         self.lease = timedelta(seconds=settings.reminder_lease_seconds)

@@ -2,11 +2,18 @@
 
 Transaction rule: every unit of work runs in `async with db.transaction() as session:`, which
 commits when the block ends and rolls back on any exception. Repositories take the session as
-an argument and never commit themselves, so one service call is one transaction.
+an argument and never commit themselves, so one service call is one transaction. Reads that
+write nothing use `db.reading()`.
+
+On SQLite one process's transactions take turns (an asyncio lock, re-entrant within a task):
+SQLite has one writer at a time anyway, and writers of one process that meet in SQLite's busy
+handler poll and sleep, so with updates handled concurrently they would wait far longer than
+needed, up to "database is locked". Reads (`reading()`) do not wait for the lock.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -55,6 +62,27 @@ def make_engine(
     )
 
 
+class _TurnLock:
+    """An asyncio lock that the task holding it may take again (a transaction in a transaction)."""
+
+    def __init__(self) -> None:
+        self._lock = asyncio.Lock()
+        self._owner: asyncio.Task[object] | None = None
+
+    @asynccontextmanager
+    async def turn(self) -> AsyncIterator[None]:
+        task = asyncio.current_task()
+        if task is not None and task is self._owner:
+            yield
+            return
+        async with self._lock:
+            self._owner = task
+            try:
+                yield
+            finally:
+                self._owner = None
+
+
 class Database:
     """The engine and its session factory: one per process, passed down explicitly."""
 
@@ -80,6 +108,7 @@ class Database:
         self._sessions = async_sessionmaker(
             self.engine, class_=AsyncSession, expire_on_commit=False
         )
+        self._turns = _TurnLock() if self.engine.dialect.name == "sqlite" else None
 
     @property
     def is_sqlite(self) -> bool:
@@ -92,7 +121,16 @@ class Database:
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
         """One unit of work: commit at the end, roll back on error."""
-        async with self._sessions() as session:
+        if self._turns is None:
+            async with self._sessions() as session:
+                try:
+                    yield session
+                    await session.commit()
+                except BaseException:
+                    await session.rollback()
+                    raise
+            return
+        async with self._turns.turn(), self._sessions() as session:
             try:
                 yield session
                 await session.commit()

@@ -202,6 +202,18 @@ class Visitor(Timestamped, table=True):
     locale: str = Field(max_length=10)
 
 
+class SendPace(Timestamped, table=True):
+    """The next free moment to send on a shared budget (Telegram's 30 messages a second).
+
+    Every dispatcher process claims its send slots here, so together they keep to the rate
+    (storage/pace.py). `next_at` is in seconds since the epoch (UTC).
+    """
+
+    __tablename__ = "send_pace"
+    key: str = Field(max_length=40, unique=True)
+    next_at: float = Field(default=0.0)
+
+
 class Plan(Timestamped, table=True):
     __table_args__ = (
         UniqueConstraint("client_id", "version"),

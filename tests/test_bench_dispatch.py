@@ -11,10 +11,13 @@ def test_busiest_second_counts_a_sliding_window() -> None:
 
 
 async def test_quick_benchmark() -> None:
-    unlimited, limited = await run(quick=True, database_url=None)
+    unlimited, limited, shared = await run(quick=True, database_url=None)
     assert unlimited.sent == unlimited.reminders and unlimited.too_many_requests == 0
     assert limited.sent == limited.reminders
     assert limited.busiest_second <= 30 and limited.per_second <= 30
     # Paced at 28.5/s there is no 429 on a quiet machine; on a loaded one requests can bunch up
     # on their way to the fake, and the one that gets a 429 simply goes a second later.
     assert limited.too_many_requests <= 2
+    # Three dispatcher processes on one pace through the database: together under 30/s.
+    assert shared.processes == 3 and shared.sent == shared.reminders
+    assert shared.busiest_second <= 30 and shared.too_many_requests <= 2

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from bench.__main__ import main
+from bench.profile import part_of
 from bench.runner import Profile, postgres_database
 from bench.scale import full_scans, import_document_of
 from bench.table import markdown
@@ -16,6 +17,7 @@ from bench.throughput import percentile
 from storage.importer import parse_document
 
 
+@pytest.mark.timeout(400)  # a few dozen seconds alone; minutes on a machine shared by many
 def test_quick_run_prints_the_table_and_writes_json(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -47,8 +49,9 @@ def test_quick_run_prints_the_table_and_writes_json(
         "ix_appointment_client_starts" in " ".join(p)
         for p in sqlite["scale"]["query_plans"].values()
     )
-    dispatch = {r["rate_limited"]: r for r in sqlite["dispatch"]}
-    assert dispatch[False]["sent"] == 200 and dispatch[True]["sent"] == 30
+    dispatch = {(r["rate_limited"], r["processes"]): r for r in sqlite["dispatch"]}
+    assert dispatch[False, 1]["sent"] == 200 and dispatch[True, 1]["sent"] == 30
+    assert (True, 3) not in dispatch  # three processes: tests/test_bench_dispatch.py
     # the table shows them all, with a goal column
     for figure in (
         "ratio echo ÷ inburgerbot, wall clock",
@@ -59,6 +62,8 @@ def test_quick_run_prints_the_table_and_writes_json(
         "step 2: bot process peak memory (VmHWM), MiB",
         "full scans of big tables in the query plans",
         "dispatch, fake limits 30/s: reminders/s, 429s, busiest second",
+        "dispatch, 3 processes, fake limits 30/s: reminders/s, 429s, busiest second",
+        "highest paced rate with reply p99 < 50 ms, updates/s",
     ):
         assert f"| {figure} |" in printed
     assert "| 400 clients, 4,000 reminders | — |" in printed  # PostgreSQL left out
@@ -144,3 +149,32 @@ def test_table_marks_missed_goals_and_missing_figures() -> None:
     assert "PostgreSQL was not reachable: SQLite only." in table
     good = markdown(_results(ratio=1.5, p99=20.0))
     assert "| ratio echo ÷ inburgerbot, wall clock | 1.5 | — | ≤ 2 | yes |" in good
+
+
+def test_profile_run_gives_each_action_its_parts(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    output = tmp_path / "profile.json"
+
+    assert main(["profile", "--updates", "3", "--output", str(output)]) == 0
+
+    rows = json.loads(output.read_text())
+    assert [row["action"] for row in rows] == ["plan", "appointments", "tasks", "done", "question"]
+    for row in rows:
+        assert row["updates"] == 3 and row["cpu_ms"] > 0
+        parts = row["parts_ms"]
+        assert parts["queries"] > 0 and parts["PTB"] > 0
+        # the parts add up to the process's CPU time (/proc counts in ticks of 10 ms)
+        assert abs(sum(parts.values()) - row["cpu_ms"]) <= 0.05 * row["cpu_ms"] + 10 / 3
+    assert "| plan |" in capsys.readouterr().out
+
+
+def test_profile_parts_follow_the_file_and_builtins_follow_their_caller() -> None:
+    assert part_of(("/x/site-packages/babel/dates.py", 1, "format_date")) == "Babel"
+    assert part_of(("/x/site-packages/sqlalchemy/engine/base.py", 1, "execute")) == "queries"
+    assert part_of(("/w/bot/handlers/plan.py", 1, "show_plan")) == "handlers"
+    assert part_of(("/w/bot/render/plan.py", 1, "plan_text")) == "rendering"
+    assert part_of(("/x/site-packages/httpx/_client.py", 1, "send")) == "HTTP"
+    assert part_of(("/x/site-packages/aiohttp/client.py", 1, "request")) == "HTTP"
+    assert part_of(("~", 0, "<method 'format' of 'str' objects>")) is None
+    assert part_of(("~", 0, "<built-in method _json.encode_basestring_ascii>")) == "JSON"

@@ -94,16 +94,19 @@ async def _private(update: Update, context: BotContext, chat: Chat) -> None:
     user = update.effective_user
     if user is None or user.is_bot:
         raise ApplicationHandlerStop
-    async with context.db.transaction() as session:
+    # The one read of the user for this update; handlers use context.client.
+    async with context.db.reading() as session:
         client = await clients.by_chat(session, chat_id=chat.id)
         member = None if client else await staff.by_telegram_user(session, user_id=user.id)
         stored = client.locale if client else await visitors.locale_of(session, chat_id=chat.id)
-        if update.my_chat_member is not None:
-            await _membership_changed(session, update.my_chat_member, client, context)
-        elif client is not None and client.status == ClientStatus.BLOCKED_BOT:
-            await _reactivate(session, client, context)  # they write, so they unblocked the bot
     if update.my_chat_member is not None:
+        if client is not None:
+            async with context.db.transaction() as session:
+                await _membership_changed(session, update.my_chat_member, client, context)
         raise ApplicationHandlerStop
+    if client is not None and client.status == ClientStatus.BLOCKED_BOT:
+        async with context.db.transaction() as session:
+            await _reactivate(session, client, context)  # they write, so they unblocked the bot
     context.client = client
     context.staff = member if member and member.active else None
     context.use_locale(

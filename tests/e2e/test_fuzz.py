@@ -20,6 +20,7 @@ from storage.ids import pk
 from storage.models import Appointment, Client, Task
 from tests import factories
 from tests.e2e.conftest import Harness
+from tests.e2e.eventually import all_handled
 
 OTHER_NAME = "Zainab"
 OTHER_TITLE = "Huisarts Zuid"
@@ -181,9 +182,8 @@ async def world(harness: Harness) -> World:
 
 
 async def handled(world: World) -> None:
-    """Wait until everything sent so far was handled: updates are handled in order."""
-    await world.bystander.send_command("/help")
-    await world.bystander.next_message(timeout=15)
+    """Wait until everything sent so far was handled, in every chat."""
+    await all_handled(world.harness.app, world.harness.fake)
 
 
 def assert_nothing_leaked(world: World) -> None:

@@ -24,6 +24,7 @@ from storage.enums import ClientStatus, ReminderStatus
 from storage.models import Client, Message, Reminder
 from tests import factories
 from tests.e2e.conftest import TOKEN, Harness, harness_settings
+from tests.e2e.eventually import all_handled
 
 APOLOGY = "Sorry, something went wrong on our side."
 SECRET = "My secret question about the rent"
@@ -81,13 +82,11 @@ async def linked_client(harness: Harness, user_id: int = 7501) -> tuple[Client, 
 
 
 async def settle(harness: Harness) -> None:
-    """Wait until every earlier update was handled (they are handled in order, one at a time).
+    """Wait until every earlier update was handled, in every chat.
 
     An update that only writes to the database makes no Bot API call for drain() to wait for.
     """
-    bystander = harness.fake.user(7599, "Bystander", "en")
-    await bystander.send_command("/help")
-    await bystander.next_message()
+    await all_handled(harness.app, harness.fake)
 
 
 def to_chat(user: SimUser) -> Any:

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from sqlmodel import col, select
 
-from bench.dispatch import seed_outbox
+from bench.dispatch import busiest_second, seed_outbox
 from fakebot import FakeTelegram
 from storage.db import Database
 from storage.models import Reminder
@@ -153,3 +153,43 @@ async def test_several_dispatchers_share_one_outbox(backend: str, tmp_path: Path
 @pytest.mark.parametrize("backend", BACKENDS)
 async def test_several_dispatchers_share_one_outbox_full(backend: str, tmp_path: Path) -> None:
     await many_dispatchers_run(backend, tmp_path, reminders=10_000, dispatchers=3)
+
+
+async def shared_pace_run(backend: str, tmp_path: Path, *, reminders: int) -> None:
+    """Three rate-limited dispatchers against a fake that answers 429 beyond 30 a second."""
+    db = await outbox_database(backend, tmp_path)
+    fake = FakeTelegram(TOKEN, auto_create_chats=True)
+    fake.rate_limit = 30
+    await fake.start()
+    processes: list[DispatcherProcess] = []
+    try:
+        await seed_outbox(db, reminders, now=datetime.now(UTC))
+        for _ in range(3):
+            processes.append(
+                await DispatcherProcess.start(
+                    db, fake, tmp_path, lease=120, interval=TICK, batch=BATCH, extra=()
+                )
+            )
+        await wait_until(lambda: drained(db), within=reminders / 10 + 60, every=0.2)
+        for process in processes:
+            await process.stop()
+    finally:
+        for process in processes:
+            await process.kill()
+        await fake.stop()
+    found = await counts(db)
+    rows = await all_rows(db)
+    await db.dispose()
+    sends = fake.calls_for("sendMessage")
+    assert [call.status for call in sends if call.status == 429] == []
+    assert found == {"sent": reminders}
+    assert busiest_second([call.monotonic for call in sends]) <= 30
+    assert len({r.claimed_by for r in rows}) == 3, "every dispatcher took a share"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("backend", BACKENDS)
+async def test_three_dispatchers_share_one_pace_and_never_flood(
+    backend: str, tmp_path: Path
+) -> None:
+    await shared_pace_run(backend, tmp_path, reminders=600)

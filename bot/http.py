@@ -1,0 +1,103 @@
+"""The bot's Bot API calls over aiohttp instead of httpx: the same requests for less CPU.
+
+python-telegram-bot lets the application carry its own `BaseRequest`. httpx (with httpcore and
+anyio below it) spent the largest share of the bot's CPU time per update in the profile
+(`python -m bench profile`, docs/performance.md); aiohttp, which the webhook server uses anyway,
+parses HTTP in C. Requests are encoded as PTB's HTTPXRequest encodes them (form fields, or
+multipart with files), and errors map the same way: a time-out is `TimedOut`, any other
+transport error `NetworkError`. Long polling (getUpdates) keeps PTB's own request.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import aiohttp
+from telegram._utils.defaultvalue import DefaultValue
+from telegram.error import NetworkError, TimedOut
+from telegram.request import BaseRequest, RequestData
+
+
+def _value(given: Any, default: float | None) -> float | None:
+    return default if isinstance(given, DefaultValue) else given
+
+
+class AiohttpRequest(BaseRequest):
+    """A pooled aiohttp session for the Bot API (not for getUpdates)."""
+
+    def __init__(
+        self,
+        *,
+        connection_pool_size: int = 256,
+        read_timeout: float | None = 5.0,
+        write_timeout: float | None = 5.0,
+        connect_timeout: float | None = 5.0,
+        pool_timeout: float | None = 1.0,
+    ) -> None:
+        self._pool_size = connection_pool_size
+        self._read = read_timeout
+        self._write = write_timeout
+        self._connect = connect_timeout
+        self._pool = pool_timeout
+        self._session: aiohttp.ClientSession | None = None
+
+    @property
+    def read_timeout(self) -> float | None:
+        return self._read
+
+    async def initialize(self) -> None:
+        if self._session is None or self._session.closed:
+            self._session = aiohttp.ClientSession(
+                connector=aiohttp.TCPConnector(limit=self._pool_size),
+                headers={"User-Agent": self.USER_AGENT},
+            )
+
+    async def shutdown(self) -> None:
+        if self._session is not None and not self._session.closed:
+            await self._session.close()
+        self._session = None
+
+    async def do_request(
+        self,
+        url: str,
+        method: str,
+        request_data: RequestData | None = None,
+        read_timeout: Any = BaseRequest.DEFAULT_NONE,
+        write_timeout: Any = BaseRequest.DEFAULT_NONE,
+        connect_timeout: Any = BaseRequest.DEFAULT_NONE,
+        pool_timeout: Any = BaseRequest.DEFAULT_NONE,
+    ) -> tuple[int, bytes]:
+        if self._session is None or self._session.closed:
+            raise RuntimeError("AiohttpRequest is not initialized")
+        # aiohttp has no write time-out; the read one runs while the answer is awaited.
+        del write_timeout
+        timeout = aiohttp.ClientTimeout(
+            total=None,
+            connect=_value(pool_timeout, self._pool),  # waiting for a free connection
+            sock_connect=_value(connect_timeout, self._connect),
+            sock_read=_value(read_timeout, self._read),
+        )
+        try:
+            async with self._session.request(
+                method, url, data=_body(request_data), timeout=timeout
+            ) as response:
+                return response.status, await response.read()
+        except TimeoutError as error:
+            raise TimedOut from error
+        except aiohttp.ClientError as error:
+            raise NetworkError(f"aiohttp.{type(error).__name__}: {error}") from error
+
+
+def _body(request_data: RequestData | None) -> Any:
+    """Form fields as PTB encodes them; multipart when the request carries files."""
+    if request_data is None:
+        return None
+    fields = request_data.json_parameters
+    if not request_data.contains_files:
+        return fields or None
+    form = aiohttp.FormData()
+    for name, value in fields.items():
+        form.add_field(name, value)
+    for name, (filename, content, mimetype) in (request_data.multipart_data or {}).items():
+        form.add_field(name, content, filename=filename, content_type=mimetype)
+    return form
