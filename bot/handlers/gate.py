@@ -138,13 +138,13 @@ async def _membership_changed(
     """A user who blocks the bot gets no more reminders until they write again."""
     if client is None:
         return
+    # `client` was read in the gate's read-only session: the block is written by id, and only
+    # a reactivation attaches the object to this session.
     if change.new_chat_member.status == ChatMemberStatus.BANNED:
         await blocking.block(session, client_ids=[pk(client)])  # re-armed on return
-        await session.refresh(client)
         log.info("client blocked the bot", extra={"client_id": client.id})
     elif client.status == ClientStatus.BLOCKED_BOT:
         await _reactivate(session, client, context)
-    session.add(client)
 
 
 async def _refuse(
