@@ -27,7 +27,7 @@ run: migrate
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy bot storage scheduler backoffice
+	$(BIN)/mypy bot casework storage scheduler backoffice
 
 format: install
 	$(BIN)/ruff format .

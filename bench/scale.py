@@ -30,11 +30,11 @@ from bench.generate import fill_clients, fill_reminders
 from bench.throughput import Side
 from bot.app import planning_rules
 from bot.clock import SystemClock
+from casework.importer import import_document, parse_document
 from storage import appointments, plans, tasks
 from storage import reminders as reminder_rows
 from storage.db import Database
 from storage.enums import TaskStatus
-from storage.importer import import_document, parse_document
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "region.json"

@@ -30,8 +30,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.clock import Clock, SystemClock
 from bot.services import case
 from bot.settings import Settings
+from casework import exporter, importer
 from scheduler.planning import PlanningRules
-from storage import access, audit, exporter, importer, invites, migrate, overview
+from storage import access, audit, invites, migrate, overview
 from storage import appointments as appointment_queries
 from storage import clients as client_queries
 from storage import plans as plan_queries

@@ -13,7 +13,7 @@ from bench.runner import Profile, postgres_database
 from bench.scale import full_scans, import_document_of
 from bench.table import markdown
 from bench.throughput import percentile
-from storage.importer import parse_document
+from casework.importer import parse_document
 
 
 def test_quick_run_prints_the_table_and_writes_json(

@@ -19,6 +19,7 @@ from sqlmodel import SQLModel, select
 
 from bot.cli import CliState, main, reminder_status_lines
 from bot.clock import FixedClock
+from casework.importer import import_file
 from scheduler.planning import PlanningRules
 from storage import invites
 from storage.db import Database, make_engine
@@ -28,7 +29,6 @@ from storage.enums import (
     ReminderStatus,
     TaskStatus,
 )
-from storage.importer import import_file
 from storage.models import Appointment, AuditEvent, Client, Invite, Reminder, Task
 from tests import factories
 from tests.conftest import forget_schema
