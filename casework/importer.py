@@ -50,7 +50,6 @@ from scheduler.planning import (
     appointment_reminders,
     deadline_reminders,
     reconcile,
-    reminder_values,
     task_reminders,
 )
 from storage import audit, imports
@@ -72,6 +71,7 @@ from storage.enums import (
     PlanPartKind,
     PlanStatus,
     ReminderKind,
+    ReminderStatus,
     StaffRole,
     TargetGroup,
     TaskStatus,
@@ -129,7 +129,7 @@ Text2000 = Annotated[str, StringConstraints(max_length=2000)]
 class Record(BaseModel):
     """Every object in the document: unknown fields are refused."""
 
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, use_enum_values=True)
 
 
 class OrganisationRecord(Record):
@@ -651,20 +651,23 @@ def _bsn_field(record: BaseModel) -> tuple[str | int, ...] | None:
     return _bsn_path(record)
 
 
-def _texts(record: BaseModel) -> Iterator[str]:
+def _texts(record: BaseModel, found: list[str] | None = None) -> list[str]:
+    """Every text value of a record and the records inside it."""
+    found = [] if found is None else found
     for name, kind in _text_fields(type(record)):
         value = getattr(record, name)
         if value is None:
             continue
         if kind == "text":
-            yield value
+            found.append(value)
         elif kind == "texts":
-            yield from value
+            found.extend(value)
         elif kind == "one":
-            yield from _texts(value)
+            _texts(value, found)
         else:
             for item in value:
-                yield from _texts(item)
+                _texts(item, found)
+    return found
 
 
 def _bsn_path(record: BaseModel) -> tuple[str | int, ...] | None:
@@ -1095,11 +1098,16 @@ class _Writer:
     async def clients(self, batch: Sequence[Item]) -> None:
         staff_ids = [self._references(item) for item in batch]
         async with self.at(f"clients[{batch[0].index}]"):
+            self.dialect = await imports.dialect_of(self.session)
             ids, quiet = await self._client_rows(batch, staff_ids)
             await self._plans(batch, ids, quiet)
             await self._exams(batch, ids)
             await self._appointments(batch, ids, quiet, staff_ids)
             await self._tasks(batch, ids, quiet)
+
+    def _native(self, values: Iterable[Any]) -> tuple[Any, ...]:
+        dialect, native, plain = self.dialect, imports.native, _PLAIN
+        return tuple([v if type(v) in plain else native(dialect, v) for v in values])
 
     def _references(self, item: Item) -> dict[str, int | None]:
         """Check what a client refers to; the staff ids by field."""
@@ -1123,42 +1131,60 @@ class _Writer:
     async def _client_rows(
         self, batch: Sequence[Item], staff_ids: Sequence[dict[str, int | None]]
     ) -> tuple[dict[str, int], dict[int, Any]]:
-        """Upsert the clients; their ids by ref, and per id their quiet hours."""
+        """Upsert the clients; their ids by ref, and per stored client its quiet hours."""
         stored = {
-            row.ref: row
-            for row in await imports.clients_by_ref(self.session, [i.record.ref for i in batch])
+            row[2]: row
+            for row in await imports.fetch(
+                self.session,
+                imports.CLIENT,
+                ("id", "quiet_hours", *CLIENT_COLUMNS),
+                where="ref",
+                values=[item.record.ref for item in batch],
+            )
         }
-        stamp = utcnow()
-        writes: list[dict[str, Any]] = []
+        stamp = self._native((utcnow(),))
+        writes: list[tuple[Any, ...]] = []
         tally = self.summary["clients"]
         for item, staff in zip(batch, staff_ids, strict=True):
             record: ClientRecord = item.record
             row = stored.get(record.ref)
-            values: dict[str, Any] = {
-                "first_name": record.first_name,
-                "municipality": record.municipality,
-                "caseworker_id": staff["caseworker"],
-                "social_guide_id": staff["social_guide"],
-                "target_group": str(record.target_group),
-                "locale": record.locale,
-                "literacy_support": str(record.literacy_support),
-                "integration_start": record.integration_start,
-                "integration_end": record.integration_end,
-                "status": str(record.status or (row.status if row else ClientStatus.INVITED)),
-            }
-            changed = row is None or differs(row, values)
+            status = record.status or (row[-1] if row else ClientStatus.INVITED)
+            values = self._native(
+                (
+                    record.ref,
+                    record.first_name,
+                    record.municipality,
+                    staff["caseworker"],
+                    staff["social_guide"],
+                    record.target_group,
+                    record.locale,
+                    record.literacy_support,
+                    record.integration_start,
+                    record.integration_end,
+                    status,
+                )
+            )
+            changed = row is None or row[2:] != values
             tally.count(created=row is None, changed=changed)
             if changed:
-                writes.append(
-                    {"ref": record.ref, **values, "created_at": stamp, "updated_at": stamp}
-                )
+                writes.append((*values, *self.client_defaults, *stamp, *stamp))
         written = await imports.upsert(
-            self.session, imports.CLIENT, writes, keys=("ref",), returning=("ref", "id")
+            self.session,
+            imports.CLIENT,
+            (*CLIENT_COLUMNS, *CLIENT_DEFAULTS, "created_at", "updated_at"),
+            writes,
+            keys=("ref",),
+            returning=("ref", "id"),
+            insert_only=(*CLIENT_DEFAULTS, "created_at"),
         )
-        ids = {row.ref: row.id for row in stored.values()}
-        ids.update({row.ref: row.id for row in written})
-        quiet = {row.id: self.rules.quiet_for(row) for row in stored.values()}
+        ids = {ref: row[0] for ref, row in stored.items()}
+        ids.update({ref: client_id for ref, client_id in written})
+        quiet = {row[0]: self.rules.quiet_for(_Quiet(row[1])) for row in stored.values()}
         return ids, quiet
+
+    @property
+    def client_defaults(self) -> tuple[Any, ...]:
+        return self._native(CLIENT_DEFAULTS.values())
 
     def _quiet(self, quiet: Mapping[int, Any], client_id: int) -> Any:
         return quiet.get(client_id, self.rules.default_quiet)
@@ -1169,49 +1195,42 @@ class _Writer:
         with_plan = [(ids[i.record.ref], i.record.plan) for i in batch if i.record.plan]
         if not with_plan:
             return
-        client_ids = [client_id for client_id, _ in with_plan]
+        lookup = [client_id for client_id, _ in with_plan if client_id in quiet]
         stored = {
-            (row.client_id, row.version): row
-            for row in await imports.plans_of(self.session, client_ids)
+            (row[1], row[2]): row
+            for row in await imports.fetch(
+                self.session,
+                imports.PLAN,
+                ("id", "client_id", "version", *PLAN_COLUMNS),
+                where="client_id",
+                values=lookup,
+            )
         }
-        stamp = utcnow()
-        writes: list[dict[str, Any]] = []
+        stamp = self._native((utcnow(),))
+        writes: list[tuple[Any, ...]] = []
         moved: set[int] = set()  # clients whose deadline reminders are re-planned
         tally = self.summary["plans"]
+        terms = [PLAN_COLUMNS.index(name) for name in ("status", "period_end", "extended_until")]
         for client_id, record in with_plan:
-            values = {
-                name: _plain(value)
-                for name, value in record.model_dump(exclude={"version", "parts"}).items()
-            }
+            values = self._native(getattr(record, name) for name in PLAN_COLUMNS)
             row = stored.get((client_id, record.version))
-            changed = row is None or differs(row, values)
+            changed = row is None or row[3:] != values
             tally.count(created=row is None, changed=changed)
             if changed:
-                writes.append(
-                    {
-                        "client_id": client_id,
-                        "version": record.version,
-                        **values,
-                        "created_at": stamp,
-                        "updated_at": stamp,
-                    }
-                )
-            if row is None or (row.status, row.period_end, row.extended_until) != (
-                values["status"],
-                values["period_end"],
-                values["extended_until"],
-            ):
-                moved.add(client_id)
+                writes.append((client_id, record.version, *values, *stamp, *stamp))
+                if row is None or any(row[3 + i] != values[i] for i in terms):
+                    moved.add(client_id)
         written = await imports.upsert(
             self.session,
             imports.PLAN,
+            ("client_id", "version", *PLAN_COLUMNS, "created_at", "updated_at"),
             writes,
             keys=("client_id", "version"),
             returning=("client_id", "version", "id"),
         )
-        plan_ids = {(row.client_id, row.version): row.id for row in stored.values()}
-        plan_ids.update({(row.client_id, row.version): row.id for row in written})
-        await self._parts(with_plan, plan_ids, {row.id for row in stored.values()})
+        plan_ids = {key: row[0] for key, row in stored.items()}
+        plan_ids.update({(client_id, version): plan_id for client_id, version, plan_id in written})
+        await self._parts(with_plan, plan_ids, {row[0] for row in stored.values()})
         if moved:
             await self._deadlines(sorted(moved), quiet)
 
@@ -1222,43 +1241,45 @@ class _Writer:
         stored_plans: set[int],
     ) -> None:
         wanted = [(plan_ids[(c, plan.version)], plan) for c, plan in with_plan]
-        lookup = [plan_id for plan_id, _ in wanted if plan_id in stored_plans]
         stored = {
-            (row.plan_id, row.external_id): row
-            for row in (await imports.parts_of(self.session, lookup) if lookup else [])
+            (row[0], row[1]): row
+            for row in await imports.fetch(
+                self.session,
+                imports.PART,
+                ("plan_id", "external_id", *PART_COLUMNS),
+                where="plan_id",
+                values=[plan_id for plan_id, _ in wanted if plan_id in stored_plans],
+            )
         }
-        stamp = utcnow()
-        writes: list[dict[str, Any]] = []
+        stamp = self._native((utcnow(),))
+        writes: list[tuple[Any, ...]] = []
         tally = self.summary["plan_parts"]
         for plan_id, plan in wanted:
             for position, record in enumerate(plan.parts):
-                values = {
-                    name: _plain(v)
-                    for name, v in record.model_dump(exclude={"external_id"}).items()
-                }
-                values["position"] = position
+                values = self._native(
+                    (*(getattr(record, name) for name in PART_COLUMNS[:-1]), position)
+                )
                 row = stored.get((plan_id, record.external_id))
-                changed = row is None or differs(row, values)
+                changed = row is None or row[2:] != values
                 tally.count(created=row is None, changed=changed)
                 if changed:
-                    writes.append(
-                        {
-                            "plan_id": plan_id,
-                            "external_id": record.external_id,
-                            **values,
-                            "created_at": stamp,
-                            "updated_at": stamp,
-                        }
-                    )
-        await imports.upsert(self.session, imports.PART, writes, keys=("plan_id", "external_id"))
+                    writes.append((plan_id, record.external_id, *values, *stamp, *stamp))
+        await imports.upsert(
+            self.session,
+            imports.PART,
+            ("plan_id", "external_id", *PART_COLUMNS, "created_at", "updated_at"),
+            writes,
+            keys=("plan_id", "external_id"),
+        )
 
     async def _deadlines(self, client_ids: Sequence[int], quiet: Mapping[int, Any]) -> None:
         """Deadline reminders follow each client's plan in force; older versions lose theirs."""
-        in_force = await imports.plans_in_force(self.session, client_ids)
+        plans = await imports.plan_terms(self.session, client_ids)
+        current = imports.in_force(plans)
         subjects = _Subjects(ReminderKind.DEADLINE)
-        for plan in await imports.plans_of(self.session, client_ids):
+        for plan in plans:
             wanted = []
-            if in_force.get(plan.client_id) == plan.id:
+            if current.get(plan.client_id) == plan.id:
                 wanted = deadline_reminders(
                     plan, rules=self.rules, quiet=self._quiet(quiet, plan.client_id)
                 )
@@ -1270,35 +1291,35 @@ class _Writer:
         if not with_exams:
             return
         stored = {
-            (row.client_id, row.external_id): row
-            for row in await imports.exams_of(self.session, [c for c, _ in with_exams])
+            (row[0], row[1]): row
+            for row in await imports.fetch(
+                self.session,
+                imports.EXAM,
+                ("client_id", "external_id", *EXAM_COLUMNS),
+                where="client_id",
+                values=[client_id for client_id, _ in with_exams],
+            )
         }
-        stamp = utcnow()
-        writes: list[dict[str, Any]] = []
+        stamp = self._native((utcnow(),))
+        writes: list[tuple[Any, ...]] = []
         tally = self.summary["exams"]
         for client_id, records in with_exams:
             for record in records:
-                values: dict[str, Any] = {
-                    "component": str(record.component),
-                    "level": str(record.level),
-                    "exam_date": record.date,
-                    "place": record.place,
-                    "result": str(record.result),
-                }
+                values = self._native(
+                    (record.component, record.level, record.date, record.place, record.result)
+                )
                 row = stored.get((client_id, record.external_id))
-                changed = row is None or differs(row, values)
+                changed = row is None or row[2:] != values
                 tally.count(created=row is None, changed=changed)
                 if changed:
-                    writes.append(
-                        {
-                            "client_id": client_id,
-                            "external_id": record.external_id,
-                            **values,
-                            "created_at": stamp,
-                            "updated_at": stamp,
-                        }
-                    )
-        await imports.upsert(self.session, imports.EXAM, writes, keys=("client_id", "external_id"))
+                    writes.append((client_id, record.external_id, *values, *stamp, *stamp))
+        await imports.upsert(
+            self.session,
+            imports.EXAM,
+            ("client_id", "external_id", *EXAM_COLUMNS, "created_at", "updated_at"),
+            writes,
+            keys=("client_id", "external_id"),
+        )
 
     async def _appointments(
         self,
@@ -1316,68 +1337,56 @@ class _Writer:
         ]
         if not with_some:
             return
-        lookup = [client_id for client_id, _, _ in with_some if client_id in quiet]
         stored = {
-            (row.client_id, row.external_id): row
-            for row in (await imports.appointments_of(self.session, lookup) if lookup else [])
+            (row[1], row[2]): row
+            for row in await imports.fetch(
+                self.session,
+                imports.APPOINTMENT,
+                ("id", "client_id", "external_id", *APPOINTMENT_COLUMNS),
+                where="client_id",
+                values=[client_id for client_id, _, _ in with_some if client_id in quiet],
+            )
         }
-        stamp = utcnow()
-        writes: list[dict[str, Any]] = []
+        stamp = self._native((utcnow(),))
+        now = self._native((self.now,))[0]
+        writes: list[tuple[Any, ...]] = []
         replan: dict[tuple[int, str], tuple[int, str, dt.datetime]] = {}
-        events: list[dict[str, Any]] = []
+        events: list[tuple[Any, ...]] = []
         tally = self.summary["appointments"]
         for client_id, record, staff in with_some:
             for i, item in enumerate(record.appointments):
-                row = stored.get((client_id, item.external_id))
-                values = {
-                    "staff_id": staff[f"appointment:{i}"],
-                    **_appointment_details(item),
-                }
+                key = (client_id, item.external_id)
+                row = stored.get(key)
+                details = self._native((staff[f"appointment:{i}"], *_appointment_details(item)))
+                start, end = self._native((item.start, item.end))
                 if row is None:
                     status = str(item.status or AppointmentStatus.PLANNED)
-                    values.update(
-                        starts_at=item.start,
-                        ends_at=item.end,
-                        status=status,
-                        client_response=str(ClientResponse.NONE),
-                        response_reason="",
-                        responded_at=None,
-                    )
+                    state = (start, end, status, str(ClientResponse.NONE), "", None)
                     tally.created += 1
-                    replan[(client_id, item.external_id)] = (client_id, status, item.start)
+                    replan[key] = (client_id, status, item.start)
                 else:
-                    action = _appointment_change(row, item, values)
-                    changed = differs(row, values)
+                    state, action = _appointment_change(row[3 + DETAILS :], start, end, item)
+                    changed = row[3:] != (*details, *state)
                     tally.count(created=False, changed=changed)
                     if not changed:
                         continue
                     if action is not None:
-                        replan[(client_id, item.external_id)] = (
-                            client_id,
-                            values["status"],
-                            values["starts_at"],
-                        )
+                        starts_at = imports.moment(self.dialect, state[0])
+                        replan[key] = (client_id, state[2], starts_at)
                         if action != "status":
                             events.append(
-                                _event(action, "appointment", row.id, client_id, self.now)
+                                self._event(action, "appointment", row[0], client_id, now)
                             )
-                writes.append(
-                    {
-                        "client_id": client_id,
-                        "external_id": item.external_id,
-                        **values,
-                        "created_at": stamp,
-                        "updated_at": stamp,
-                    }
-                )
+                writes.append((client_id, item.external_id, *details, *state, *stamp, *stamp))
         written = await imports.upsert(
             self.session,
             imports.APPOINTMENT,
+            ("client_id", "external_id", *APPOINTMENT_COLUMNS, "created_at", "updated_at"),
             writes,
             keys=("client_id", "external_id"),
-            returning=("client_id", "external_id", "id"),
+            returning=("client_id", "external_id", "id") if replan else (),
         )
-        new_ids = {(row.client_id, row.external_id): row.id for row in written}
+        new_ids = {(client_id, external_id): row_id for client_id, external_id, row_id in written}
         subjects = _Subjects(ReminderKind.APPOINTMENT)
         for key, (client_id, status, starts_at) in replan.items():
             row_id = new_ids[key]
@@ -1390,7 +1399,7 @@ class _Writer:
             else:
                 subjects.fresh.append((client_id, wanted))
         await self._plan_reminders(subjects)
-        await imports.insert_rows(self.session, imports.AUDIT, events)
+        await imports.insert_rows(self.session, imports.AUDIT, AUDIT_COLUMNS, events)
 
     async def _tasks(
         self, batch: Sequence[Item], ids: Mapping[str, int], quiet: Mapping[int, Any]
@@ -1398,75 +1407,59 @@ class _Writer:
         with_some = [(ids[i.record.ref], i.record.tasks) for i in batch if i.record.tasks]
         if not with_some:
             return
-        lookup = [client_id for client_id, _ in with_some if client_id in quiet]
         stored = {
-            (row.client_id, row.external_id): row
-            for row in (await imports.tasks_of(self.session, lookup) if lookup else [])
+            (row[1], row[2]): row
+            for row in await imports.fetch(
+                self.session,
+                imports.TASK,
+                ("id", "client_id", "external_id", *TASK_COLUMNS),
+                where="client_id",
+                values=[client_id for client_id, _ in with_some if client_id in quiet],
+            )
         }
-        stamp = utcnow()
-        writes: list[dict[str, Any]] = []
-        replan: dict[tuple[int, str], tuple[int, str, dt.date | None]] = {}
-        events: list[dict[str, Any]] = []
+        stamp = self._native((utcnow(),))
+        now = self._native((self.now,))[0]
+        writes: list[tuple[Any, ...]] = []
+        replan: dict[tuple[int, str], tuple[int, str, dt.date | None]] = {}  # status as text
+        events: list[tuple[Any, ...]] = []
         tally = self.summary["tasks"]
         for client_id, records in with_some:
             for item in records:
-                row = stored.get((client_id, item.external_id))
-                values: dict[str, Any] = {
-                    "title": item.title,
-                    "description": item.description,
-                    "due_date": item.due_date,
-                }
+                key = (client_id, item.external_id)
+                row = stored.get(key)
+                text = self._native((item.title, item.description, item.due_date))
                 if row is None:
-                    values.update(
+                    state = self._native(
                         _task_status(TaskStatus(item.status or TaskStatus.OPEN), self.now)
                     )
                     tally.created += 1
-                    replan[(client_id, item.external_id)] = (
-                        client_id,
-                        values["status"],
-                        item.due_date,
-                    )
+                    replan[key] = (client_id, state[0], item.due_date)
                 else:
-                    values.update(
-                        status=row.status,
-                        done_at=row.done_at,
-                        done_by=row.done_by,
-                        done_by_staff_id=row.done_by_staff_id,
-                    )
+                    state = row[6:10]
                     target = item.status
-                    if target == TaskStatus.OPEN and row.done_by == ActorKind.CLIENT:
+                    if target == TaskStatus.OPEN and row[8] == ActorKind.CLIENT:
                         target = None  # what the client marked done in the bot stays done
-                    status_changed = target is not None and row.status != target
+                    status_changed = target is not None and row[6] != target
                     if status_changed:
-                        values.update(_task_status(TaskStatus(target), self.now))
-                        events.append(_event(f"task.{target}", "task", row.id, client_id, self.now))
-                    changed = differs(row, values)
+                        state = self._native(_task_status(TaskStatus(target), self.now))
+                    changed = row[3:] != (*text, *state)
                     tally.count(created=False, changed=changed)
                     if not changed:
                         continue
-                    if status_changed or row.due_date != item.due_date:
-                        replan[(client_id, item.external_id)] = (
-                            client_id,
-                            values["status"],
-                            item.due_date,
-                        )
-                writes.append(
-                    {
-                        "client_id": client_id,
-                        "external_id": item.external_id,
-                        **values,
-                        "created_at": stamp,
-                        "updated_at": stamp,
-                    }
-                )
+                    if status_changed:
+                        events.append(self._event(f"task.{target}", "task", row[0], client_id, now))
+                    if status_changed or row[5] != text[2]:
+                        replan[key] = (client_id, state[0], item.due_date)
+                writes.append((client_id, item.external_id, *text, *state, *stamp, *stamp))
         written = await imports.upsert(
             self.session,
             imports.TASK,
+            ("client_id", "external_id", *TASK_COLUMNS, "created_at", "updated_at"),
             writes,
             keys=("client_id", "external_id"),
-            returning=("client_id", "external_id", "id"),
+            returning=("client_id", "external_id", "id") if replan else (),
         )
-        new_ids = {(row.client_id, row.external_id): row.id for row in written}
+        new_ids = {(client_id, external_id): row_id for client_id, external_id, row_id in written}
         subjects = _Subjects(ReminderKind.TASK)
         for key, (client_id, status, due) in replan.items():
             row_id = new_ids[key]
@@ -1480,16 +1473,23 @@ class _Writer:
             else:
                 subjects.fresh.append((client_id, wanted))
         await self._plan_reminders(subjects)
-        await imports.insert_rows(self.session, imports.AUDIT, events)
+        await imports.insert_rows(self.session, imports.AUDIT, AUDIT_COLUMNS, events)
+
+    def _event(
+        self, action: str, kind: str, subject_id: int, client_id: int, now: Any
+    ) -> tuple[Any, ...]:
+        stamp = self._native((utcnow(),))[0]
+        system = str(ActorKind.SYSTEM)
+        return (system, None, action, kind, subject_id, client_id, "", now, stamp, stamp)
 
     async def _plan_reminders(self, subjects: _Subjects) -> None:
         """Reminder rows for new subjects; stored subjects' rows reconciled (planning's rules)."""
-        stamp = utcnow()
-        rows: list[dict[str, Any]] = []
+        stamp = self._native((utcnow(),))[0]
+        rows: list[tuple[Any, ...]] = []
         for client_id, wanted in subjects.fresh:
             for item in wanted:
                 if item.due_at > self.now:  # a moment already passed is not planned
-                    rows.append(_reminder(client_id, subjects.kind, item, stamp))
+                    rows.append(self._reminder(client_id, subjects.kind, item, stamp))
         if subjects.stored:
             existing = defaultdict(list)
             for reminder in await imports.reminders_of(
@@ -1499,96 +1499,163 @@ class _Writer:
             changed = []
             for subject_id, (client_id, wanted) in subjects.stored.items():
                 create, moved = reconcile(existing[subject_id], wanted, now=self.now)
-                rows += [_reminder(client_id, subjects.kind, item, stamp) for item in create]
+                rows += [self._reminder(client_id, subjects.kind, item, stamp) for item in create]
                 changed += moved
             await imports.save_reminders(self.session, changed)
-        await imports.insert_rows(self.session, imports.REMINDER, rows)
+        await imports.insert_rows(self.session, imports.REMINDER, REMINDER_COLUMNS, rows)
+
+    def _reminder(
+        self, client_id: int, kind: ReminderKind, item: Wanted, stamp: Any
+    ) -> tuple[Any, ...]:
+        native, dialect = imports.native, self.dialect
+        due = native(dialect, item.due_at)
+        event = native(dialect, item.event_at)
+        return (
+            client_id,
+            str(kind),
+            item.subject_id,
+            item.key,
+            due,
+            due,
+            event,
+            *REMINDER_DEFAULTS,
+            stamp,
+            stamp,
+        )
 
 
-def _appointment_change(row: Any, item: AppointmentRecord, values: dict[str, Any]) -> str | None:
-    """Fill `values` with a stored appointment's new time and status; what happened to it:
+_PLAIN = frozenset((str, int, float, type(None)))  # stored as they are by every driver
+
+
+@dataclass(frozen=True)
+class _Quiet:
+    quiet_hours: str | None
+
+
+CLIENT_COLUMNS = (
+    "ref",
+    "first_name",
+    "municipality",
+    "caseworker_id",
+    "social_guide_id",
+    "target_group",
+    "locale",
+    "literacy_support",
+    "integration_start",
+    "integration_end",
+    "status",
+)
+CLIENT_DEFAULTS = imports.column_defaults(
+    imports.CLIENT, (*CLIENT_COLUMNS, "created_at", "updated_at")
+)
+PLAN_COLUMNS = tuple(name for name in PlanRecord.model_fields if name not in ("version", "parts"))
+PART_COLUMNS = (
+    *(name for name in PlanPartRecord.model_fields if name != "external_id"),
+    "position",
+)
+EXAM_COLUMNS = ("component", "level", "exam_date", "place", "result")
+DETAILS_COLUMNS = (
+    "staff_id",
+    "kind",
+    "title",
+    "place_name",
+    "address",
+    "latitude",
+    "longitude",
+    "phone",
+    "video_url",
+    "bring",
+    "interpreter_needed",
+    "interpreter_language",
+)
+DETAILS = len(DETAILS_COLUMNS)
+APPOINTMENT_COLUMNS = (
+    *DETAILS_COLUMNS,
+    "starts_at",
+    "ends_at",
+    "status",
+    "client_response",
+    "response_reason",
+    "responded_at",
+)
+TASK_COLUMNS = (
+    "title",
+    "description",
+    "due_date",
+    "status",
+    "done_at",
+    "done_by",
+    "done_by_staff_id",
+)
+AUDIT_COLUMNS = (
+    "actor_kind",
+    "actor_id",
+    "action",
+    "subject_kind",
+    "subject_id",
+    "client_id",
+    "detail",
+    "at",
+    "created_at",
+    "updated_at",
+)
+REMINDER_COLUMNS = (
+    "client_id",
+    "kind",
+    "subject_id",
+    "dedup_key",
+    "due_at",
+    "available_at",
+    "event_at",
+    "status",
+    "attempts",
+    "created_at",
+    "updated_at",
+)
+REMINDER_DEFAULTS = (str(ReminderStatus.PENDING), 0)
+
+
+def _appointment_change(
+    state: Sequence[Any], start: Any, end: Any, item: AppointmentRecord
+) -> tuple[tuple[Any, ...], str | None]:
+    """A stored appointment's new (starts_at, ends_at, status, client_response,
+    response_reason, responded_at), in the driver's form, and what happened to it:
     'appointment.move', 'appointment.cancel', 'status' (another status), or None."""
-    target = str(item.status or row.status)
-    values.update(
-        starts_at=row.starts_at,
-        ends_at=row.ends_at,
-        status=row.status,
-        client_response=row.client_response,
-        response_reason=row.response_reason,
-        responded_at=row.responded_at,
-    )
+    starts_at, ends_at, status, response, reason, responded_at = state
+    target = str(item.status or status)
     action = None
-    if row.starts_at != item.start or row.ends_at != item.end:
-        values.update(starts_at=item.start, ends_at=item.end)
+    if (starts_at, ends_at) != (start, end):
+        starts_at, ends_at = start, end
         if target == AppointmentStatus.PLANNED:
             # A new time: the client's earlier answer was about the old one.
-            values.update(
-                status=str(AppointmentStatus.PLANNED),
-                client_response=str(ClientResponse.NONE),
-                response_reason="",
-                responded_at=None,
-            )
+            status, response, reason, responded_at = target, str(ClientResponse.NONE), "", None
             action = "appointment.move"
-    if values["status"] != target:
-        values["status"] = target
+    if status != target:
+        status = target
         action = "appointment.cancel" if target == AppointmentStatus.CANCELLED else "status"
-    return action
+    return (starts_at, ends_at, status, response, reason, responded_at), action
 
 
-def _task_status(status: TaskStatus, now: dt.datetime) -> dict[str, Any]:
-    """A task's status with who finished it and when (the import acts as the system)."""
+def _task_status(status: TaskStatus, now: dt.datetime) -> tuple[Any, ...]:
+    """A task's (status, done_at, done_by, done_by_staff_id); the import acts as the system."""
     done = status == TaskStatus.DONE
-    return {
-        "status": str(status),
-        "done_at": now if done else None,
-        "done_by": str(ActorKind.SYSTEM) if done else None,
-        "done_by_staff_id": None,
-    }
+    return (str(status), now if done else None, str(ActorKind.SYSTEM) if done else None, None)
 
 
-def _event(
-    action: str, kind: str, subject_id: int, client_id: int, now: dt.datetime
-) -> dict[str, Any]:
-    stamp = utcnow()
-    return {
-        "actor_kind": str(ActorKind.SYSTEM),
-        "actor_id": None,
-        "action": action,
-        "subject_kind": kind,
-        "subject_id": subject_id,
-        "client_id": client_id,
-        "detail": "",
-        "at": now,
-        "created_at": stamp,
-        "updated_at": stamp,
-    }
-
-
-def _reminder(
-    client_id: int, kind: ReminderKind, item: Wanted, stamp: dt.datetime
-) -> dict[str, Any]:
-    return {**reminder_values(client_id, kind, item), "created_at": stamp, "updated_at": stamp}
-
-
-def _appointment_details(item: AppointmentRecord) -> dict[str, Any]:
-    return {
-        "kind": str(item.kind),
-        "title": item.title,
-        "place_name": item.place_name,
-        "address": item.address,
-        "latitude": item.latitude,
-        "longitude": item.longitude,
-        "phone": item.phone,
-        "video_url": item.video_url,
-        "bring": item.bring,
-        "interpreter_needed": item.interpreter_needed,
-        "interpreter_language": item.interpreter_language,
-    }
-
-
-def _plain(value: Any) -> Any:
-    """Enum members as their string values, the way the columns hold them."""
-    return str(value) if isinstance(value, str) else value
+def _appointment_details(item: AppointmentRecord) -> tuple[Any, ...]:
+    return (
+        item.kind,
+        item.title,
+        item.place_name,
+        item.address,
+        item.latitude,
+        item.longitude,
+        item.phone,
+        item.video_url,
+        item.bring,
+        item.interpreter_needed,
+        item.interpreter_language,
+    )
 
 
 if __name__ == "__main__":  # python -m casework.importer > docs/import.schema.json

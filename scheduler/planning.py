@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from typing import Any, Protocol
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -297,19 +297,6 @@ def reconcile(
             _cancel(row, REPLANNED)
             changed.append(row)
     return create, changed
-
-
-def reminder_values(client_id: int, kind: ReminderKind, item: Wanted) -> dict[str, Any]:
-    """The columns of a new reminder row (for bulk inserts)."""
-    return {
-        "client_id": client_id,
-        "kind": str(kind),
-        "subject_id": item.subject_id,
-        "dedup_key": item.key,
-        "due_at": item.due_at,
-        "available_at": item.due_at,
-        "event_at": item.event_at,
-    }
 
 
 def _new_row(client_id: int, kind: ReminderKind, item: Wanted) -> Reminder:

@@ -8,11 +8,12 @@ never sent, so their `updated_at` stays as it was.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
+from datetime import UTC, date, datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Row, Table, bindparam, select, tuple_, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Table, select
 from sqlmodel import col
 from sqlmodel import select as orm_select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -95,86 +96,194 @@ async def set_municipalities(
 
 
 # -- one batch of clients ------------------------------------------------------------------------
+#
+# These statements bypass SQLAlchemy's per-value type processing (the bulk of the cost at
+# 100,000 clients): values are given and returned in the driver's own form (`native`), the SQL
+# is written once per table and column list. On SQLite a moment is the same text SQLAlchemy's
+# UTCDateTime writes (UTC, "YYYY-MM-DD HH:MM:SS.ffffff"), so rows compare and sort alike.
 
 
-async def _rows(session: AsyncSession, query: Any) -> list[Row[Any]]:
-    connection = await session.connection()
-    return list((await connection.execute(query)).all())
+def native(dialect: str, value: Any) -> Any:
+    """A Python value as the driver stores and returns it."""
+    kind = type(value)
+    if value is None or kind is str or kind is int or kind is float:
+        return value
+    if kind is datetime:
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given where a UTC-aware one is required")
+        if value.tzinfo is not UTC:
+            value = value.astimezone(UTC)
+        if dialect == "sqlite":
+            return value.replace(tzinfo=None).isoformat(" ", "microseconds")
+        return value
+    if kind is bool:
+        return int(value) if dialect == "sqlite" else value
+    if kind is date:
+        return value.isoformat() if dialect == "sqlite" else value
+    if isinstance(value, str):
+        return str(value)  # enum members as plain strings
+    return value
 
 
-async def clients_by_ref(session: AsyncSession, refs: Sequence[str]) -> list[Row[Any]]:
-    return await _rows(session, select(CLIENT).where(CLIENT.c.ref.in_(refs)))
+SQLITE_MOMENT = "%Y-%m-%d %H:%M:%S.%f"
 
 
-async def plans_of(session: AsyncSession, client_ids: Sequence[int]) -> list[Row[Any]]:
-    return await _rows(session, select(PLAN).where(PLAN.c.client_id.in_(client_ids)))
+async def dialect_of(session: AsyncSession) -> str:
+    return (await session.connection()).dialect.name
 
 
-async def parts_of(session: AsyncSession, plan_ids: Sequence[int]) -> list[Row[Any]]:
-    return await _rows(session, select(PART).where(PART.c.plan_id.in_(plan_ids)))
-
-
-async def exams_of(session: AsyncSession, client_ids: Sequence[int]) -> list[Row[Any]]:
-    return await _rows(session, select(EXAM).where(EXAM.c.client_id.in_(client_ids)))
-
-
-async def appointments_of(session: AsyncSession, client_ids: Sequence[int]) -> list[Row[Any]]:
-    return await _rows(session, select(APPOINTMENT).where(APPOINTMENT.c.client_id.in_(client_ids)))
-
-
-async def tasks_of(session: AsyncSession, client_ids: Sequence[int]) -> list[Row[Any]]:
-    return await _rows(session, select(TASK).where(TASK.c.client_id.in_(client_ids)))
-
-
-async def plans_in_force(session: AsyncSession, client_ids: Sequence[int]) -> dict[int, int]:
-    """Per client, the id of the plan in force: the newest version established or revised
-    (the rule of storage.plans.current, for many clients at once)."""
-    query = (
-        select(PLAN.c.client_id, PLAN.c.id)
-        .where(PLAN.c.client_id.in_(client_ids), PLAN.c.status.in_(IN_FORCE))
-        .order_by(PLAN.c.client_id, PLAN.c.version)
+def _placeholder(paramstyle: str, number: int) -> str:
+    return (
+        f"${number}" if paramstyle == "numeric_dollar" else "?" if paramstyle == "qmark" else "%s"
     )
-    return {row.client_id: row.id for row in await _rows(session, query)}
+
+
+@cache
+def _groups(paramstyle: str, width: int, count: int) -> str:
+    """`count` groups of `width` placeholders: "(?, ?), (?, ?)" or "($1, $2), ($3, $4)"."""
+    groups = []
+    for row in range(count):
+        marks = (_placeholder(paramstyle, row * width + n + 1) for n in range(width))
+        groups.append(f"({', '.join(marks)})")
+    return ", ".join(groups)
+
+
+async def fetch(
+    session: AsyncSession,
+    table: Table,
+    columns: Sequence[str],
+    *,
+    where: str,
+    values: Sequence[Any],
+) -> list[tuple[Any, ...]]:
+    """`columns` of the rows whose `where` column is one of `values`, in the driver's form."""
+    if not values:
+        return []
+    connection = await session.connection()
+    dialect = connection.dialect
+    quote = dialect.identifier_preparer.quote
+    found: list[tuple[Any, ...]] = []
+    page = MAX_PARAMETERS
+    for first in range(0, len(values), page):
+        chunk = list(values[first : first + page])
+        marks = ", ".join(_placeholder(dialect.paramstyle, n + 1) for n in range(len(chunk)))
+        sql = (
+            f"SELECT {', '.join(quote(c) for c in columns)} FROM {quote(table.name)}"
+            f" WHERE {quote(where)} IN ({marks})"
+        )
+        result = await connection.exec_driver_sql(sql, tuple(chunk))
+        found.extend(tuple(row) for row in result.all())
+    return found
+
+
+MAX_PARAMETERS = 30_000  # below SQLite's 32,766 and PostgreSQL's 32,767 per statement
+
+
+def column_defaults(table: Table, given: Sequence[str]) -> dict[str, Any]:
+    """The model's plain defaults of the columns not in `given` (a new row needs them: the
+    statements here do not go through SQLAlchemy, which would add them)."""
+    found = {}
+    for column in table.columns:
+        default = column.default
+        if column.name in given or column.primary_key or default is None:
+            continue
+        if getattr(default, "is_scalar", False):
+            found[column.name] = getattr(default, "arg", None)
+    return found
 
 
 async def upsert(
     session: AsyncSession,
     table: Table,
-    rows: Sequence[Mapping[str, Any]],
+    columns: Sequence[str],
+    rows: Sequence[Sequence[Any]],
     *,
     keys: Sequence[str],
     returning: Sequence[str] = (),
-) -> list[Row[Any]]:
-    """INSERT ... ON CONFLICT (keys) DO UPDATE for rows that are new or changed.
-
-    Every row carries the same columns; on a conflict all of them but the keys and
-    `created_at` are set. Returns the `returning` columns of every row written.
-    """
+    insert_only: Sequence[str] = ("created_at",),
+) -> list[tuple[Any, ...]]:
+    """INSERT ... ON CONFLICT (keys) DO UPDATE for rows (in `columns` order, driver's form)
+    that are new or changed; on a conflict every column but the keys and `insert_only` is
+    set (a stored row keeps its own values of those). Returns the `returning` columns of the
+    rows written."""
     if not rows:
         return []
     connection = await session.connection()
-    dialect = connection.dialect.name
-    insert = postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
-    columns = [name for name in rows[0] if name not in keys and name != "created_at"]
-    statement = insert.on_conflict_do_update(
-        index_elements=[table.c[name] for name in keys],
-        set_={name: insert.excluded[name] for name in columns},
+    dialect = connection.dialect
+    quote = dialect.identifier_preparer.quote
+    updated = [c for c in columns if c not in keys and c not in insert_only]
+    head = f"INSERT INTO {quote(table.name)} ({', '.join(quote(c) for c in columns)}) VALUES "
+    tail = f" ON CONFLICT ({', '.join(quote(k) for k in keys)}) DO "
+    tail += (
+        "UPDATE SET " + ", ".join(f"{quote(c)} = excluded.{quote(c)}" for c in updated)
+        if updated
+        else "NOTHING"
     )
-    if not returning:
-        await connection.execute(statement, list(rows))
-        return []
-    statement_returning = statement.returning(*(table.c[name] for name in returning))
-    result = await connection.execute(statement_returning, list(rows))
-    return list(result.all())
+    if returning:
+        tail += f" RETURNING {', '.join(quote(c) for c in returning)}"
+    width = len(columns)
+    per_page = max(1, MAX_PARAMETERS // width)
+    written: list[tuple[Any, ...]] = []
+    for first in range(0, len(rows), per_page):
+        page = rows[first : first + per_page]
+        params = tuple(value for row in page for value in row)
+        groups = _groups(dialect.paramstyle, width, len(page))
+        result = await connection.exec_driver_sql(head + groups + tail, params)
+        if returning:
+            written.extend(tuple(row) for row in result.all())
+    return written
 
 
 async def insert_rows(
-    session: AsyncSession, table: Table, rows: Sequence[Mapping[str, Any]]
+    session: AsyncSession, table: Table, columns: Sequence[str], rows: Sequence[Sequence[Any]]
 ) -> None:
-    """A plain bulk insert (reminders of new subjects, audit events)."""
-    if rows:
-        connection = await session.connection()
-        await connection.execute(table.insert(), list(rows))
+    """A plain bulk insert (reminders of new subjects, audit events), driver's form."""
+    if not rows:
+        return
+    connection = await session.connection()
+    dialect = connection.dialect
+    quote = dialect.identifier_preparer.quote
+    marks = ", ".join(_placeholder(dialect.paramstyle, n + 1) for n in range(len(columns)))
+    sql = (
+        f"INSERT INTO {quote(table.name)} ({', '.join(quote(c) for c in columns)}) VALUES ({marks})"
+    )
+    await connection.exec_driver_sql(sql, [tuple(row) for row in rows])
+
+
+async def plan_terms(session: AsyncSession, client_ids: Sequence[int]) -> list[Any]:
+    """Every plan of these clients with what deadline planning reads, as Python values."""
+    connection = await session.connection()
+    found: list[Any] = []
+    for first in range(0, len(client_ids), MAX_PARAMETERS):
+        query = select(
+            PLAN.c.id,
+            PLAN.c.client_id,
+            PLAN.c.version,
+            PLAN.c.status,
+            PLAN.c.period_end,
+            PLAN.c.extended_until,
+        ).where(PLAN.c.client_id.in_(client_ids[first : first + MAX_PARAMETERS]))
+        found.extend((await connection.execute(query)).all())
+    return found
+
+
+def in_force(plans: Iterable[Any]) -> dict[int, int]:
+    """Per client, the id of the plan in force: the newest version established or revised
+    (the rule of storage.plans.current, for many clients at once)."""
+    newest: dict[int, tuple[int, int]] = {}
+    for plan in plans:
+        if plan.status in IN_FORCE and plan.version >= newest.get(plan.client_id, (0, -1))[1]:
+            newest[plan.client_id] = (plan.id, plan.version)
+    return {client_id: plan_id for client_id, (plan_id, _) in newest.items()}
+
+
+def moment(dialect: str, raw: Any) -> datetime:
+    """A moment as the driver returned it, as an aware UTC datetime."""
+    if isinstance(raw, str):
+        return datetime.fromisoformat(raw).replace(tzinfo=UTC)
+    if isinstance(raw, datetime):
+        return raw.astimezone(UTC) if raw.tzinfo else raw.replace(tzinfo=UTC)
+    raise TypeError("not a moment")
 
 
 async def reminders_of(
@@ -182,35 +291,16 @@ async def reminders_of(
 ) -> Sequence[Reminder]:
     """Every reminder row (any status) about these subjects of one kind."""
     ids = list(subject_ids)
-    if not ids:
-        return []
-    query = orm_select(Reminder).where(Reminder.kind == kind, col(Reminder.subject_id).in_(ids))
-    return (await session.exec(query)).all()
+    found: list[Reminder] = []
+    for first in range(0, len(ids), MAX_PARAMETERS):
+        query = orm_select(Reminder).where(
+            Reminder.kind == kind, col(Reminder.subject_id).in_(ids[first : first + MAX_PARAMETERS])
+        )
+        found.extend((await session.exec(query)).all())
+    return found
 
 
 async def save_reminders(session: AsyncSession, rows: Iterable[Reminder]) -> None:
     """Write reminder rows changed in place by planning."""
     session.add_all(list(rows))
     await session.flush()
-
-
-async def update_by_id(
-    session: AsyncSession, table: Table, rows: Sequence[Mapping[str, Any]]
-) -> None:
-    """UPDATE ... WHERE id = :id for rows with the same columns (an executemany)."""
-    if not rows:
-        return
-    names = [name for name in rows[0] if name != "id"]
-    statement = (
-        update(table)
-        .where(table.c.id == bindparam("row_id"))
-        .values({name: bindparam(f"v_{name}") for name in names})
-    )
-    params = [{"row_id": row["id"], **{f"v_{n}": row[n] for n in names}} for row in rows]
-    connection = await session.connection()
-    await connection.execute(statement, params)
-
-
-def key_pairs(column_a: Any, column_b: Any, pairs: Sequence[tuple[Any, Any]]) -> Any:
-    """(a, b) IN ((..), ..) for composite keys."""
-    return tuple_(column_a, column_b).in_(pairs)
