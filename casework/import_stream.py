@@ -87,6 +87,10 @@ class Source:
 
         return cls(lambda: io.BytesIO(data), size=len(data))
 
+    def quiet(self) -> Source:
+        """The same text, read again without telling the progress."""
+        return Source(self._opener, size=self.size)
+
     def chunks(self) -> Iterator[str]:
         """Decoded text; a byte that is not UTF-8 stops with its offset in the file."""
         with self._opener() as stream:
@@ -128,7 +132,7 @@ class Source:
     def locate(self, char_offset: int) -> tuple[int, int]:
         """Line (from 1) and column (in bytes from the line's start) of a character."""
         line, column_bytes, seen = 1, 0, 0
-        for text in self.chunks():
+        for text in self.quiet().chunks():
             part = text[: max(0, char_offset - seen)]
             newlines = part.count("\n")
             if newlines:

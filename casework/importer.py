@@ -397,6 +397,16 @@ def read_document(path: Path, *, limit: int = MAX_IMPORT_BYTES) -> ImportDocumen
     return _document(_items_of_file(path, limit=limit))
 
 
+def check_file(
+    path: Path, *, limit: int = MAX_IMPORT_BYTES, progress: Callable[[int], None] | None = None
+) -> dict[str, int]:
+    """Check a whole file without keeping it or writing anything; records per list."""
+    counts = dict.fromkeys(LISTS, 0)
+    for item in _items_of_file(path, limit=limit, progress=progress):
+        counts[item.kind] += 1
+    return counts
+
+
 def parse_document(data: bytes | str) -> ImportDocument:
     """Check a document completely; raise ImportRejected naming the first problem."""
     if isinstance(data, str):
@@ -442,7 +452,7 @@ def _items(source: Source, *, limit: int = MAX_IMPORT_BYTES) -> Iterator[Item]:
         reader = _Reader(source, limit=limit)
         yield from reader.items()
         if reader.clients_later:
-            yield from _Reader(source, limit=limit).items(only_clients=True)
+            yield from _Reader(source.quiet(), limit=limit).items(only_clients=True)
     except StreamError as exc:
         raise ImportRejected(exc.path, exc.reason) from None
 
@@ -519,7 +529,7 @@ class _Reader:
     def _not_an_object(self) -> StreamError:
         """Not an object: say what pydantic says of a small one; a large one is not parsed."""
         if self.source.size <= MEGABYTE:
-            text = "".join(self.source.chunks())
+            text = "".join(self.source.quiet().chunks())
             try:
                 ImportDocument.model_validate_json(text, strict=True)
             except ValidationError as exc:
@@ -758,7 +768,7 @@ def _digest(text: str) -> int:
 
 def _refs_at(source: Source, indexes: tuple[int, int]) -> dict[int, str]:
     found: dict[int, str] = {}
-    for item in _Reader(source, limit=sys.maxsize).items(only_clients=True):
+    for item in _Reader(source.quiet(), limit=sys.maxsize).items(only_clients=True):
         if item.index in indexes:
             found[item.index] = item.record.ref
         if len(found) == len(indexes):

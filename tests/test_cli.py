@@ -316,6 +316,16 @@ async def test_a_broken_import_file_is_one_line_with_its_path(
     assert all(found == [] for found in (await snapshot(db)).values())
 
 
+async def test_import_takes_a_larger_size_cap_when_asked(
+    cli: Cli, db: Database, tmp_path: Path
+) -> None:
+    padded = tmp_path / "padded.json"
+    padded.write_text(REGION.read_text(encoding="utf-8") + " " * (3 * 1024 * 1024 // 2))
+    refused(await cli("import", "--max-size", "1", str(padded)), "; the limit is 1 MB")
+    assert all(found == [] for found in (await snapshot(db)).values())
+    assert "14 created" in ok(await cli("import", "--max-size", "2", str(padded)))
+
+
 async def test_export_round_trips(cli: Cli, region: Database, workdir: Path) -> None:
     ok(await cli("export", "--output", "everything.json"))
     written = (workdir / "everything.json").read_text(encoding="utf-8")
