@@ -4,6 +4,7 @@
     python -m bench --quick             # seconds: the smoke run that make test runs
     python -m bench --postgres-url postgresql://postgres@127.0.0.1:5432/bench   (emptied first)
     python -m bench --no-postgres
+    python -m bench import [--clients 1000 100000] [--postgres-url ...]   # the importer only
 
 Without --postgres-url, PostgreSQL is the server of INBURGERBOT_TEST_DATABASE_URL (or
 postgres@127.0.0.1:5432) with a fresh database created for the run and dropped after it.
@@ -27,6 +28,11 @@ RESULTS = ROOT / "bench" / "results"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    if arguments[:1] == ["import"]:
+        from bench import importing
+
+        return importing.main(arguments[1:])
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="a smoke run of a few seconds")
     parser.add_argument("--postgres-url", help="PostgreSQL database to use (emptied first)")
@@ -34,7 +40,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--max-clients", type=int, help="largest N on SQLite (100,000)")
     parser.add_argument("--pg-max-clients", type=int, help="largest N on PostgreSQL")
     parser.add_argument("--output", type=Path, default=RESULTS / "latest.json")
-    args = parser.parse_args(sys.argv[1:] if argv is None else argv)
+    args = parser.parse_args(arguments)
     logging.basicConfig(level=logging.WARNING)
     profile = Profile.quick() if args.quick else Profile.full()
     profile = profile.limited(args.max_clients, args.pg_max_clients)
