@@ -47,13 +47,19 @@ def test_quick_run_prints_the_table_and_writes_json(
         "ix_appointment_client_starts" in " ".join(p)
         for p in sqlite["scale"]["query_plans"].values()
     )
+    # the importer: two generated files, each imported twice, the second time changing nothing
+    imports = sqlite["import"]
+    assert [run["clients"] for run in imports] == [100, 400]
+    assert all(run["rows"] > 30 * run["clients"] and not run["second_changed"] for run in imports)
     dispatch = {r["rate_limited"]: r for r in sqlite["dispatch"]}
     assert dispatch[False]["sent"] == 200 and dispatch[True]["sent"] == 30
     # the table shows them all, with a goal column
     for figure in (
         "ratio echo ÷ inburgerbot, wall clock",
         "paced: inburgerbot reply p50 / p99, ms",
-        "importer (storage/importer.py), s per 1,000 clients",
+        "import (casework/importer.py): first, s per 1,000 clients (largest file)",
+        "import: the same file again ÷ the first, wall clock (CPU)",
+        "import: peak memory (RSS), MiB, smallest / largest file",
         "step 2: open plan + appointments + tasks, p50 / p99 ms",
         "step 2: claim a batch of 100 due reminders, p50 / max ms",
         "step 2: bot process peak memory (VmHWM), MiB",
