@@ -1004,6 +1004,7 @@ class _Writer:
         self.summary = ImportSummary()
         self.organisations: dict[str, Organisation] = {}
         self.staff_by_key: dict[str, Staff] = {}
+        self.staff_by_login: dict[str, str] = {}  # login: staff key
         self.served: dict[int, set[str]] = {}
 
     async def load(self) -> None:
@@ -1015,6 +1016,8 @@ class _Writer:
             self.served.setdefault(link.organisation_id, set()).add(link.municipality)
         for member in await imports.staff_members(self.session):
             self.staff_by_key[member.key] = member
+            if member.login:
+                self.staff_by_login[member.login] = member.key
 
     @asynccontextmanager
     async def at(self, path: str) -> AsyncIterator[str]:
@@ -1066,8 +1069,8 @@ class _Writer:
             raise ImportRejected(f"{path}.organisation", "unknown organisation")
         login = record.login.lower() if record.login else None
         if login is not None:
-            holder = next((s for s in self.staff_by_key.values() if s.login == login), None)
-            if holder is not None and holder.key != record.key:
+            holder = self.staff_by_login.get(login)
+            if holder is not None and holder != record.key:
                 raise ImportRejected(f"{path}.login", "this login belongs to another staff member")
         username = record.telegram_username
         values: dict[str, Any] = {
@@ -1084,10 +1087,14 @@ class _Writer:
             row = Staff(key=record.key, **values)
             changed = True
         else:
+            if row.login and self.staff_by_login.get(row.login) == record.key:
+                del self.staff_by_login[row.login]  # the login may change below
             changed = assign(row, values)
         if changed:
             await imports.save(self.session, row)
         self.staff_by_key[record.key] = row
+        if row.login:
+            self.staff_by_login[row.login] = record.key
         self.summary["staff"].count(created=created, changed=changed)
 
     def _staff_id(self, path: str, key: str | None, municipality: str) -> int | None:

@@ -406,3 +406,20 @@ def test_a_syntax_error_is_placed_where_a_whole_parse_places_it(text: str) -> No
     with pytest.raises(ImportRejected) as refused:
         parse_document(text)
     assert str(refused.value) == _reference_message(text)
+
+
+async def test_a_login_can_pass_from_one_staff_member_to_another_in_one_file(
+    db: Database,
+) -> None:
+    async with db.transaction() as session:
+        await import_document(session, parse_document(json.dumps(base())), rules=RULES, now=NOW)
+    document = base()
+    document["staff"][0]["login"] = "new.login@example.org"
+    document["staff"].append(
+        {"key": "other", "name": "Other", "organisation": "rit", "login": SECRET_LOGIN}
+    )
+    async with db.transaction() as session:
+        summary = await import_document(
+            session, parse_document(json.dumps(document)), rules=RULES, now=NOW
+        )
+    assert (summary["staff"].created, summary["staff"].updated) == (1, 1)
