@@ -5,6 +5,7 @@
     python -m bench --postgres-url postgresql://postgres@127.0.0.1:5432/bench   (emptied first)
     python -m bench --no-postgres
     python -m bench profile             # where an update's CPU time goes, per action
+    python -m bench import [--clients 1000 100000] [--postgres-url ...]   # the importer only
 
 Without --postgres-url, PostgreSQL is the server of INBURGERBOT_TEST_DATABASE_URL (or
 postgres@127.0.0.1:5432) with a fresh database created for the run and dropped after it.
@@ -33,6 +34,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from bench.profile import main as profile_main
 
         return profile_main(args_given[1:])
+    if args_given[:1] == ["import"]:
+        from bench import importing
+
+        return importing.main(args_given[1:])
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="a smoke run of a few seconds")
     parser.add_argument("--postgres-url", help="PostgreSQL database to use (emptied first)")

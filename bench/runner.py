@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import platform
 import secrets
@@ -18,7 +19,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from bench import dispatch, scale, throughput
+from bench import dispatch, importing, scale, throughput
 from bench.dispatch import reset
 from bot.settings import normalise_database_url
 from casework.clock import SystemClock
@@ -39,7 +40,7 @@ class Profile:
     pg_steps: tuple[int, ...]  # clients at each scale step (PostgreSQL)
     reminders_per_client: int
     due: int
-    importer_clients: int
+    import_sizes: tuple[int, ...]  # clients in each generated import file
     open_samples: int
     bot_updates: int
     dispatch_sizes: tuple[int, int]  # unlimited, limited to 30/s
@@ -48,7 +49,9 @@ class Profile:
     @classmethod
     def quick(cls) -> Profile:
         # The three-process dispatch run is left out: tests/test_bench_dispatch.py runs it.
-        return cls("quick", 15, 1, 100.0, (100, 400), (100, 400), 10, 50, 5, 20, 10, (200, 30), 0)
+        return cls(
+            "quick", 15, 1, 100.0, (100, 400), (100, 400), 10, 50, (100, 400), 20, 10, (200, 30), 0
+        )
 
     @classmethod
     def full(cls) -> Profile:
@@ -61,7 +64,7 @@ class Profile:
             (1_000, 10_000, 100_000),
             10,
             1_000,
-            100,
+            (1_000, 10_000),
             200,
             100,
             (3_000, 600),
@@ -145,7 +148,6 @@ async def on_backend(url: str, profile: Profile, steps: tuple[int, ...]) -> dict
             steps=steps,
             reminders_per_client=profile.reminders_per_client,
             due=profile.due,
-            importer_clients=profile.importer_clients,
             open_samples=profile.open_samples,
             bot_updates=profile.bot_updates,
         )
@@ -166,6 +168,12 @@ async def on_backend(url: str, profile: Profile, steps: tuple[int, ...]) -> dict
     return figures
 
 
+async def on_import(url: str, profile: Profile) -> list[dict[str, Any]]:
+    """The importer on generated files of each size (bench/importing.py), in child processes."""
+    now = SystemClock().now().replace(microsecond=0)
+    return await asyncio.to_thread(importing.measure_all, [url], profile.import_sizes, now=now)
+
+
 async def run_all(
     profile: Profile, *, postgres_url: str | None = None, postgres: bool = True
 ) -> dict[str, Any]:
@@ -180,6 +188,9 @@ async def run_all(
     with tempfile.TemporaryDirectory() as tmp:
         sqlite_url = f"sqlite+aiosqlite:///{Path(tmp) / 'bench.sqlite3'}"
         results["backends"]["sqlite"] = await on_backend(sqlite_url, profile, profile.steps)
+        results["backends"]["sqlite"]["import"] = await on_import(
+            f"sqlite+aiosqlite:///{Path(tmp) / 'import.sqlite3'}", profile
+        )
     if postgres:
         async with postgres_database(postgres_url) as pg_url:
             if pg_url is None:
@@ -188,6 +199,7 @@ async def run_all(
                 results["backends"]["postgresql"] = await on_backend(
                     pg_url, profile, profile.pg_steps
                 )
+                results["backends"]["postgresql"]["import"] = await on_import(pg_url, profile)
     results["machine"]["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
     results["seconds"] = round(time.perf_counter() - started, 1)
     return results

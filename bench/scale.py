@@ -3,7 +3,7 @@
 At each step the store grows to N clients (each with a plan of three parts, eight appointments
 over a year and six tasks) and 10 × N reminder rows of which 1,000 (or fewer in --quick) are due:
 
-- fill: bulk-insert time per 1,000 clients (and, once, the importer's time per 1,000 clients);
+- fill: bulk-insert time per 1,000 clients (the importer is measured in bench/importing.py);
 - open: a client's plan, appointment list and open tasks with the handlers' repository calls,
   for random clients (must stay flat: indexes, no full scans; the query plans are kept);
 - claim: the dispatcher's claim of a batch of 100 due reminders (must stay flat);
@@ -28,13 +28,11 @@ from sqlalchemy import event
 from bench.dispatch import reset
 from bench.generate import fill_clients, fill_reminders
 from bench.throughput import Side
-from bot.app import planning_rules
 from casework.clock import SystemClock
 from storage import appointments, plans, tasks
 from storage import reminders as reminder_rows
 from storage.db import Database
 from storage.enums import TaskStatus
-from storage.importer import import_document, parse_document
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "region.json"
@@ -60,8 +58,6 @@ class Step:
 @dataclass
 class Scale:
     backend: str
-    importer_clients: int
-    importer_seconds_per_1000: float
     steps: list[Step] = field(default_factory=list)
     query_plans: dict[str, list[str]] = field(default_factory=dict)
     full_scans: list[str] = field(default_factory=list)
@@ -92,18 +88,6 @@ def _suffix_ids(value: Any, suffix: str) -> Any:
     if isinstance(value, list):
         return [_suffix_ids(v, suffix) for v in value]
     return value
-
-
-async def time_importer(db: Database, clients: int, *, now: datetime) -> float:
-    """Seconds per 1,000 clients for storage/importer.py on a `clients`-client document."""
-    from bench.botproc import real_settings
-
-    document = parse_document(import_document_of(clients))
-    rules = planning_rules(real_settings("http://127.0.0.1:1/bot", db.url))
-    started = time.perf_counter()
-    async with db.transaction() as session:
-        await import_document(session, document, rules=rules, now=now)
-    return round((time.perf_counter() - started) * 1000 / clients, 2)
 
 
 async def open_client(db: Database, client_id: int, now: datetime) -> None:
@@ -206,15 +190,13 @@ async def measure(
     steps: tuple[int, ...],
     reminders_per_client: int,
     due: int,
-    importer_clients: int,
     open_samples: int,
     bot_updates: int,
 ) -> Scale:
     """The store grows step by step to each N in `steps`; measure at each."""
     now = SystemClock().now()
-    importer = await time_importer(db, importer_clients, now=now)
     await reset(db)  # the generator numbers its own clients from 1
-    scale = Scale(db.engine.dialect.name, importer_clients, importer)
+    scale = Scale(db.engine.dialect.name)
     have_clients = have_reminders = 0
     for clients in steps:
         started = time.perf_counter()

@@ -65,6 +65,15 @@ def _step(figures: dict[str, Any], index: int) -> dict[str, Any]:
     return step
 
 
+def _import_rate(figures: dict[str, Any]) -> float:
+    run = figures["import"][-1]
+    return round(1000 * run["first_seconds"] / run["clients"], 2)
+
+
+def _ratio(run: dict[str, Any], part: str, whole: str) -> float:
+    return round(run[part] / run[whole], 3) if run[whole] else 0.0
+
+
 def _dispatch(figures: dict[str, Any], limited: bool, processes: int = 1) -> dict[str, Any]:
     return next(
         r
@@ -132,10 +141,27 @@ def markdown(results: dict[str, Any]) -> str:
     )
     add("highest paced rate with reply p99 < 50 ms, updates/s", _sustained)
     add(
-        "importer (storage/importer.py), s per 1,000 clients",
+        "import (casework/importer.py): first, s per 1,000 clients (largest file)",
+        lambda f: f"{_import_rate(f)} (from {f['import'][-1]['clients']:,})",
+        "≤ 1.2",
+        lambda f: _import_rate(f) <= 1.2,
+    )
+    add(
+        "import: the same file again ÷ the first, wall clock (CPU)",
         lambda f: (
-            f"{f['scale']['importer_seconds_per_1000']} (from {f['scale']['importer_clients']})"
+            f"{f['import'][-1]['second_over_first']}"
+            f" ({_ratio(f['import'][-1], 'second_cpu_seconds', 'first_cpu_seconds')})"
         ),
+        "< 0.33, nothing changed",
+        lambda f: (
+            f["import"][-1]["second_over_first"] < 1 / 3 and not f["import"][-1]["second_changed"]
+        ),
+    )
+    add(
+        "import: peak memory (RSS), MiB, smallest / largest file",
+        lambda f: f"{f['import'][0]['peak_rss_mib']} / {f['import'][-1]['peak_rss_mib']}",
+        "flat (≤ +10%)",
+        lambda f: f["import"][-1]["peak_rss_mib"] <= MEMORY_GROWTH * f["import"][0]["peak_rss_mib"],
     )
     steps = max(len((_get(results, b) or {}).get("scale", {}).get("steps", [])) for b in BACKENDS)
     for index in range(steps):

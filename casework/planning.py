@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -46,6 +47,48 @@ BLOCKED_BOT = "blocked_bot"
 REARMABLE = (REPLANNED, BLOCKED_BOT)
 
 
+class HasQuietHours(Protocol):
+    """A client as far as planning needs it."""
+
+    @property
+    def quiet_hours(self) -> str | None: ...
+
+
+class PlannedAppointment(Protocol):
+    """An appointment as far as planning needs it (a stored row or the importer's view)."""
+
+    @property
+    def id(self) -> int | None: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def starts_at(self) -> datetime: ...
+
+
+class PlannedTask(Protocol):
+    """A task as far as planning needs it."""
+
+    @property
+    def id(self) -> int | None: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def due_date(self) -> date | None: ...
+
+
+class PlannedPlan(Protocol):
+    """A plan as far as planning needs it."""
+
+    @property
+    def id(self) -> int | None: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def period_end(self) -> date: ...
+    @property
+    def extended_until(self) -> date | None: ...
+
+
 @dataclass(frozen=True)
 class PlanningRules:
     """The settings planning depends on."""
@@ -54,7 +97,7 @@ class PlanningRules:
     appointment_offsets: tuple[ReminderOffset, ...] = parse_offsets("1d@18:00,2h")
     default_quiet: QuietHours = QuietHours.parse("21:00-08:00")
 
-    def quiet_for(self, client: Client) -> QuietHours:
+    def quiet_for(self, client: HasQuietHours) -> QuietHours:
         if client.quiet_hours:
             try:
                 return QuietHours.parse(client.quiet_hours)
@@ -97,7 +140,7 @@ def _wanted(
 
 
 def appointment_reminders(
-    appointment: Appointment, *, rules: PlanningRules, quiet: QuietHours
+    appointment: PlannedAppointment, *, rules: PlanningRules, quiet: QuietHours
 ) -> list[Wanted]:
     """The reminders a planned appointment should have."""
     if appointment.status != AppointmentStatus.PLANNED or appointment.id is None:
@@ -115,7 +158,7 @@ def appointment_reminders(
     return _distinct_moments(wanted)
 
 
-def task_reminders(task: Task, *, rules: PlanningRules, quiet: QuietHours) -> list[Wanted]:
+def task_reminders(task: PlannedTask, *, rules: PlanningRules, quiet: QuietHours) -> list[Wanted]:
     """The morning before the due date, and the morning after it if still open.
 
     The first is pointless once the due day is over, the second once its own day is over.
@@ -157,7 +200,9 @@ def months_before(day: date, months: int) -> date:
     raise AssertionError("every month has a 28th")
 
 
-def deadline_reminders(plan: Plan, *, rules: PlanningRules, quiet: QuietHours) -> list[Wanted]:
+def deadline_reminders(
+    plan: PlannedPlan, *, rules: PlanningRules, quiet: QuietHours
+) -> list[Wanted]:
     """The end of the integration period: six, three and one month ahead."""
     if plan.id is None or plan.status not in ("established", "revised"):
         return []
@@ -221,25 +266,38 @@ async def _apply(
     """Make the stored rows of one subject match `wanted`."""
     if subject_id is None:
         return
-    existing = {
-        row.dedup_key: row
-        for row in await reminder_rows.of_subject(session, kind=kind, subject_id=subject_id)
-    }
+    existing = await reminder_rows.of_subject(session, kind=kind, subject_id=subject_id)
+    create, changed = reconcile(existing, wanted, now=now)
+    for item in create:
+        session.add(_new_row(client_id, kind, item))
+    for row in changed:
+        session.add(row)
+    await session.flush()
+
+
+def reconcile(
+    existing: Iterable[Reminder], wanted: Iterable[Wanted], *, now: datetime
+) -> tuple[list[Wanted], list[Reminder]]:
+    """Match one subject's stored rows to `wanted`: the rows to create, and the stored rows
+    changed in place (moved, re-armed or cancelled). The caller writes both."""
+    by_key = {row.dedup_key: row for row in existing}
+    create: list[Wanted] = []
+    changed: list[Reminder] = []
     wanted_keys = set()
     for item in wanted:
         wanted_keys.add(item.key)
-        row = existing.get(item.key)
+        row = by_key.get(item.key)
         if row is None:
             if item.due_at > now:  # a moment already passed at planning time is not planned
-                session.add(_new_row(client_id, kind, item))
+                create.append(item)
             continue
         if _update_row(row, item, now=now):
-            session.add(row)
-    for key, row in existing.items():
+            changed.append(row)
+    for key, row in by_key.items():
         if key not in wanted_keys and row.status in ACTIVE_STATES:
             _cancel(row, REPLANNED)
-            session.add(row)
-    await session.flush()
+            changed.append(row)
+    return create, changed
 
 
 def _new_row(client_id: int, kind: ReminderKind, item: Wanted) -> Reminder:

@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from casework import case
+from casework import case, importer
 from console.common import (
     LOCAL_TIME,
     CliState,
@@ -23,7 +23,7 @@ from console.common import (
     staff_by_key,
     to_utc,
 )
-from storage import access, importer
+from storage import access
 from storage import appointments as appointment_queries
 from storage.db import Database
 from storage.enums import AppointmentKind

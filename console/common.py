@@ -22,12 +22,12 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.i18n import CatalogueError
 from bot.settings import Settings
-from casework import case
+from casework import case, exporter, importer
 from casework.clock import Clock, SystemClock
 from casework.planning import PlanningRules
 from console.compose import running
 from storage import appointments as appointment_queries
-from storage import audit, exporter, importer
+from storage import audit
 from storage import clients as client_queries
 from storage import staff as staff_queries
 from storage import tasks as task_queries

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import click
 
+from bot.progress import Progress
+from casework import exporter, importer
 from console.common import (
     CliState,
     audit_read,
@@ -15,22 +17,35 @@ from console.common import (
     run,
 )
 from storage import clients as client_queries
-from storage import exporter, importer
 from storage.db import Database
 
 
 @click.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--dry-run", is_flag=True, help="Check and count, then write nothing.")
+@click.option(
+    "--max-size",
+    type=click.IntRange(1, 4096),
+    default=importer.MAX_IMPORT_BYTES // importer.MEGABYTE,
+    show_default=True,
+    help="Largest file accepted, in MB.",
+)
 @pass_state
-def import_command(state: CliState, file: Path, dry_run: bool) -> None:
+def import_command(state: CliState, file: Path, dry_run: bool, max_size: int) -> None:
     """Import organisations, staff, clients, plans, appointments and tasks (docs/import.md)."""
-    summary = run(
-        state,
-        lambda database: importer.import_file(
-            database, file, rules=state.rules, now=state.now(), dry_run=dry_run
-        ),
-    )
+    with Progress("import", total=file.stat().st_size) as progress:
+        summary = run(
+            state,
+            lambda database: importer.import_file(
+                database,
+                file,
+                rules=state.rules,
+                now=state.now(),
+                dry_run=dry_run,
+                limit=max_size * importer.MEGABYTE,
+                progress=progress.update,
+            ),
+        )
     echo_lines(summary.lines())
     if dry_run:
         click.echo("dry run: nothing was written")
@@ -51,9 +66,15 @@ async def export_text(
     database: Database, state: CliState, client_ref: str | None, output: Path | None
 ) -> str:
     async with database.transaction() as session:
-        document = await exporter.export_document(
-            session, zone=state.config.zone, client_ref=client_ref
-        )
+        with Progress("export", total=1, unit="clients") as progress:
+
+            def told(done: int, total: int) -> None:
+                progress.set_total(total)
+                progress.update(done)
+
+            document = await exporter.export_document(
+                session, zone=state.config.zone, client_ref=client_ref, progress=told
+            )
         text = exporter.to_json(document)
         client = await client_queries.by_ref(session, ref=client_ref) if client_ref else None
         audit_read(session, "cli.export", client, state.now())

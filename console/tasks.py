@@ -7,7 +7,7 @@ from datetime import datetime
 
 import click
 
-from casework import case
+from casework import case, importer
 from console.common import (
     DAY,
     CliState,
@@ -19,7 +19,6 @@ from console.common import (
     run,
     task_with_client,
 )
-from storage import importer
 from storage import tasks as task_queries
 from storage.db import Database
 from storage.enums import TaskStatus

@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from casework import importer
 from casework.planning import PlanningRules
-from storage import clients, importer, invites, migrate
+from storage import clients, invites, migrate
 from storage import staff as staff_rows
 from storage.db import Database
 from storage.enums import ClientStatus

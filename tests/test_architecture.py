@@ -19,8 +19,6 @@ PACKAGES = (
     "sandbox",
     "fakebot",
 )
-# These two leave storage on branch imp (casework/importer.py); see pyproject.toml.
-LEAVING_STORAGE = {"storage.importer", "storage.exporter"}
 
 
 def cycles(graph: grimp.ImportGraph) -> list[list[str]]:
@@ -103,4 +101,4 @@ def test_the_storage_contract_names_every_storage_module() -> None:
         for path in (ROOT / "storage").glob("*.py")
         if path.stem != "__init__"
     }
-    assert set(contract["source_modules"]) == modules - LEAVING_STORAGE
+    assert set(contract["source_modules"]) == modules

@@ -14,7 +14,7 @@ from bench.runner import Profile, postgres_database
 from bench.scale import full_scans, import_document_of
 from bench.table import markdown
 from bench.throughput import percentile
-from storage.importer import parse_document
+from casework.importer import parse_document
 
 
 @pytest.mark.timeout(400)  # a few dozen seconds alone; minutes on a machine shared by many
@@ -49,6 +49,10 @@ def test_quick_run_prints_the_table_and_writes_json(
         "ix_appointment_client_starts" in " ".join(p)
         for p in sqlite["scale"]["query_plans"].values()
     )
+    # the importer: two generated files, each imported twice, the second time changing nothing
+    imports = sqlite["import"]
+    assert [run["clients"] for run in imports] == [100, 400]
+    assert all(run["rows"] > 30 * run["clients"] and not run["second_changed"] for run in imports)
     dispatch = {(r["rate_limited"], r["processes"]): r for r in sqlite["dispatch"]}
     assert dispatch[False, 1]["sent"] == 200 and dispatch[True, 1]["sent"] == 30
     assert (True, 3) not in dispatch  # three processes: tests/test_bench_dispatch.py
@@ -56,7 +60,9 @@ def test_quick_run_prints_the_table_and_writes_json(
     for figure in (
         "ratio echo ÷ inburgerbot, wall clock",
         "paced: inburgerbot reply p50 / p99, ms",
-        "importer (storage/importer.py), s per 1,000 clients",
+        "import (casework/importer.py): first, s per 1,000 clients (largest file)",
+        "import: the same file again ÷ the first, wall clock (CPU)",
+        "import: peak memory (RSS), MiB, smallest / largest file",
         "step 2: open plan + appointments + tasks, p50 / p99 ms",
         "step 2: claim a batch of 100 due reminders, p50 / max ms",
         "step 2: bot process peak memory (VmHWM), MiB",

@@ -15,18 +15,8 @@ import jsonschema
 import pytest
 from sqlmodel import SQLModel, col, select
 
-from casework import case
-from casework.planning import PlanningRules, appointment_reminders
-from storage import exporter
-from storage.db import Database
-from storage.enums import (
-    ActorKind,
-    AppointmentStatus,
-    ClientResponse,
-    ReminderStatus,
-    TaskStatus,
-)
-from storage.importer import (
+from casework import case, exporter
+from casework.importer import (
     MAX_IMPORT_BYTES,
     ImportRejected,
     ImportSummary,
@@ -35,6 +25,15 @@ from storage.importer import (
     import_json_schema,
     parse_document,
     read_document,
+)
+from casework.planning import PlanningRules, appointment_reminders
+from storage.db import Database
+from storage.enums import (
+    ActorKind,
+    AppointmentStatus,
+    ClientResponse,
+    ReminderStatus,
+    TaskStatus,
 )
 from storage.models import (
     Appointment,
@@ -110,7 +109,7 @@ def test_the_example_is_valid_against_the_json_schema(region: dict[str, Any]) ->
 
 def test_the_schema_file_matches_the_validation_models() -> None:
     committed = json.loads(SCHEMA.read_text(encoding="utf-8"))
-    assert committed == import_json_schema(), "run: python -m storage.importer > " + str(SCHEMA)
+    assert committed == import_json_schema(), "run: python -m casework.importer > " + str(SCHEMA)
 
 
 def test_the_schema_refuses_what_the_importer_refuses(region: dict[str, Any]) -> None:
@@ -458,15 +457,15 @@ PARSE_ERRORS = [
     ),
     case_of(
         set_path("clients", 5, "ref", value="HRN-2025-0012"),
-        "clients[5].ref: 'HRN-2025-0012' is already used at clients[0]",
+        "clients[5].ref: the same ref is already used at clients[0]",
     ),
     case_of(
         set_path("clients", 0, "appointments", 1, "external_id", value="hrn12-vg-2026-12"),
-        "clients[0].appointments[1].external_id: 'hrn12-vg-2026-12' is already used",
+        "clients[0].appointments[1].external_id: the same external_id is already used",
     ),
     case_of(
         set_path("staff", 1, "login", value="S.Jonker@werksaam.example"),
-        "staff[1].login: 's.jonker@werksaam.example' is already used at staff[0]",
+        "staff[1].login: the same login is already used at staff[0]",
     ),
     case_of(
         set_path("organisations", 0, "municipalities", value=["Hoorn", "Hoorn"]),
@@ -483,19 +482,19 @@ PARSE_ERRORS = [
 REFERENCE_ERRORS = [
     case_of(
         set_path("clients", 3, "caseworker", value="nobody"),
-        "clients[3].caseworker: unknown staff member 'nobody'",
+        "clients[3].caseworker: unknown staff member",
     ),
     case_of(
         set_path("staff", 1, "organisation", value="gemeente-nergens"),
-        "staff[1].organisation: unknown organisation 'gemeente-nergens'",
+        "staff[1].organisation: unknown organisation",
     ),
     case_of(
         set_path("clients", 4, "municipality", value="Amsterdam"),
-        "clients[4].municipality: no organisation serves Amsterdam",
+        "clients[4].municipality: no organisation serves this municipality",
     ),
     case_of(
         set_path("clients", 3, "caseworker", value="hoorn-femke"),
-        "clients[3].caseworker: staff member 'hoorn-femke' is not in an organisation that serves",
+        "clients[3].caseworker: the staff member is not in an organisation that serves",
     ),
     case_of(
         set_path(
@@ -511,7 +510,7 @@ REFERENCE_ERRORS = [
                 }
             ],
         ),
-        "clients[13].appointments[0].staff: unknown staff member 'nobody'",
+        "clients[13].appointments[0].staff: unknown staff member",
     ),
 ]
 
@@ -646,7 +645,11 @@ async def test_the_import_logs_no_personal_data(
 ) -> None:
     caplog.set_level("DEBUG")
     await load(db, region)
-    ours = [r for r in caplog.records if r.name.split(".")[0] in {"storage", "bot", "scheduler"}]
+    ours = [
+        r
+        for r in caplog.records
+        if r.name.split(".")[0] in {"casework", "storage", "bot", "scheduler"}
+    ]
     logged = " ".join(r.getMessage() for r in ours)
     assert "import finished" in logged
     for client in region["clients"]:

@@ -18,6 +18,7 @@ from sqlalchemy.engine import Connection
 from sqlmodel import SQLModel, select
 
 from casework.clock import FixedClock
+from casework.importer import import_file
 from casework.planning import PlanningRules
 from console.database import reminder_status_lines
 from console.main import CliState, main
@@ -30,7 +31,6 @@ from storage.enums import (
     TaskStatus,
 )
 from storage.ids import pk
-from storage.importer import import_file
 from storage.models import Appointment, AuditEvent, Client, Invite, Reminder, Task
 from tests import factories
 from tests.conftest import forget_schema
@@ -316,6 +316,16 @@ async def test_a_broken_import_file_is_one_line_with_its_path(
     (tmp_path / "junk.json").write_bytes(b"\xff\xfe junk")
     refused(await cli("import", str(tmp_path / "junk.json")), "not UTF-8")
     assert all(found == [] for found in (await snapshot(db)).values())
+
+
+async def test_import_takes_a_larger_size_cap_when_asked(
+    cli: Cli, db: Database, tmp_path: Path
+) -> None:
+    padded = tmp_path / "padded.json"
+    padded.write_text(REGION.read_text(encoding="utf-8") + " " * (3 * 1024 * 1024 // 2))
+    refused(await cli("import", "--max-size", "1", str(padded)), "; the limit is 1 MB")
+    assert all(found == [] for found in (await snapshot(db)).values())
+    assert "14 created" in ok(await cli("import", "--max-size", "2", str(padded)))
 
 
 async def test_export_round_trips(cli: Cli, region: Database, workdir: Path) -> None:

@@ -4,17 +4,13 @@ changes nothing (docs/import.md)."""
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage import plans as plan_queries
-from storage.enums import ClientStatus
-from storage.ids import pk
-from storage.importer import (
+from casework.importer import (
     AppointmentRecord,
     ClientRecord,
     ExamRecord,
@@ -25,12 +21,15 @@ from storage.importer import (
     StaffRecord,
     TaskRecord,
 )
+from storage import exports
+from storage import plans as plan_queries
+from storage.enums import ClientStatus
+from storage.ids import pk
 from storage.models import (
     Appointment,
     Client,
     ExamAttempt,
     Organisation,
-    OrganisationMunicipality,
     Plan,
     PlanPart,
     Staff,
@@ -46,20 +45,28 @@ class UnknownClient(LookupError):
 
 
 async def export_document(
-    session: AsyncSession, *, zone: ZoneInfo, client_ref: str | None = None
+    session: AsyncSession,
+    *,
+    zone: ZoneInfo,
+    client_ref: str | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> ImportDocument:
-    """Everything stored, or one client with the staff and organisations it needs."""
-    query = select(Client).order_by(col(Client.ref))
-    if client_ref is not None:
-        query = query.where(Client.ref == client_ref)
-    clients = (await session.exec(query)).all()
+    """Everything stored, or one client with the staff and organisations it needs.
+
+    `progress` is told (clients done, clients in all) as the clients are read.
+    """
+    clients = await exports.clients(session, ref=client_ref)
     if client_ref is not None and not clients:
         raise UnknownClient(f"no client with reference {client_ref!r}")
-    staff = (await session.exec(select(Staff).order_by(col(Staff.key)))).all()
-    organisations = (await session.exec(select(Organisation).order_by(col(Organisation.key)))).all()
-    served = await _served(session)
+    staff = await exports.staff(session)
+    organisations = await exports.organisations(session)
+    served = await exports.served(session)
     staff_keys = {member.id: member.key for member in staff}
-    records = [await _client(session, c, staff_keys=staff_keys, zone=zone) for c in clients]
+    records = []
+    for done, client in enumerate(clients, start=1):
+        records.append(await _client(session, client, staff_keys=staff_keys, zone=zone))
+        if progress is not None:
+            progress(done, len(clients))
     if client_ref is not None:
         staff, organisations = _needed_by(records, staff, organisations, served)
     org_keys = {org.id: org.key for org in organisations}
@@ -74,18 +81,6 @@ def to_json(document: ImportDocument) -> str:
     """The document as indented UTF-8 JSON, defaults left out."""
     body = document.model_dump(mode="json", by_alias=True, exclude_defaults=True)
     return json.dumps({"format_version": 1, **body}, indent=2, ensure_ascii=False) + "\n"
-
-
-async def _served(session: AsyncSession) -> dict[int, list[str]]:
-    links = (
-        await session.exec(
-            select(OrganisationMunicipality).order_by(col(OrganisationMunicipality.id))
-        )
-    ).all()
-    served: dict[int, list[str]] = {}
-    for link in links:
-        served.setdefault(link.organisation_id, []).append(link.municipality)
-    return served
 
 
 def _needed_by(
@@ -135,7 +130,7 @@ def _staff(member: Staff, org_keys: dict[int | None, str]) -> StaffRecord:
 async def _client(
     session: AsyncSession, client: Client, *, staff_keys: dict[int | None, str], zone: ZoneInfo
 ) -> ClientRecord:
-    plan = await _newest_plan(session, client)
+    plan = await exports.newest_plan(session, client_id=pk(client))
     return ClientRecord(
         ref=client.ref,
         first_name=client.first_name,
@@ -152,25 +147,14 @@ async def _client(
         exams=[_exam(exam) for exam in await plan_queries.exams(session, client_id=pk(client))],
         appointments=[
             _appointment(row, staff_keys=staff_keys, zone=zone)
-            for row in await _appointments(session, client)
+            for row in await exports.appointments(session, client_id=pk(client))
         ],
-        tasks=[_task(row) for row in await _tasks(session, client)],
+        tasks=[_task(row) for row in await exports.tasks(session, client_id=pk(client))],
     )
 
 
-async def _newest_plan(session: AsyncSession, client: Client) -> Plan | None:
-    query = select(Plan).where(Plan.client_id == client.id).order_by(col(Plan.version).desc())
-    return (await session.exec(query.limit(1))).first()
-
-
 async def _plan(session: AsyncSession, plan: Plan) -> PlanRecord:
-    parts = (
-        await session.exec(
-            select(PlanPart)
-            .where(PlanPart.plan_id == plan.id)
-            .order_by(col(PlanPart.position), col(PlanPart.id))
-        )
-    ).all()
+    parts = await exports.parts(session, plan_id=pk(plan))
     fields: dict[str, Any] = {
         name: getattr(plan, name) for name in PlanRecord.model_fields if name != "parts"
     }
@@ -191,15 +175,6 @@ def _exam(exam: ExamAttempt) -> ExamRecord:
         place=exam.place,
         result=exam.result,
     )
-
-
-async def _appointments(session: AsyncSession, client: Client) -> Sequence[Appointment]:
-    query = (
-        select(Appointment)
-        .where(Appointment.client_id == client.id)
-        .order_by(col(Appointment.starts_at), col(Appointment.id))
-    )
-    return (await session.exec(query)).all()
 
 
 def _appointment(
@@ -223,11 +198,6 @@ def _appointment(
         interpreter_language=row.interpreter_language,
         status=row.status,
     )
-
-
-async def _tasks(session: AsyncSession, client: Client) -> Sequence[Task]:
-    query = select(Task).where(Task.client_id == client.id).order_by(col(Task.id))
-    return (await session.exec(query)).all()
 
 
 def _task(row: Task) -> TaskRecord:

@@ -1,0 +1,306 @@
+"""The importer's queries and writes (casework/importer.py decides, this module writes).
+
+Everything here works on sets of rows: one SELECT per table for a batch of clients, and one
+`INSERT ... ON CONFLICT (key) DO UPDATE` per table for the rows that are new or changed
+(SQLite and PostgreSQL both have it, through SQLAlchemy's dialect inserts). Unchanged rows are
+never sent, so their `updated_at` stays as it was.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import UTC, date, datetime
+from functools import cache
+from typing import Any
+
+from sqlalchemy import Table, select
+from sqlmodel import col
+from sqlmodel import select as orm_select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.enums import PlanStatus
+from storage.models import (
+    Appointment,
+    AuditEvent,
+    Client,
+    ExamAttempt,
+    Organisation,
+    OrganisationMunicipality,
+    Plan,
+    PlanPart,
+    Reminder,
+    Staff,
+    Task,
+)
+
+ORGANISATION: Table = Organisation.__table__  # type: ignore[attr-defined]
+SERVED: Table = OrganisationMunicipality.__table__  # type: ignore[attr-defined]
+STAFF: Table = Staff.__table__  # type: ignore[attr-defined]
+CLIENT: Table = Client.__table__  # type: ignore[attr-defined]
+PLAN: Table = Plan.__table__  # type: ignore[attr-defined]
+PART: Table = PlanPart.__table__  # type: ignore[attr-defined]
+EXAM: Table = ExamAttempt.__table__  # type: ignore[attr-defined]
+APPOINTMENT: Table = Appointment.__table__  # type: ignore[attr-defined]
+TASK: Table = Task.__table__  # type: ignore[attr-defined]
+REMINDER: Table = Reminder.__table__  # type: ignore[attr-defined]
+AUDIT: Table = AuditEvent.__table__  # type: ignore[attr-defined]
+IN_FORCE = (PlanStatus.ESTABLISHED, PlanStatus.REVISED)
+
+
+# -- organisations and staff (few: kept at hand by the importer) --------------------------------
+
+
+async def organisations(session: AsyncSession) -> Sequence[Organisation]:
+    return (await session.exec(orm_select(Organisation))).all()
+
+
+async def served_municipalities(session: AsyncSession) -> Sequence[OrganisationMunicipality]:
+    return (await session.exec(orm_select(OrganisationMunicipality))).all()
+
+
+async def staff_members(session: AsyncSession) -> Sequence[Staff]:
+    return (await session.exec(orm_select(Staff))).all()
+
+
+async def save(session: AsyncSession, row: Organisation | Staff) -> None:
+    """Write a new or changed organisation or staff member and give it its id."""
+    session.add(row)
+    await session.flush()
+
+
+async def set_municipalities(
+    session: AsyncSession, *, organisation_id: int, wanted: Sequence[str]
+) -> tuple[int, int, int]:
+    """Make an organisation's list of municipalities `wanted`; (added, removed, kept)."""
+    query = orm_select(OrganisationMunicipality).where(
+        OrganisationMunicipality.organisation_id == organisation_id
+    )
+    links = (await session.exec(query)).all()
+    removed = kept = 0
+    for link in links:
+        if link.municipality in wanted:
+            kept += 1
+        else:
+            await session.delete(link)
+            removed += 1
+    have = {link.municipality for link in links}
+    added = 0
+    for name in wanted:
+        if name not in have:
+            session.add(
+                OrganisationMunicipality(organisation_id=organisation_id, municipality=name)
+            )
+            added += 1
+    await session.flush()
+    return added, removed, kept
+
+
+# -- one batch of clients ------------------------------------------------------------------------
+#
+# These statements bypass SQLAlchemy's per-value type processing (the bulk of the cost at
+# 100,000 clients): values are given and returned in the driver's own form (`native`), the SQL
+# is written once per table and column list. On SQLite a moment is the same text SQLAlchemy's
+# UTCDateTime writes (UTC, "YYYY-MM-DD HH:MM:SS.ffffff"), so rows compare and sort alike.
+
+
+def native(dialect: str, value: Any) -> Any:
+    """A Python value as the driver stores and returns it."""
+    kind = type(value)
+    if value is None or kind is str or kind is int or kind is float:
+        return value
+    if kind is datetime:
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given where a UTC-aware one is required")
+        if value.tzinfo is not UTC:
+            value = value.astimezone(UTC)
+        if dialect == "sqlite":
+            return value.replace(tzinfo=None).isoformat(" ", "microseconds")
+        return value
+    if kind is bool:
+        return int(value) if dialect == "sqlite" else value
+    if kind is date:
+        return value.isoformat() if dialect == "sqlite" else value
+    if isinstance(value, str):
+        return str(value)  # enum members as plain strings
+    return value
+
+
+SQLITE_MOMENT = "%Y-%m-%d %H:%M:%S.%f"
+
+
+async def dialect_of(session: AsyncSession) -> str:
+    return (await session.connection()).dialect.name
+
+
+def _placeholder(paramstyle: str, number: int) -> str:
+    return (
+        f"${number}" if paramstyle == "numeric_dollar" else "?" if paramstyle == "qmark" else "%s"
+    )
+
+
+@cache
+def _groups(paramstyle: str, width: int, count: int) -> str:
+    """`count` groups of `width` placeholders: "(?, ?), (?, ?)" or "($1, $2), ($3, $4)"."""
+    groups = []
+    for row in range(count):
+        marks = (_placeholder(paramstyle, row * width + n + 1) for n in range(width))
+        groups.append(f"({', '.join(marks)})")
+    return ", ".join(groups)
+
+
+async def fetch(
+    session: AsyncSession,
+    table: Table,
+    columns: Sequence[str],
+    *,
+    where: str,
+    values: Sequence[Any],
+) -> list[tuple[Any, ...]]:
+    """`columns` of the rows whose `where` column is one of `values`, in the driver's form."""
+    if not values:
+        return []
+    connection = await session.connection()
+    dialect = connection.dialect
+    quote = dialect.identifier_preparer.quote
+    found: list[tuple[Any, ...]] = []
+    page = MAX_PARAMETERS
+    for first in range(0, len(values), page):
+        chunk = list(values[first : first + page])
+        marks = ", ".join(_placeholder(dialect.paramstyle, n + 1) for n in range(len(chunk)))
+        sql = (
+            f"SELECT {', '.join(quote(c) for c in columns)} FROM {quote(table.name)}"
+            f" WHERE {quote(where)} IN ({marks})"
+        )
+        result = await connection.exec_driver_sql(sql, tuple(chunk))
+        found.extend(tuple(row) for row in result.all())
+    return found
+
+
+MAX_PARAMETERS = 30_000  # below SQLite's 32,766 and PostgreSQL's 32,767 per statement
+
+
+def column_defaults(table: Table, given: Sequence[str]) -> dict[str, Any]:
+    """The model's plain defaults of the columns not in `given` (a new row needs them: the
+    statements here do not go through SQLAlchemy, which would add them)."""
+    found = {}
+    for column in table.columns:
+        default = column.default
+        if column.name in given or column.primary_key or default is None:
+            continue
+        if getattr(default, "is_scalar", False):
+            found[column.name] = getattr(default, "arg", None)
+    return found
+
+
+async def upsert(
+    session: AsyncSession,
+    table: Table,
+    columns: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    *,
+    keys: Sequence[str],
+    returning: Sequence[str] = (),
+    insert_only: Sequence[str] = ("created_at",),
+) -> list[tuple[Any, ...]]:
+    """INSERT ... ON CONFLICT (keys) DO UPDATE for rows (in `columns` order, driver's form)
+    that are new or changed; on a conflict every column but the keys and `insert_only` is
+    set (a stored row keeps its own values of those). Returns the `returning` columns of the
+    rows written."""
+    if not rows:
+        return []
+    connection = await session.connection()
+    dialect = connection.dialect
+    quote = dialect.identifier_preparer.quote
+    updated = [c for c in columns if c not in keys and c not in insert_only]
+    head = f"INSERT INTO {quote(table.name)} ({', '.join(quote(c) for c in columns)}) VALUES "
+    tail = f" ON CONFLICT ({', '.join(quote(k) for k in keys)}) DO "
+    tail += (
+        "UPDATE SET " + ", ".join(f"{quote(c)} = excluded.{quote(c)}" for c in updated)
+        if updated
+        else "NOTHING"
+    )
+    if returning:
+        tail += f" RETURNING {', '.join(quote(c) for c in returning)}"
+    width = len(columns)
+    per_page = max(1, MAX_PARAMETERS // width)
+    written: list[tuple[Any, ...]] = []
+    for first in range(0, len(rows), per_page):
+        page = rows[first : first + per_page]
+        params = tuple(value for row in page for value in row)
+        groups = _groups(dialect.paramstyle, width, len(page))
+        result = await connection.exec_driver_sql(head + groups + tail, params)
+        if returning:
+            written.extend(tuple(row) for row in result.all())
+    return written
+
+
+async def insert_rows(
+    session: AsyncSession, table: Table, columns: Sequence[str], rows: Sequence[Sequence[Any]]
+) -> None:
+    """A plain bulk insert (reminders of new subjects, audit events), driver's form."""
+    if not rows:
+        return
+    connection = await session.connection()
+    dialect = connection.dialect
+    quote = dialect.identifier_preparer.quote
+    marks = ", ".join(_placeholder(dialect.paramstyle, n + 1) for n in range(len(columns)))
+    sql = (
+        f"INSERT INTO {quote(table.name)} ({', '.join(quote(c) for c in columns)}) VALUES ({marks})"
+    )
+    await connection.exec_driver_sql(sql, [tuple(row) for row in rows])
+
+
+async def plan_terms(session: AsyncSession, client_ids: Sequence[int]) -> list[Any]:
+    """Every plan of these clients with what deadline planning reads, as Python values."""
+    connection = await session.connection()
+    found: list[Any] = []
+    for first in range(0, len(client_ids), MAX_PARAMETERS):
+        query = select(
+            PLAN.c.id,
+            PLAN.c.client_id,
+            PLAN.c.version,
+            PLAN.c.status,
+            PLAN.c.period_end,
+            PLAN.c.extended_until,
+        ).where(PLAN.c.client_id.in_(client_ids[first : first + MAX_PARAMETERS]))
+        found.extend((await connection.execute(query)).all())
+    return found
+
+
+def in_force(plans: Iterable[Any]) -> dict[int, int]:
+    """Per client, the id of the plan in force: the newest version established or revised
+    (the rule of storage.plans.current, for many clients at once)."""
+    newest: dict[int, tuple[int, int]] = {}
+    for plan in plans:
+        if plan.status in IN_FORCE and plan.version >= newest.get(plan.client_id, (0, -1))[1]:
+            newest[plan.client_id] = (plan.id, plan.version)
+    return {client_id: plan_id for client_id, (plan_id, _) in newest.items()}
+
+
+def moment(dialect: str, raw: Any) -> datetime:
+    """A moment as the driver returned it, as an aware UTC datetime."""
+    if isinstance(raw, str):
+        return datetime.fromisoformat(raw).replace(tzinfo=UTC)
+    if isinstance(raw, datetime):
+        return raw.astimezone(UTC) if raw.tzinfo else raw.replace(tzinfo=UTC)
+    raise TypeError("not a moment")
+
+
+async def reminders_of(
+    session: AsyncSession, *, kind: str, subject_ids: Iterable[int]
+) -> Sequence[Reminder]:
+    """Every reminder row (any status) about these subjects of one kind."""
+    ids = list(subject_ids)
+    found: list[Reminder] = []
+    for first in range(0, len(ids), MAX_PARAMETERS):
+        query = orm_select(Reminder).where(
+            Reminder.kind == kind, col(Reminder.subject_id).in_(ids[first : first + MAX_PARAMETERS])
+        )
+        found.extend((await session.exec(query)).all())
+    return found
+
+
+async def save_reminders(session: AsyncSession, rows: Iterable[Reminder]) -> None:
+    """Write reminder rows changed in place by planning."""
+    session.add_all(list(rows))
+    await session.flush()
