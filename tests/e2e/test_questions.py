@@ -158,7 +158,11 @@ async def test_writing_again_after_an_answer_opens_the_question_again(harness: H
     [question] = await asked(harness, client)
     assert question.status == QuestionStatus.OPEN
     assert question.waiting_since == harness.clock.now()
-    assert group.topics[topic_id].name.startswith("🟢 ")
+
+    async def topic_open_again() -> bool:  # the title is edited after the client's reply
+        return group.topics[topic_id].name.startswith("🟢 ")
+
+    await eventually(topic_open_again)
     assert [m.direction for m in await stored(harness, client)] == [
         Direction.FROM_CLIENT,
         Direction.FROM_STAFF,
