@@ -6,6 +6,9 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 LOCK := requirements/lock.txt
 UV_VERSION := 0.13.9
+# The suite runs on every core, at most four (pytest-xdist); JOBS=0 runs it in one process.
+JOBS ?= $(shell n=$$(nproc 2>/dev/null || echo 2); [ $$n -gt 4 ] && n=4; echo $$n)
+PARALLEL := $(if $(filter 0,$(JOBS)),,-n $(JOBS) --dist worksteal)
 
 .PHONY: test-night install run test lint format i18n i18n-report i18n-sheet i18n-sheet-import migrate soak bench browser clean sandbox lock
 
@@ -48,10 +51,11 @@ format: install
 	$(BIN)/ruff check --fix .
 
 test: migrate lint
-	$(BIN)/pytest -m "not slow and not browser"
+	$(BIN)/pytest -m "not slow and not browser" $(PARALLEL)
 
+# SOAK_ARGS narrows the run, e.g. SOAK_ARGS="-k postgresql" (.ci/run).
 soak: migrate
-	$(BIN)/pytest -m slow
+	$(BIN)/pytest -m slow $(SOAK_ARGS)
 
 browser: migrate
 	$(BIN)/pytest -m browser
@@ -85,4 +89,4 @@ clean:
 # depend on the hour. CI runs it. (-m: the thread-safe libfaketime; Python runs threads.)
 test-night: migrate
 	FAKETIME_DONT_FAKE_MONOTONIC=1 faketime -m -f "$$($(BIN)/python tests/night_offset.py)" \
-		$(BIN)/pytest -m "not slow and not browser"
+		$(BIN)/pytest -m "not slow and not browser" $(PARALLEL)

@@ -2,19 +2,55 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import create_async_engine
 from sqlmodel import SQLModel
 
 import storage.models  # noqa: F401  (registers the tables)
 from bot.settings import normalise_database_url
 from storage.db import Database
 
-POSTGRES_URL = os.environ.get("INBURGERBOT_TEST_DATABASE_URL")
+
+async def _ensure_database(url: str) -> None:
+    """Create the PostgreSQL database of `url` beside the server's `postgres` one, if missing."""
+    target = make_url(url)
+    admin = create_async_engine(
+        target.set(database="postgres").render_as_string(hide_password=False),
+        isolation_level="AUTOCOMMIT",
+    )
+    try:
+        async with admin.connect() as conn:
+            found = await conn.scalar(
+                text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": target.database}
+            )
+            if not found:
+                await conn.execute(text(f'CREATE DATABASE "{target.database}"'))
+    finally:
+        await admin.dispose()
+
+
+def _database_of_this_worker(url: str | None) -> str | None:
+    """`make test` runs the suite in parallel (pytest-xdist): each worker process gets its own
+    PostgreSQL database beside the configured one, `<name>_gw0`, `<name>_gw1`, ... (`.ci/run`
+    drops them with the configured one). Processes the tests start inherit it."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not url or not worker or not url.startswith("postgres"):
+        return url
+    base = make_url(normalise_database_url(url))
+    mine = base.set(database=f"{base.database}_{worker}").render_as_string(hide_password=False)
+    asyncio.run(_ensure_database(mine))
+    os.environ["INBURGERBOT_TEST_DATABASE_URL"] = mine
+    return mine
+
+
+POSTGRES_URL = _database_of_this_worker(os.environ.get("INBURGERBOT_TEST_DATABASE_URL"))
 _schema_ready: set[str] = set()
 
 

@@ -15,7 +15,7 @@ async def test_quick_benchmark() -> None:
     assert unlimited.sent == unlimited.reminders and unlimited.too_many_requests == 0
     assert limited.sent == limited.reminders
     assert limited.busiest_second <= 30 and limited.per_second <= 30
-    # Paced at 28.5/s there is no 429 on a quiet machine; on a loaded one requests can bunch up
+    # Paced at 25/s there is no 429 on a quiet machine; on a loaded one requests can bunch up
     # on their way to the fake, and the one that gets a 429 simply goes a second later.
     assert limited.too_many_requests <= 2
     # Three dispatcher processes on one pace through the database: together under 30/s.

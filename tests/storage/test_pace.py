@@ -11,7 +11,7 @@ from storage import pace
 from storage.db import Database
 from storage.models import SendPace
 
-INTERVAL = 1 / 28.5
+INTERVAL = 1 / 25
 
 
 async def claim(db: Database, now: float, count: int = 1) -> float:
