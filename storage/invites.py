@@ -12,6 +12,7 @@ from sqlalchemy import delete, func, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage.enums import InviteOrigin
 from storage.models import Invite, LinkFailure
 
 # No 0/O, 1/I: codes are read aloud and typed from paper.
@@ -59,6 +60,7 @@ async def create(
     client_id: int | None = None,
     staff_id: int | None = None,
     created_by_id: int | None = None,
+    origin: InviteOrigin = InviteOrigin.CASEWORKER,
 ) -> str:
     """Make a new invitation and return its code (the only time the code is known)."""
     if (client_id is None) == (staff_id is None):
@@ -71,6 +73,7 @@ async def create(
             staff_id=staff_id,
             created_by_id=created_by_id,
             expires_at=now + valid_for,
+            origin=origin,
         )
     )
     await session.flush()
@@ -103,6 +106,16 @@ async def consume(session: AsyncSession, *, invite: Invite, now: datetime) -> bo
         return False
     invite.used_at = now
     return True
+
+
+async def last_used(session: AsyncSession, *, client_id: int) -> Invite | None:
+    """The invitation with which the client linked most recently."""
+    query = (
+        select(Invite)
+        .where(Invite.client_id == client_id, col(Invite.used_at).is_not(None))
+        .order_by(col(Invite.used_at).desc(), col(Invite.id).desc())
+    )
+    return (await session.exec(query)).first()
 
 
 async def record_failure(session: AsyncSession, *, chat_id: int, now: datetime) -> None:

@@ -34,7 +34,8 @@ from backoffice.web import (
 from bot.i18n import BY_CODE
 from bot.render.appointments import KINDS
 from casework import case
-from storage import access, appointments, invites, plans, tasks
+from casework.linking import link_origin
+from storage import access, appointments, audit, invites, plans, tasks
 from storage import backoffice as queries
 from storage import clients as client_queries
 from storage import questions as question_queries
@@ -114,8 +115,11 @@ async def _page_context(session: AsyncSession, client: Client) -> dict[str, obje
     people |= {a.staff_id for a in appointment_rows}
     names = await queries.staff_names(session, ids={i for i in people if i})
     language = BY_CODE.get(client.locale or "")
+    unlinks = await audit.events(session, client_id=client_id, action="client.unlink", limit=1)
     return {
         "client": client,
+        "link_origin": await link_origin(session, client=client),
+        "last_unlink": unlinks[0] if unlinks else None,
         "plan": plan,
         "exams": exams,
         "appointments": appointment_rows,
