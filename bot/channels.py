@@ -93,9 +93,8 @@ class TelegramStaffChannel:
     async def publish(self, event: ClientEvent) -> None:
         client_id = pk(event.client)
         if isinstance(event, Unlinked):
-            await self.relay.post_note(
-                self.bot, client_id, link_texts.unlinked_staff_text(event.reason)
-            )
+            note = link_texts.unlinked_staff_text(event.client.ref, event.reason)
+            await self.relay.post_note(self.bot, client_id, note, anywhere=True)
         elif isinstance(event, Closed):
             await self.relay.post_note(self.bot, client_id, texts.closed_staff_text(event.by))
             await self.relay.refresh_title(self.bot, event.client, QuestionStatus.CLOSED)

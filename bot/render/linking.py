@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from bot.fmt import Formatter
+from bot.html import escape
 from bot.i18n import Translator
 from casework.events import UnlinkReason
 
@@ -37,16 +38,18 @@ def unlinked_client_text(reason: UnlinkReason) -> TextFn:
     return text
 
 
-def unlinked_staff_text(reason: UnlinkReason) -> TextFn:
-    """The note in the client's topic of the staff chat (in Dutch)."""
+def unlinked_staff_text(ref: str, reason: UnlinkReason) -> TextFn:
+    """The note in the client's topic of the staff chat (in Dutch; the general thread when the
+    client has no topic yet, so it names the client's reference)."""
 
     def text(t: Translator, _f: Formatter) -> str:
         if reason == UnlinkReason.NOT_ME:
             return t(
-                "⚠️ The person who opened the portal link tapped “Not you?”. The Telegram chat "
-                "is unlinked again. Please check with the client how the link reached someone "
-                "else."
+                "⚠️ {ref}: the person who opened the portal link tapped “Not you?”. The "
+                "Telegram chat is unlinked again. Please check with the client how the link "
+                "reached someone else.",
+                ref=escape(ref),
             )
-        return t("🔓 The portal unlinked the client's Telegram chat.")
+        return t("🔓 {ref}: the portal unlinked the client's Telegram chat.", ref=escape(ref))
 
     return text
