@@ -199,10 +199,12 @@ async def unlink(
     detail: str = "",
 ) -> Unlinked | None:
     """Forget the client's Telegram chat (the case stays); the event to publish after the
-    commit, or None when no chat was linked."""
+    commit, or None when no chat was linked. Unused portal links of the client stop working too:
+    the resident stopped, or a link reached someone else."""
     chat_id = client.telegram_chat_id
-    if chat_id is None:
+    if chat_id is None or client.id is None:
         return None
+    await invites.withdraw_unused(session, client_id=client.id, origin=InviteOrigin.PORTAL, now=now)
     clients.unlink(client)
     session.add(client)
     audit.record(
@@ -217,3 +219,23 @@ async def unlink(
         at=now,
     )
     return Unlinked(client=client, chat_id=chat_id, reason=reason)
+
+
+async def not_me(
+    session: AsyncSession, *, client_id: int, chat_id: int, now: datetime
+) -> Unlinked | None:
+    """“Not you?” under a portal link: unlink, if this chat is still the client's and was linked
+    through the portal; None (nothing changes) for a stale or forged button."""
+    client = await clients.by_id(session, client_id=client_id)
+    if client is None or client.telegram_chat_id != chat_id:
+        return None
+    if await link_origin(session, client=client) != InviteOrigin.PORTAL:
+        return None
+    return await unlink(
+        session,
+        client=client,
+        reason=UnlinkReason.NOT_ME,
+        actor_kind=ActorKind.CLIENT,
+        actor_id=client.id,
+        now=now,
+    )

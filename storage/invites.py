@@ -118,6 +118,22 @@ async def last_used(session: AsyncSession, *, client_id: int) -> Invite | None:
     return (await session.exec(query)).first()
 
 
+async def withdraw_unused(
+    session: AsyncSession, *, client_id: int, origin: InviteOrigin, now: datetime
+) -> None:
+    """Let a client's unused invitations of one origin expire now."""
+    await session.exec(
+        update(Invite)
+        .where(
+            col(Invite.client_id) == client_id,
+            col(Invite.origin) == origin,
+            col(Invite.used_at).is_(None),
+            col(Invite.expires_at) > now,
+        )
+        .values(expires_at=now, updated_at=now)
+    )
+
+
 async def record_failure(session: AsyncSession, *, chat_id: int, now: datetime) -> None:
     session.add(LinkFailure(chat_id=chat_id, created_at=now, updated_at=now))
     await session.flush()

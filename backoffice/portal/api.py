@@ -156,7 +156,10 @@ def _png_base64(qr: segno.QRCode) -> str:
 
 async def _client_for(request: Request) -> tuple[signing.Caller, Client] | Response:
     """The signed caller and the client its path names, or the refusal."""
-    caller = await _authenticate(request, await request.body())
+    body = await request.body()
+    if len(body) > MAX_BODY:
+        return error(413, "too_large", "The request body is too large.")
+    caller = await _authenticate(request, body)
     if isinstance(caller, Response):
         return caller
     reference = request.path_params["reference"]

@@ -14,18 +14,11 @@ from bot.fmt import Formatter
 from bot.i18n import BY_CODE, Translator, translator, unreviewed_locales
 from bot.render import linking as link_texts
 from bot.replies import Text, answer, send
-from casework.events import UnlinkReason
-from casework.linking import (
-    LinkOutcome,
-    LinkResult,
-    give_consent,
-    link,
-    link_origin,
-    unlink,
-)
+from casework.linking import LinkOutcome, LinkResult, give_consent, link
+from casework.linking import not_me as refuse_portal_link
 from casework.ports import publish
 from storage import clients, visitors
-from storage.enums import ActorKind, InviteOrigin
+from storage.enums import InviteOrigin
 from storage.ids import pk
 from storage.invites import looks_like_code
 
@@ -191,35 +184,19 @@ async def _show_consent(
 
 async def not_me(update: Update, context: BotContext) -> None:
     """“Not you?” under a portal link: unlink the chat, tell it kindly, and tell the team."""
-    query = update.callback_query
-    chat = update.effective_chat
+    query, chat, client = update.callback_query, update.effective_chat, context.client
     assert query is not None and chat is not None
     parsed = callbacks.parse(query.data)
-    client = context.client
-    if client is None or parsed is None or parsed.int_arg() != client.id:
-        await query.answer(context.t("This button is no longer valid."), show_alert=True)
-        return
-    async with context.db.transaction() as session:
-        fresh = await clients.by_id(session, client_id=pk(client))
-        origin = await link_origin(session, client=fresh) if fresh is not None else None
-        event = None
-        if (
-            fresh is not None
-            and fresh.telegram_chat_id == chat.id
-            and origin == InviteOrigin.PORTAL
-        ):
-            event = await unlink(
-                session,
-                client=fresh,
-                reason=UnlinkReason.NOT_ME,
-                actor_kind=ActorKind.CLIENT,
-                actor_id=fresh.id,
-                now=context.clock.now(),
+    event = None
+    if client is not None and parsed is not None and parsed.int_arg() == client.id:
+        async with context.db.transaction() as session:
+            event = await refuse_portal_link(
+                session, client_id=pk(client), chat_id=chat.id, now=context.clock.now()
             )
     if event is None:
         await query.answer(context.t("This button is no longer valid."), show_alert=True)
         return
-    log.info("portal link refused by the chat", extra={"client_id": client.id})
+    log.info("portal link refused by the chat", extra={"client_id": event.client.id})
     await query.answer()
     context.client = None
     await publish(channels_for(context.bot, context.services)[1], event)

@@ -307,6 +307,7 @@ async def test_delete_unlinks_tells_the_chat_and_is_idempotent(world: PortalWorl
     user, first = await portal_link(world)
     await (await user.press(first, "priv:v1:agree:")).answer()
     await user.next_message()
+    spare = (await world.portal.invite(world.ours.ref)).json()["code"]
     gone = await world.portal.unlink(world.ours.ref)
     assert gone.status_code == 200
     assert gone.json()["linked"] is False and gone.json()["telegram_first_name"] is None
@@ -318,6 +319,11 @@ async def test_delete_unlinks_tells_the_chat_and_is_idempotent(world: PortalWorl
     again = await world.portal.unlink(world.ours.ref)
     assert again.status_code == 200 and again.json()["linked"] is False
     assert len(await audit_of(world, world.ours, "client.unlink")) == 1
+    # An unused portal link made before the unlink no longer works; a caseworker's code does.
+    await user.send_command("/start", spare)
+    assert "cannot be used anymore" in ((await user.next_message()).text or "")
+    await user.send_command("/start", await world.harness.invite(world.ours))
+    assert "Welcome, Amina" in ((await user.next_message()).text or "")
 
 
 async def test_every_documented_call_was_checked_against_the_document(world: PortalWorld) -> None:
