@@ -65,10 +65,6 @@ def default_qr_path(name: str) -> Path:
     return Path(f"invite-{re.sub(r'[^A-Za-z0-9._-]', '_', name)}.png")
 
 
-def deep_link(bot_username: str, code: str) -> str:
-    return f"https://t.me/{bot_username.removeprefix('@')}?start={code}"
-
-
 async def make_invite(
     database: Database,
     state: CliState,
@@ -98,7 +94,7 @@ async def make_invite(
             client_id=target.get("client_id"),
             staff_id=target.get("staff_id"),
         )
-        link = deep_link(settings.bot_username, code)
+        link = invites.deep_link(settings.bot_username, code)
         write_qr(link, qr_path)
         audit.record(
             session,

@@ -48,6 +48,11 @@ def pretty(code: str) -> str:
     return f"{code[:5]}-{code[5:]}"
 
 
+def deep_link(bot_username: str, code: str) -> str:
+    """The t.me link that opens the bot with the code (Telegram sends it as /start CODE)."""
+    return f"https://t.me/{bot_username.removeprefix('@')}?start={code}"
+
+
 def hash_code(code: str) -> str:
     return hashlib.sha256(normalise(code).encode()).hexdigest()
 

@@ -27,6 +27,7 @@ from bot.channels import channels_for
 from casework.events import UnlinkReason
 from casework.linking import invite_from_portal, link_origin, unlink
 from casework.ports import publish
+from storage import invites
 from storage import portal as portal_store
 from storage.bsn import contains_bsn
 from storage.enums import ActorKind
@@ -98,10 +99,6 @@ def _iso(moment: datetime | None) -> str | None:
     return moment.isoformat().replace("+00:00", "Z") if moment is not None else None
 
 
-def deep_link(bot_username: str, code: str) -> str:
-    return f"https://t.me/{bot_username.removeprefix('@')}?start={code}"
-
-
 async def create_invitation(request: Request) -> Response:
     """POST /api/v1/link-invitations: a 15-minute invitation with its deep link and QR codes."""
     body = await request.body()
@@ -131,7 +128,7 @@ async def create_invitation(request: Request) -> Response:
         invitation = await invite_from_portal(session, client=client, key_id=caller.key_id, now=now)
     if invitation is None:
         return error(409, "client_closed", "This client's case is closed; no invitation is made.")
-    link = deep_link(bo.settings.bot_username, invitation.code)
+    link = invites.deep_link(bo.settings.bot_username, invitation.code)
     qr = segno.make(link, error="m")
     log.info("portal invitation", extra={"client_id": client.id, "key_id": caller.key_id})
     return JSONResponse(

@@ -387,10 +387,6 @@ async def task_done(request: Request) -> Response:
     return redirect(f"/clients/{client.id}#tasks")
 
 
-def deep_link(bot_username: str, code: str) -> str:
-    return f"https://t.me/{bot_username.removeprefix('@')}?start={code}"
-
-
 @page()
 async def invite(request: Request) -> Response:
     """A new single-use invitation code: shown once, with its deep link and a QR code."""
@@ -416,7 +412,7 @@ async def invite(request: Request) -> Response:
             subject_id=client.id,
             client_id=client.id,
         )
-    link = deep_link(bo.settings.bot_username, code)
+    link = invites.deep_link(bo.settings.bot_username, code)
     qr = segno.make(link, error="m")
     return render(
         request,
