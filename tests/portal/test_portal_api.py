@@ -4,7 +4,9 @@ answer is checked against the served OpenAPI document (tests/portal/fake_portal.
 
 from __future__ import annotations
 
+import asyncio
 import base64
+import json
 from datetime import timedelta
 from typing import Any
 
@@ -145,6 +147,25 @@ async def test_a_replayed_request_is_refused_here_and_by_another_process(
     async with world.harness.db.reading() as session:
         made = (await session.exec(select(Invite).where(Invite.client_id == world.ours.id))).all()
     assert len(made) == 1
+
+
+async def test_two_calls_with_one_nonce_at_the_same_moment_make_one_invitation(
+    world: PortalWorld,
+) -> None:
+    body = json.dumps({"reference": world.ours.ref}).encode()
+    headers = world.portal.signed_headers("POST", "/api/v1/link-invitations", body)
+    headers["Content-Type"] = "application/json"
+    answers = await asyncio.gather(
+        *(
+            world.portal.http.post("/api/v1/link-invitations", content=body, headers=headers)
+            for _ in range(2)
+        )
+    )
+    assert sorted(answer.status_code for answer in answers) == [201, 401]
+    for answer in answers:
+        world.portal.openapi.response("POST", "/api/v1/link-invitations", answer)
+    async with world.harness.db.reading() as session:
+        assert len((await session.exec(select(Invite))).all()) == 1
 
 
 async def test_a_wrong_secret_an_unknown_key_and_missing_headers_are_refused(
