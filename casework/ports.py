@@ -2,8 +2,9 @@
 
 - a client channel delivers to a client (Telegram in bot/channels.py) and says whether the client
   blocked it;
-- a staff channel shows the team what happened (an act on a question, a chat unlinked) (the Telegram staff chat with one topic per
-  client, bot/channels.py; a team without one has no staff channel at all).
+- a staff channel shows the team what happened, an act on a question or a chat unlinked (the
+  Telegram staff chat with one topic per client, bot/channels.py; a team without one has no
+  staff channel at all).
 """
 
 from __future__ import annotations

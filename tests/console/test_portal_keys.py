@@ -3,28 +3,22 @@ several keys live at once, and a revoked key stays revoked."""
 
 from __future__ import annotations
 
-import asyncio
 import re
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
+from click.testing import Result
 from sqlmodel import select
 
-from casework.clock import FixedClock
-from console.main import CliState, main
 from storage import portal as portal_store
 from storage.db import Database
 from storage.models import AuditEvent, PortalKey
 from tests import factories
+from tests.portal.cli import invoke as run_cli
 
 
 async def invoke(database_url: str, *args: str) -> Result:
-    state = CliState(clock=FixedClock(factories.NOW))
-    env = {"INBURGERBOT_DATABASE_URL": database_url}
-    return await asyncio.to_thread(
-        CliRunner().invoke, main, list(args), obj=state, env=env, catch_exceptions=False
-    )
+    return await run_cli(database_url, factories.NOW, *args)
 
 
 @pytest.fixture(autouse=True)

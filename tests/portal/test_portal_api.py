@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
+import re
 from datetime import timedelta
 from typing import Any
 
@@ -18,12 +19,12 @@ from bot.i18n import translator
 from casework.linking import PORTAL_INVITE_VALID_FOR
 from fakebot import SimUser
 from sandbox.backoffice import BackofficeBeside
-from storage import portal as portal_store
 from storage.enums import ClientStatus, InviteOrigin
 from storage.ids import pk
-from storage.models import AuditEvent, Client, Invite
+from storage.models import AuditEvent, Client, Invite, Organisation
 from tests import factories
 from tests.e2e.conftest import STAFF_CHAT_ID
+from tests.portal.cli import invoke
 from tests.portal.conftest import PortalWorld
 from tests.portal.fake_portal import FakePortal
 
@@ -189,18 +190,32 @@ async def test_a_wrong_secret_an_unknown_key_and_missing_headers_are_refused(
         assert (await session.exec(select(Invite))).all() == []
 
 
-async def test_a_revoked_key_is_refused_while_a_second_live_key_works(world: PortalWorld) -> None:
-    async with world.harness.db.transaction() as session:
-        new = await portal_store.create_key(
-            session, organisation_id=world.key.organisation_id, label="next", now=world.clock.now()
-        )
-        old = await portal_store.by_key_id(session, key_id=world.key.key_id)
-        assert old is not None
-        portal_store.revoke(session, key=old, now=world.clock.now())
+async def test_a_revoked_key_is_refused_while_a_second_live_key_works(
+    world: PortalWorld, database_url: str
+) -> None:
+    org = await organisation_key(world)
+    made = await invoke(database_url, world.clock.now(), "portal-keys", "create", org)
+    assert made.exit_code == 0, made.stderr
+    new_id = re.search(r"key id: (\S+)", made.stdout).group(1)  # type: ignore[union-attr]
+    new_secret = re.search(r"secret: (\S+)", made.stdout).group(1)  # type: ignore[union-attr]
+    both = [
+        await world.portal.status(world.ours.ref),
+        await world.portal.status(world.ours.ref, key_id=new_id, secret=new_secret),
+    ]
+    assert [answer.status_code for answer in both] == [200, 200]  # two live keys: rotation
+    gone = await invoke(database_url, world.clock.now(), "portal-keys", "revoke", world.key.key_id)
+    assert gone.exit_code == 0, gone.stderr
     refused = await world.portal.status(world.ours.ref)
     assert refused.status_code == 401 and refused.json()["error"] == "unknown_key"
-    rotated = await world.portal.status(world.ours.ref, key_id=new.key_id, secret=new.secret)
+    rotated = await world.portal.status(world.ours.ref, key_id=new_id, secret=new_secret)
     assert rotated.status_code == 200
+
+
+async def organisation_key(world: PortalWorld) -> str:
+    async with world.harness.db.reading() as session:
+        org = await session.get(Organisation, world.key.organisation_id)
+    assert org is not None
+    return org.key
 
 
 async def test_another_organisations_reference_is_answered_like_an_unknown_one(
