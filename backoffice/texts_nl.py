@@ -240,6 +240,17 @@ DUTCH: dict[str, str] = {
     "Linked on {date}. Messages reach the client.": (
         "Gekoppeld op {date}. Berichten komen aan bij de cliënt."
     ),
+    "Linked through the portal (after a DigiD login).": (
+        "Gekoppeld via het portaal (na inloggen met DigiD)."
+    ),
+    "On {date} someone who opened a portal link for this client said it was not them, and the "
+    "chat was unlinked. Check with the client how the link reached someone else.": (
+        "Op {date} zei iemand die een portaallink voor deze cliënt opende dat hij of zij het niet "
+        "was, en is de chat ontkoppeld. Ga met de cliënt na hoe de link bij een ander kwam."
+    ),
+    "On {date} the portal unlinked the client's Telegram chat.": (
+        "Op {date} heeft het portaal de Telegram-chat van de cliënt ontkoppeld."
+    ),
     "The client has blocked the bot. Messages do not arrive. Call or write to the client.": (
         "De cliënt heeft de bot geblokkeerd. Berichten komen niet aan. Bel of schrijf de cliënt."
     ),

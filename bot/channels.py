@@ -8,13 +8,16 @@ and the staff chat's own commands publish the same events, so both look the same
 
 from __future__ import annotations
 
+import logging
 from html import escape
 from typing import TYPE_CHECKING
 
 from telegram import Bot
+from telegram.error import TelegramError
 
 from bot.fmt import Formatter
 from bot.i18n import Translator
+from bot.render import linking as link_texts
 from bot.render import questions as texts
 from bot.services.ready_answers import READY_ANSWERS
 from bot.services.relay import (
@@ -23,15 +26,20 @@ from bot.services.relay import (
     TelegramRelay,
     TextFn,
     deliver_to_client,
+    error_name,
+    for_client,
     notify_client,
+    send_html,
 )
-from casework.events import Answered, Assigned, Closed, QuestionEvent, Reopened
+from casework.events import Answered, Assigned, ClientEvent, Closed, Reopened, Unlinked
 from casework.ports import Channel
 from storage.enums import QuestionStatus
 from storage.ids import pk
 
 if TYPE_CHECKING:
     from bot.context import Services
+
+log = logging.getLogger(__name__)
 
 
 class TelegramClientChannel:
@@ -44,11 +52,26 @@ class TelegramClientChannel:
     async def deliver(self, message_id: int) -> str:
         return (await deliver_to_client(self.bot, self.services, message_id)).outcome
 
-    async def publish(self, event: QuestionEvent) -> None:
+    async def publish(self, event: ClientEvent) -> None:
         if isinstance(event, Closed):
             await notify_client(self.bot, self.services, event.client, texts.closed_text)
         elif isinstance(event, Reopened):
             await notify_client(self.bot, self.services, event.client, texts.reopened_text)
+        elif isinstance(event, Unlinked):
+            await self._tell_former_chat(event)
+
+    async def _tell_former_chat(self, event: Unlinked) -> None:
+        """The chat is no longer the client's, so this goes to the chat, not to the client."""
+        body = for_client(
+            self.services, event.client, link_texts.unlinked_client_text(event.reason)
+        )
+        try:
+            await send_html(self.bot, event.chat_id, body)
+        except TelegramError as exc:
+            log.warning(
+                "unlink notice failed",
+                extra={"client_id": event.client.id, "error": error_name(exc)},
+            )
 
 
 def answer_copy_text(by: str, words: str) -> TextFn:
@@ -67,9 +90,12 @@ class TelegramStaffChannel:
         self.bot = bot
         self.relay = relay
 
-    async def publish(self, event: QuestionEvent) -> None:
+    async def publish(self, event: ClientEvent) -> None:
         client_id = pk(event.client)
-        if isinstance(event, Closed):
+        if isinstance(event, Unlinked):
+            note = link_texts.unlinked_staff_text(event.client.ref, event.reason)
+            await self.relay.post_note(self.bot, client_id, note, anywhere=True)
+        elif isinstance(event, Closed):
             await self.relay.post_note(self.bot, client_id, texts.closed_staff_text(event.by))
             await self.relay.refresh_title(self.bot, event.client, QuestionStatus.CLOSED)
         elif isinstance(event, Reopened):

@@ -53,13 +53,15 @@ def languages(
     return InlineKeyboardMarkup([buttons[i : i + 2] for i in range(0, len(buttons), 2)])
 
 
-def consent(t: Translator) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        [
-            [button("👍 " + t("I agree"), "priv", "agree")],
-            [button("🌐 " + t("Language"), "lang", "pick")],
-        ]
-    )
+def consent(t: Translator, *, not_me: int | None = None) -> InlineKeyboardMarkup:
+    """Agree and language; after a portal link also "Not you?" (for that client's id)."""
+    rows = [
+        [button("👍 " + t("I agree"), "priv", "agree")],
+        [button("🌐 " + t("Language"), "lang", "pick")],
+    ]
+    if not_me is not None:
+        rows.append([button("🙅 " + t("Not you? Tap here"), "link", "notme", not_me)])
+    return InlineKeyboardMarkup(rows)
 
 
 def single(text: str, prefix: str, action: str, arg: str | int = "") -> InlineKeyboardMarkup:

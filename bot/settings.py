@@ -85,6 +85,10 @@ class Settings(BaseSettings):
     oidc_client_secret: SecretStr | None = None
     oidc_scopes: str = "openid email profile"
     oidc_login_claim: str = "email"
+    # The municipal portal's API (docs/portal.md): calls per key per minute, and how far a
+    # signed request's timestamp may be from the back-office's clock.
+    portal_requests_per_minute: int = Field(default=60, ge=1, le=10_000)
+    portal_replay_window_seconds: int = Field(default=300, ge=30, le=900)
 
     @field_validator("webhook_secret", "metrics_token")
     @classmethod

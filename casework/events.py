@@ -1,4 +1,4 @@
-"""What the question desk did: one event per act, fanned out to every configured channel.
+"""What the desks did: one event per act, fanned out to every configured channel.
 
 A channel (casework/ports.py) turns an event into what its people see: the client a notice in
 their language, the staff chat a note in the client's topic and a new topic title. Front ends
@@ -9,17 +9,39 @@ staff chat look the same everywhere.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 
 from storage.models import Client
 
 
 @dataclass(frozen=True, kw_only=True)
-class QuestionEvent:
-    """An act on a client's question by a staff member (`by`, their name as the team knows it)."""
+class ClientEvent:
+    """An act about one client."""
 
     client: Client
+
+
+@dataclass(frozen=True, kw_only=True)
+class QuestionEvent(ClientEvent):
+    """An act on a client's question by a staff member (`by`, their name as the team knows it)."""
+
     question_id: int
     by: str
+
+
+class UnlinkReason(StrEnum):
+    # The person who opened a portal link tapped "Not you?": the link was not theirs.
+    NOT_ME = "not_me"
+    # The municipal portal asked for it (the resident stopped using Telegram there).
+    PORTAL = "portal"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Unlinked(ClientEvent):
+    """A client's Telegram chat was unlinked; `chat_id` is the chat that was linked."""
+
+    chat_id: int
+    reason: UnlinkReason
 
 
 @dataclass(frozen=True, kw_only=True)

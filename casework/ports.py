@@ -2,8 +2,9 @@
 
 - a client channel delivers to a client (Telegram in bot/channels.py) and says whether the client
   blocked it;
-- a staff channel shows the team what happened (the Telegram staff chat with one topic per
-  client, bot/channels.py; a team without one has no staff channel at all).
+- a staff channel shows the team what happened, an act on a question or a chat unlinked (the
+  Telegram staff chat with one topic per client, bot/channels.py; a team without one has no
+  staff channel at all).
 """
 
 from __future__ import annotations
@@ -12,13 +13,13 @@ import logging
 from collections.abc import Sequence
 from typing import Protocol
 
-from casework.events import QuestionEvent
+from casework.events import ClientEvent
 
 log = logging.getLogger(__name__)
 
 
 class Channel(Protocol):
-    async def publish(self, event: QuestionEvent) -> None:
+    async def publish(self, event: ClientEvent) -> None:
         """Show the event to this channel's people; never raise for a delivery problem."""
 
 
@@ -31,7 +32,7 @@ class StaffChannel(Channel, Protocol):
     pass
 
 
-async def publish(channels: Sequence[Channel], event: QuestionEvent) -> None:
+async def publish(channels: Sequence[Channel], event: ClientEvent) -> None:
     """Hand the event to every channel in turn; one failing channel does not stop the others."""
     for channel in channels:
         try:

@@ -65,10 +65,6 @@ def default_qr_path(name: str) -> Path:
     return Path(f"invite-{re.sub(r'[^A-Za-z0-9._-]', '_', name)}.png")
 
 
-def deep_link(bot_username: str, code: str) -> str:
-    return f"https://t.me/{bot_username.removeprefix('@')}?start={code}"
-
-
 async def make_invite(
     database: Database,
     state: CliState,
@@ -84,15 +80,21 @@ async def make_invite(
             person = await client_by_ref(session, client_ref)
             if person.status == ClientStatus.CLOSED:
                 fail(f"client {client_ref!r} is closed; reopen the case before inviting")
-            target = {"client_id": person.id}
+            target: dict[str, int | None] = {"client_id": person.id}
         else:
             person = await staff_by_key(session, staff_key or "")
             if not person.active:
                 fail(f"staff member {staff_key!r} is not active")
             target = {"staff_id": person.id}
         valid_for = timedelta(days=settings.invite_valid_days)
-        code = await invites.create(session, now=now, valid_for=valid_for, **target)
-        link = deep_link(settings.bot_username, code)
+        code = await invites.create(
+            session,
+            now=now,
+            valid_for=valid_for,
+            client_id=target.get("client_id"),
+            staff_id=target.get("staff_id"),
+        )
+        link = invites.deep_link(settings.bot_username, code)
         write_qr(link, qr_path)
         audit.record(
             session,

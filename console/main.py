@@ -18,6 +18,7 @@ from console import (
     database,
     dispatch,
     invites,
+    portal_keys,
     reminders,
     tasks,
 )
@@ -47,6 +48,7 @@ for command in (
     data.export_command,
     clients.client,
     invites.invite,
+    portal_keys.portal_keys,
     appointments.appointment,
     tasks.task,
     clients.plan,

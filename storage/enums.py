@@ -11,6 +11,11 @@ class OrganisationKind(StrEnum):
     PARTNER = "partner"
 
 
+class InviteOrigin(StrEnum):
+    CASEWORKER = "caseworker"
+    PORTAL = "portal"
+
+
 class StaffRole(StrEnum):
     CASEWORKER = "caseworker"
     SOCIAL_GUIDE = "social_guide"

@@ -12,6 +12,7 @@ from sqlalchemy import delete, func, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage.enums import InviteOrigin
 from storage.models import Invite, LinkFailure
 
 # No 0/O, 1/I: codes are read aloud and typed from paper.
@@ -47,6 +48,11 @@ def pretty(code: str) -> str:
     return f"{code[:5]}-{code[5:]}"
 
 
+def deep_link(bot_username: str, code: str) -> str:
+    """The t.me link that opens the bot with the code (Telegram sends it as /start CODE)."""
+    return f"https://t.me/{bot_username.removeprefix('@')}?start={code}"
+
+
 def hash_code(code: str) -> str:
     return hashlib.sha256(normalise(code).encode()).hexdigest()
 
@@ -59,6 +65,7 @@ async def create(
     client_id: int | None = None,
     staff_id: int | None = None,
     created_by_id: int | None = None,
+    origin: InviteOrigin = InviteOrigin.CASEWORKER,
 ) -> str:
     """Make a new invitation and return its code (the only time the code is known)."""
     if (client_id is None) == (staff_id is None):
@@ -71,6 +78,7 @@ async def create(
             staff_id=staff_id,
             created_by_id=created_by_id,
             expires_at=now + valid_for,
+            origin=origin,
         )
     )
     await session.flush()
@@ -103,6 +111,32 @@ async def consume(session: AsyncSession, *, invite: Invite, now: datetime) -> bo
         return False
     invite.used_at = now
     return True
+
+
+async def last_used(session: AsyncSession, *, client_id: int) -> Invite | None:
+    """The invitation with which the client linked most recently."""
+    query = (
+        select(Invite)
+        .where(Invite.client_id == client_id, col(Invite.used_at).is_not(None))
+        .order_by(col(Invite.used_at).desc(), col(Invite.id).desc())
+    )
+    return (await session.exec(query)).first()
+
+
+async def withdraw_unused(
+    session: AsyncSession, *, client_id: int, origin: InviteOrigin, now: datetime
+) -> None:
+    """Let a client's unused invitations of one origin expire now."""
+    await session.exec(
+        update(Invite)
+        .where(
+            col(Invite.client_id) == client_id,
+            col(Invite.origin) == origin,
+            col(Invite.used_at).is_(None),
+            col(Invite.expires_at) > now,
+        )
+        .values(expires_at=now, updated_at=now)
+    )
 
 
 async def record_failure(session: AsyncSession, *, chat_id: int, now: datetime) -> None:

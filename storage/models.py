@@ -27,6 +27,7 @@ from storage.enums import (
     ExamComponent,
     ExamResult,
     Intensity,
+    InviteOrigin,
     LearningRoute,
     Level,
     LiteracySupport,
@@ -175,6 +176,7 @@ class Client(Timestamped, table=True):
 class Invite(Timestamped, table=True):
     __table_args__ = (
         CheckConstraint("(client_id IS NULL) <> (staff_id IS NULL)", name="for_client_or_staff"),
+        one_of("origin", InviteOrigin),
     )
 
     code_hash: str = Field(max_length=128, unique=True)
@@ -184,6 +186,8 @@ class Invite(Timestamped, table=True):
     expires_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
     used_at: datetime | None = moment()
     failed_attempts: int = 0
+    # Who asked for it: a caseworker (console, back-office) or the municipal portal after DigiD.
+    origin: str = Field(default=InviteOrigin.CASEWORKER, max_length=20)
 
 
 class LinkFailure(Timestamped, table=True):
@@ -483,3 +487,35 @@ class StaffSession(Timestamped, table=True):
         default_factory=utcnow, sa_type=UTCDateTime, nullable=False, index=True
     )
     revoked_at: datetime | None = moment()
+
+
+class PortalKey(Timestamped, table=True):
+    """A key with which an organisation's resident portal signs its calls (docs/portal.md).
+
+    The secret is kept as issued: an HMAC check needs it (docs/portal.md says why that is
+    accepted). Several keys of one organisation may be live at once, for rotation.
+    """
+
+    __tablename__ = "portal_key"
+
+    key_id: str = Field(max_length=40, unique=True)
+    organisation_id: int = fk("organisation.id")
+    secret: str = Field(max_length=100)
+    label: str = Field(default="", max_length=100)
+    revoked_at: datetime | None = moment()
+    last_used_at: datetime | None = moment()
+
+
+class PortalNonce(Timestamped, table=True):
+    """A nonce a portal key used: a second request with it is a replay (every process sees it).
+    Counted per key over the last minute for the rate limit; dropped after the replay window."""
+
+    __tablename__ = "portal_nonce"
+    __table_args__ = (
+        UniqueConstraint("key_id", "nonce"),
+        Index("ix_portal_nonce_key_seen", "key_id", "seen_at"),
+    )
+
+    key_id: str = Field(max_length=40)
+    nonce: str = Field(max_length=64)
+    seen_at: datetime = Field(sa_type=UTCDateTime, nullable=False)

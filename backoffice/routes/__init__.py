@@ -6,6 +6,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from backoffice.portal import api as portal_api
 from backoffice.routes import admin, auth, clients, inbox, oidc, questions
 from backoffice.web import redirect
 
@@ -74,4 +75,9 @@ def routes() -> list[BaseRoute]:
         Route("/staff/{staff_id:int}/reset-password", admin.reset_password, methods=post),
         Route("/staff/{staff_id:int}/sessions", admin.sessions_page, methods=get),
         Route("/staff/{staff_id:int}/sessions/end", admin.end_sessions, methods=post),
+        # the municipal portal's server-to-server API (signed calls, no session: docs/portal.md)
+        Route("/api/v1/openapi.json", portal_api.openapi, methods=get),
+        Route("/api/v1/link-invitations", portal_api.create_invitation, methods=post),
+        Route("/api/v1/clients/{reference}/link", portal_api.link_status, methods=get),
+        Route("/api/v1/clients/{reference}/link", portal_api.unlink_client, methods=["DELETE"]),
     ]

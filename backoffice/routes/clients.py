@@ -34,7 +34,8 @@ from backoffice.web import (
 from bot.i18n import BY_CODE
 from bot.render.appointments import KINDS
 from casework import case
-from storage import access, appointments, invites, plans, tasks
+from casework.linking import link_origin
+from storage import access, appointments, audit, invites, plans, tasks
 from storage import backoffice as queries
 from storage import clients as client_queries
 from storage import questions as question_queries
@@ -114,8 +115,11 @@ async def _page_context(session: AsyncSession, client: Client) -> dict[str, obje
     people |= {a.staff_id for a in appointment_rows}
     names = await queries.staff_names(session, ids={i for i in people if i})
     language = BY_CODE.get(client.locale or "")
+    unlinks = await audit.events(session, client_id=client_id, action="client.unlink", limit=1)
     return {
         "client": client,
+        "link_origin": await link_origin(session, client=client),
+        "last_unlink": unlinks[0] if unlinks else None,
         "plan": plan,
         "exams": exams,
         "appointments": appointment_rows,
@@ -383,10 +387,6 @@ async def task_done(request: Request) -> Response:
     return redirect(f"/clients/{client.id}#tasks")
 
 
-def deep_link(bot_username: str, code: str) -> str:
-    return f"https://t.me/{bot_username.removeprefix('@')}?start={code}"
-
-
 @page()
 async def invite(request: Request) -> Response:
     """A new single-use invitation code: shown once, with its deep link and a QR code."""
@@ -412,7 +412,7 @@ async def invite(request: Request) -> Response:
             subject_id=client.id,
             client_id=client.id,
         )
-    link = deep_link(bo.settings.bot_username, code)
+    link = invites.deep_link(bo.settings.bot_username, code)
     qr = segno.make(link, error="m")
     return render(
         request,

@@ -33,7 +33,7 @@ OPEN_COMMANDS = ("/start", "/help", "/privacy")
 # Before consent a linked client may still read about privacy, change language or leave.
 CONSENT_COMMANDS = (*OPEN_COMMANDS, "/forget")
 OPEN_CALLBACK_PREFIXES = ("lang",)
-CONSENT_CALLBACK_PREFIXES = ("lang", "priv")
+CONSENT_CALLBACK_PREFIXES = ("lang", "priv", "link")  # link: "Not you?" after a portal link
 
 
 def _command(update: Update) -> str | None:

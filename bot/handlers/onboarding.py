@@ -8,12 +8,17 @@ from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
 
 from bot import callbacks, keyboards
+from bot.channels import channels_for
 from bot.context import BotContext
 from bot.fmt import Formatter
 from bot.i18n import BY_CODE, Translator, translator, unreviewed_locales
+from bot.render import linking as link_texts
 from bot.replies import Text, answer, send
 from casework.linking import LinkOutcome, LinkResult, give_consent, link
+from casework.linking import not_me as refuse_portal_link
+from casework.ports import publish
 from storage import clients, visitors
+from storage.enums import InviteOrigin
 from storage.ids import pk
 from storage.invites import looks_like_code
 
@@ -130,7 +135,8 @@ async def _try_code(update: Update, context: BotContext, code: str) -> None:
         context.client = result.client
         context.use_locale(result.client.locale or context.locale)
         await _tell_previous_chat(context, result)
-        await _show_consent(update, context, greet=True)
+        portal = result.origin == InviteOrigin.PORTAL
+        await _show_consent(update, context, greet=True, portal=portal)
     else:
         await answer(update, context, outcome_text(result))
 
@@ -152,7 +158,11 @@ async def _tell_previous_chat(context: BotContext, result: LinkResult) -> None:
     )
 
 
-async def _show_consent(update: Update, context: BotContext, *, greet: bool = False) -> None:
+async def _show_consent(
+    update: Update, context: BotContext, *, greet: bool = False, portal: bool = False
+) -> None:
+    """The privacy notice; after a portal link it names the portal first and offers "Not you?",
+    so that a forwarded link is caught before anything else is shown."""
     client = context.client
     assert client is not None
     days = context.settings.retention_days
@@ -161,12 +171,35 @@ async def _show_consent(update: Update, context: BotContext, *, greet: bool = Fa
         parts = []
         if greet:
             parts.append(t("Welcome, {name}! 👋", name=f.auto(client.first_name)))
+            if portal:
+                parts.append(link_texts.portal_linked_text(t, f))
             parts.append(t("From now on you can see your plan (PIP), appointments and tasks here."))
         parts.append(privacy_notice(t, days))
         parts.append(t("Tap “I agree” to start."))
         return "\n\n".join(parts)
 
-    await answer(update, context, text, reply_markup=keyboards.consent(context.t))
+    not_me = pk(client) if greet and portal else None
+    await answer(update, context, text, reply_markup=keyboards.consent(context.t, not_me=not_me))
+
+
+async def not_me(update: Update, context: BotContext) -> None:
+    """“Not you?” under a portal link: unlink the chat, tell it kindly, and tell the team."""
+    query, chat, client = update.callback_query, update.effective_chat, context.client
+    assert query is not None and chat is not None
+    parsed = callbacks.parse(query.data)
+    event = None
+    if client is not None and parsed is not None and parsed.int_arg() == client.id:
+        async with context.db.transaction() as session:
+            event = await refuse_portal_link(
+                session, client_id=pk(client), chat_id=chat.id, now=context.clock.now()
+            )
+    if event is None:
+        await query.answer(context.t("This button is no longer valid."), show_alert=True)
+        return
+    log.info("portal link refused by the chat", extra={"client_id": event.client.id})
+    await query.answer()
+    context.client = None
+    await publish(channels_for(context.bot, context.services)[1], event)
 
 
 async def agree(update: Update, context: BotContext) -> None:
@@ -252,4 +285,5 @@ def handlers() -> list[BaseHandler[Update, BotContext, None]]:
         CallbackQueryHandler(pick_language, pattern=callbacks.pattern("lang") + "pick:"),
         CallbackQueryHandler(set_language, pattern=callbacks.pattern("lang") + "set:"),
         CallbackQueryHandler(agree, pattern=callbacks.pattern("priv") + "agree:"),
+        CallbackQueryHandler(not_me, pattern=callbacks.pattern("link") + "notme:"),
     ]

@@ -624,16 +624,23 @@ class TelegramRelay:
         return None
 
     async def post_note(
-        self, bot: Bot, client_id: int, text: TextFn, *, locale: str = STAFF_LOCALE
+        self,
+        bot: Bot,
+        client_id: int,
+        text: TextFn,
+        *,
+        locale: str = STAFF_LOCALE,
+        anywhere: bool = False,
     ) -> int | None:
-        """A line from the bot in the client's topic (in Dutch); never raises."""
+        """A line from the bot in the client's topic (in Dutch); never raises. Where the client
+        has no place in the chat yet, `anywhere` posts it in the chat's general thread."""
         body = for_staff(self.services, text, locale)
         thread_id: int | None = None
         try:
             place = await self.where(bot, client_id)
-            if place is None:
+            if place is None and not anywhere:
                 return None
-            thread_id, reply_to = place
+            thread_id, reply_to = place if place is not None else (None, None)
             sent = await send_html(bot, self.chat_id, body, thread_id=thread_id, reply_to=reply_to)
         except TelegramError as exc:
             if thread_id is not None and THREAD_GONE in str(exc).lower():

@@ -1,0 +1,1 @@
+"""The municipal portal's server-to-server API (docs/portal.md)."""
