@@ -10,8 +10,6 @@ failed step the later ones are skipped. Screenshots go to test-artifacts/sandbox
 from __future__ import annotations
 
 import re
-import struct
-import zlib
 from collections.abc import Iterator
 from datetime import UTC
 from pathlib import Path
@@ -22,6 +20,7 @@ import pytest
 from bot.settings import Settings
 from sandbox import Sandbox, SandboxOptions
 from storage import appointments, clients, questions
+from tests.sandbox.beside import letter_png
 from tests.sandbox.browser import (
     CHROMIUM_ARGS,
     SandboxThread,
@@ -258,24 +257,6 @@ def test_a_photo_of_a_letter_goes_from_the_phone_to_the_topic(
     if not page.evaluate("document.getElementById('relay-note').hidden"):
         pytest.skip("the Telegram staff-chat relay is not wired into build_application yet")
     expect(page.locator("#staff-messages img.photo")).to_have_count(1)
-
-
-def letter_png(width: int = 160, height: int = 100) -> bytes:
-    """A valid PNG of a lined sheet of paper, made here so the test needs no image file."""
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        body = kind + data
-        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
-
-    def row(y: int) -> bytes:
-        shade = 170 if y % 12 == 11 and 10 < y < height - 10 else 250
-        return b"\x00" + bytes([shade, shade, shade]) * width
-
-    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    pixels = zlib.compress(b"".join(row(y) for y in range(height)))
-    return (
-        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
-    )
 
 
 def test_moving_the_clock_fires_a_reminder(page: Page, running: SandboxThread) -> None:

@@ -8,14 +8,12 @@ either side reaches the phone and shows on the other; moving the clock moves the
 
 from __future__ import annotations
 
-import copy
 import json
 import re
 import socket
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
@@ -26,41 +24,26 @@ from bot.settings import Settings
 from sandbox import Sandbox, SandboxOptions
 from sandbox.errors import BackofficePortUnavailable
 from sandbox.server import STAFF_CHAT_ID
-from storage import questions
 from storage import staff as staff_rows
 from storage.db import Database
-from tests.sandbox.conftest import SMALL_REGION, linked_phone
-
-# The small region with back-office logins: a caseworker, a team lead, an administrator, a
-# second caseworker (not offered: one account per role) and an inactive one.
-REGION: dict[str, Any] = copy.deepcopy(SMALL_REGION)
-REGION["staff"] = [
-    {"key": "team-sanne", "name": "Sanne Jonker", "organisation": "team-hoorn",
-     "login": "sanne@hoorn.example"},
-    {"key": "team-mo", "name": "Mo <b>Bakker</b>", "organisation": "team-hoorn",
-     "login": "mo@hoorn.example"},
-    {"key": "team-lead", "name": "Anneke Schouten", "organisation": "team-hoorn",
-     "role": "team_lead", "login": "anneke@hoorn.example"},
-    {"key": "team-admin", "name": "Joost Visser", "organisation": "team-hoorn",
-     "role": "admin", "login": "joost@hoorn.example"},
-    {"key": "team-pieter", "name": "Pieter Kok", "organisation": "team-hoorn",
-     "login": "pieter@hoorn.example", "active": False},
-]  # fmt: skip
-QUESTION = "Where do I hand in my bank account number?"
-STAFF_ANSWER = "At the desk in the town hall, any morning."
+from tests.sandbox.beside import (
+    QUESTION,
+    REGION,
+    STAFF_ANSWER,
+    ask,
+    csrf_of,
+    question_id,
+    running_beside,
+    sign_in,
+    staff_id_of,
+    topic_texts,
+)
 
 
 @pytest.fixture
 async def sandbox(db: Database, tmp_path: Path) -> AsyncIterator[Sandbox]:
-    region = tmp_path / "region.json"
-    region.write_text(json.dumps(REGION), encoding="utf-8")
-    options = SandboxOptions(port=0, region=region, backoffice_port=0)
-    running = Sandbox(options, settings=Settings(_env_file=None), db=db)
-    await running.start()
-    try:
+    async with running_beside(db, tmp_path) as running:
         yield running
-    finally:
-        await running.stop()
 
 
 @pytest.fixture
@@ -68,47 +51,6 @@ async def office(sandbox: Sandbox) -> AsyncIterator[httpx.AsyncClient]:
     assert sandbox.backoffice is not None
     async with httpx.AsyncClient(base_url=sandbox.backoffice.url, timeout=30) as client:
         yield client
-
-
-def csrf_of(html: str) -> str:
-    found = re.search(r'name="csrf" value="([^"]+)"', html)
-    assert found is not None
-    return found.group(1)
-
-
-def staff_id_of(sandbox: Sandbox, name: str) -> int:
-    return next(s.id for s in sandbox.world.staff if s.name == name)
-
-
-async def sign_in(office: httpx.AsyncClient, staff_id: int) -> httpx.Response:
-    login = await office.get("/login")
-    return await office.post(
-        "/login/demo", data={"csrf": csrf_of(login.text), "staff_id": str(staff_id)}
-    )
-
-
-async def ask(sandbox: Sandbox, text: str = QUESTION) -> Any:
-    """Amina links her phone and asks a question (❓ then her text); returns her phone."""
-    phone = await linked_phone(sandbox, "Amina")
-    await phone.send_text("❓")
-    await phone.next_message()  # "write your question"
-    await phone.send_text(text)
-    await phone.next_message()  # the acknowledgement
-    return phone
-
-
-async def question_id(sandbox: Sandbox) -> int:
-    amina = next(c for c in sandbox.world.clients if c.first_name == "Amina")
-    assert sandbox.db is not None
-    async with sandbox.db.reading() as session:
-        rows = await questions.for_client(session, client_id=amina.id)
-    assert rows and rows[-1].id is not None
-    return rows[-1].id
-
-
-def topic_texts(sandbox: Sandbox) -> list[str]:
-    chat = sandbox.fake.chat(STAFF_CHAT_ID)
-    return [m.text or "" for m in chat.live_messages() if m.thread_id is not None]
 
 
 # -- the login page: the band and the demo accounts ------------------------------------------------
