@@ -686,6 +686,7 @@
     if (!guide) return;
     for (const name of document.querySelectorAll(".guide-name")) name.textContent = guide.first_name;
     $("guide").hidden = false;
+    document.body.classList.add("with-guide");
     pollTour();
   }
 

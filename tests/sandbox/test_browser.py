@@ -131,8 +131,9 @@ def test_a_client_links_picks_arabic_and_sees_the_menu_right_to_left(
 
     inline_button(page, "🌐").last.click()
     page.locator("#phone-messages .inline-button", has_text="العربية").last.click()
-    expect(page.locator("#phone-device")).to_have_attribute("dir", "rtl")
+    expect(page.locator("#phone-messages")).to_have_attribute("dir", "rtl")
     expect(page.locator("#phone-device")).to_have_attribute("data-locale", "ar")
+    assert not is_rtl(page.locator("#phone-composer"))  # the page's own labels stay put
     inline_button(page, "👍").last.click()
 
     keys = page.locator("#phone-keyboard .key")
