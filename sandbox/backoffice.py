@@ -165,13 +165,27 @@ def add_sandbox_demo(app: Starlette, accounts: tuple[DemoAccount, ...]) -> None:
     app.router.routes.insert(0, Route("/login/demo", demo_sign_in, methods=["POST"]))
 
 
-class FramedBy:
-    """Let the sandbox page (on `port`, any loopback name) show the back-office in a frame: the
-    back-office forbids every frame (`frame-ancestors 'none'`, X-Frame-Options DENY)."""
+LOOPBACK_NAMES = ("127.0.0.1", "localhost", "[::1]")
+ANY_ADDRESS = ("0.0.0.0", "::", "")
 
-    def __init__(self, app: ASGIApp, *, port: int) -> None:
+
+def origins_on(host: str, port: int) -> str:
+    """The origins a page on `host:port` may be opened at, as a CSP source list: the loopback
+    names and the configured host; any host when it listens on every address (0.0.0.0)."""
+    if host in ANY_ADDRESS:
+        return f"http://*:{port}"
+    shown = f"[{host}]" if ":" in host and not host.startswith("[") else host
+    names = dict.fromkeys((*LOOPBACK_NAMES, shown))
+    return " ".join(f"http://{name}:{port}" for name in names)
+
+
+class FramedBy:
+    """Let the sandbox page (on `host:port`) show the back-office in a frame: the back-office
+    forbids every frame (`frame-ancestors 'none'`, X-Frame-Options DENY)."""
+
+    def __init__(self, app: ASGIApp, *, host: str, port: int) -> None:
         self.app = app
-        self.ancestors = f"frame-ancestors http://*:{port}"
+        self.ancestors = f"frame-ancestors {origins_on(host, port)}"
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -246,7 +260,9 @@ class BackofficeBeside:
         )
         self.accounts = demo_accounts(logins)
         add_sandbox_demo(app, self.accounts)
-        served: ASGIApp = app if self.frame_from is None else FramedBy(app, port=self.frame_from)
+        served: ASGIApp = (
+            app if self.frame_from is None else FramedBy(app, host=self.host, port=self.frame_from)
+        )
         family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
         self._socket = socket.socket(family, socket.SOCK_STREAM)
         self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)

@@ -18,6 +18,7 @@ from urllib.parse import quote
 from aiohttp import web
 
 from fakebot import ApiError
+from sandbox.backoffice import origins_on
 from sandbox.errors import NotFound, SandboxError
 
 if TYPE_CHECKING:
@@ -101,9 +102,10 @@ def content_policy(sandbox: Sandbox) -> str:
     """The page's policy; with the back-office beside it, that one origin may fill the frame
     (on whatever name the page was opened: 127.0.0.1, localhost)."""
     policy = SECURITY_HEADERS["Content-Security-Policy"]
-    if sandbox.backoffice is None:
+    beside = sandbox.backoffice
+    if beside is None:
         return policy
-    return f"{policy}; frame-src http://*:{sandbox.backoffice.port}"
+    return f"{policy}; frame-src {origins_on(beside.host, beside.port)}"
 
 
 def _sandbox(request: web.Request) -> Sandbox:

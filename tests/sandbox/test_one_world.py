@@ -22,6 +22,7 @@ from bot.i18n import translator
 from bot.services.ready_answers import READY_ANSWERS
 from bot.settings import Settings
 from sandbox import Sandbox, SandboxOptions
+from sandbox.backoffice import origins_on
 from sandbox.errors import BackofficePortUnavailable
 from sandbox.server import STAFF_CHAT_ID
 from storage import staff as staff_rows
@@ -129,15 +130,29 @@ async def test_the_sandbox_page_may_frame_the_backoffice_and_nothing_else_may(
 ) -> None:
     page = await office.get("/login")
     policy = page.headers["content-security-policy"]
-    assert f"frame-ancestors http://*:{sandbox.port}" in policy
-    assert "frame-ancestors 'none'" not in policy
+    port = sandbox.port
+    assert policy.endswith(
+        f"frame-ancestors http://127.0.0.1:{port} http://localhost:{port} http://[::1]:{port}"
+    )
+    assert "frame-ancestors 'none'" not in policy and "*" not in policy
     assert "x-frame-options" not in page.headers
     assert sandbox.backoffice is not None
     async with httpx.AsyncClient(base_url=sandbox.url) as http:
         index = await http.get("/")
+    bo_port = sandbox.backoffice.port
     assert index.headers["Content-Security-Policy"].endswith(
-        f"frame-src http://*:{sandbox.backoffice.port}"
+        f"frame-src http://127.0.0.1:{bo_port} http://localhost:{bo_port} http://[::1]:{bo_port}"
     )
+
+
+def test_the_frame_origins_are_the_loopback_names_and_the_configured_host() -> None:
+    assert origins_on("127.0.0.1", 8080) == (
+        "http://127.0.0.1:8080 http://localhost:8080 http://[::1]:8080"
+    )
+    assert origins_on("192.168.1.20", 8080).endswith(" http://192.168.1.20:8080")
+    assert origins_on("fe80::1", 8080).endswith(" http://[fe80::1]:8080")
+    assert origins_on("::1", 8080).count("[::1]") == 1
+    assert origins_on("0.0.0.0", 8080) == "http://*:8080"  # opened by any of its addresses
 
 
 # -- one world ------------------------------------------------------------------------------------
