@@ -209,15 +209,19 @@ async def test_moving_the_sandbox_clock_moves_the_waiting_time_in_the_inbox(
         assert found is not None, html
         return int(found.group(1)), int(found.group(2))
 
-    before = waiting((await office.get("/inbox")).text)
+    first = (await office.get("/inbox")).text
+    before = waiting(first)
     assert before == (0, 0)
+    assert "Over de termijn" not in first  # "Past the deadline"
     await sandbox.advance(timedelta(days=1))
     # A day without a click ends the session, as it would for real: sign in again.
     assert (await office.get("/inbox")).headers["location"].startswith("/login")
     await sign_in(office, staff_id_of(sandbox, "Sanne Jonker"))
-    after = waiting((await office.get("/inbox")).text)
+    later = (await office.get("/inbox")).text
+    after = waiting(later)
     assert after > before
-    assert after[0] >= 8  # a working day of office hours has passed
+    assert after[0] >= 8  # a working day of office hours has passed: the 8-hour deadline too
+    assert "Over de termijn" in later
 
 
 # -- the ports -------------------------------------------------------------------------------------
