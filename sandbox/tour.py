@@ -18,18 +18,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.keyboards import ICON_PLAN
 from fakebot import ChatState
-from storage import questions
+from storage import questions, reminders
 from storage.enums import Direction, MessageKind, ReminderStatus
-from storage.models import Client, Message, Reminder
+from storage.models import Client, Message
 
 STEPS = ("link", "plan", "photo", "answer", "reminder")
 # The guide follows the first demo client who speaks this language (Amina in the example region).
 GUIDE_LOCALE = "ar"
+# More reminders than one demo client is ever sent in a sandbox's year.
+MAX_REMINDERS = 1000
 
 
 @dataclass(frozen=True)
@@ -90,13 +91,7 @@ def _ready_answer_delivered(message: Message, ready_texts: frozenset[str]) -> bo
 
 
 async def _reminded_since(session: AsyncSession, *, client_id: int, since: datetime) -> bool:
-    query = (
-        select(Reminder.id)
-        .where(
-            Reminder.client_id == client_id,
-            Reminder.status == ReminderStatus.SENT,
-            col(Reminder.sent_at) > since,
-        )
-        .limit(1)
+    sent = await reminders.listing(
+        session, status=ReminderStatus.SENT, client_id=client_id, limit=MAX_REMINDERS
     )
-    return (await session.exec(query)).first() is not None
+    return any(row.sent_at is not None and row.sent_at > since for row in sent)
