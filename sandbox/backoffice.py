@@ -2,8 +2,9 @@
 sandbox's fake Telegram, database and clock, with demo sign-ins that need no second factor.
 
 Only the sandbox composes this. The demo sign-in route (`POST /login/demo`) and the "sandbox"
-band are added here, to the app `build_backoffice` returns; `inburgerbot backoffice` and
-`inburgerbot run` never call this module, and no setting or environment variable reaches it.
+band are added here, to the app `build_backoffice` returns. Only the sandbox's server
+(`inburgerbot sandbox`, or `inburgerbot run` without a token) starts it; `inburgerbot backoffice`
+and the real bot never call this module, and no setting or environment variable reaches it.
 Demo accounts also get a known password and a fresh TOTP secret (the tests log in that way too).
 
     beside = BackofficeBeside(settings, db=db, clock=clock, port=8091, frame_from=8080)
