@@ -23,15 +23,15 @@ from storage import questions
 from storage.db import Database
 from tests.sandbox.conftest import SMALL_REGION, linked_phone
 
-# The small region with back-office logins: a caseworker, a team lead, an administrator, a
-# second caseworker (not offered: one account per role) and an inactive one.
+# The small region with back-office logins: a caseworker, a team lead (with markup in her name),
+# an administrator, a second caseworker (not offered: one account per role) and an inactive one.
 REGION: dict[str, Any] = copy.deepcopy(SMALL_REGION)
 REGION["staff"] = [
     {"key": "team-sanne", "name": "Sanne Jonker", "organisation": "team-hoorn",
      "login": "sanne@hoorn.example"},
     {"key": "team-mo", "name": "Mo <b>Bakker</b>", "organisation": "team-hoorn",
      "login": "mo@hoorn.example"},
-    {"key": "team-lead", "name": "Anneke Schouten", "organisation": "team-hoorn",
+    {"key": "team-lead", "name": "Anneke <i>Schouten</i>", "organisation": "team-hoorn",
      "role": "team_lead", "login": "anneke@hoorn.example"},
     {"key": "team-admin", "name": "Joost Visser", "organisation": "team-hoorn",
      "role": "admin", "login": "joost@hoorn.example"},

@@ -66,9 +66,11 @@ async def test_the_login_page_offers_one_demo_account_per_role_under_the_sandbox
     offered = re.findall(r'name="staff_id" value="(\d+)"', page.text)
     assert [int(one) for one in offered] == [
         staff_id_of(sandbox, "Sanne Jonker"),
-        staff_id_of(sandbox, "Anneke Schouten"),
+        staff_id_of(sandbox, "Anneke <i>Schouten</i>"),
         staff_id_of(sandbox, "Joost Visser"),
     ]
+    assert "Inloggen als Anneke &lt;i&gt;Schouten&lt;/i&gt;" in page.text
+    assert "<i>Schouten" not in page.text
     assert "Mo <b>" not in page.text  # not offered, and never unescaped anywhere
     state = sandbox.state_view()["backoffice"]
     assert [a["role"] for a in state["accounts"]] == ["caseworker", "team_lead", "admin"]
