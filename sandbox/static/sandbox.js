@@ -669,6 +669,7 @@
       if (step.done) done += 1;
     }
     $("guide").dataset.done = String(done);
+    $("guide-count").textContent = `${done} of ${view.steps.length} done`;
     return done === view.steps.length;
   }
 
@@ -686,6 +687,8 @@
     if (!guide) return;
     for (const name of document.querySelectorAll(".guide-name")) name.textContent = guide.first_name;
     $("guide").hidden = false;
+    // Folded on a phone-sized screen, where the five steps would push the phone far down.
+    if (window.matchMedia("(max-width: 860px)").matches) $("guide-details").open = false;
     document.body.classList.add("with-guide");
     pollTour();
   }

@@ -282,5 +282,11 @@ def test_on_a_phone_sized_screen_the_panes_stack(page: Page, running: SandboxThr
     assert staff_box["y"] >= phone_box["y"] + phone_box["height"]
     assert page.evaluate("document.scrollingElement.scrollWidth") <= 390
     expect(page.locator("#phone-keyboard .key").first).to_be_visible()
+    page.reload()  # the guide folds when the page opens on a phone-sized screen
+    expect(page.locator("body")).to_have_attribute("data-ready", "true")
+    expect(page.locator("#guide-steps")).to_be_hidden()
+    expect(page.locator("#guide-count")).to_be_visible()
+    guide_box = page.locator("#guide").bounding_box()
+    assert guide_box is not None and guide_box["height"] < 80
     screenshot(page, "08-phone-sized")
     page.set_viewport_size({"width": 1280, "height": 800})

@@ -136,6 +136,7 @@ def test_the_page_shows_the_guide_and_the_backoffice_beside_the_phone(
     expect(page.locator("#guide-steps li")).to_have_count(5)
     expect(page.locator("#guide-steps .guide-name").first).to_have_text("Amina")
     not_done_yet(page, "link", "plan", "photo", "answer", "reminder")
+    expect(page.locator("#guide-count")).to_have_text("0 of 5 done")
     beside = sandbox_of(running).backoffice
     assert beside is not None
     link = page.get_by_role("link", name="Caseworker's back-office ↗")
@@ -240,6 +241,7 @@ def test_step_5_the_clock_moves_and_a_reminder_arrives(page: Page, running: Sand
     expect(bot_messages(page).last).to_contain_text("participation statement")
     expect(step(page, "reminder")).to_have_attribute("data-done", "true")
     expect(page.locator("#guide")).to_have_attribute("data-done", "5")
+    expect(page.locator("#guide-count")).to_have_text("5 of 5 done")
     screenshot(page, "guide-05-all-done")
 
 
