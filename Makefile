@@ -10,7 +10,7 @@ UV_VERSION := 0.13.9
 JOBS ?= $(shell n=$$(nproc 2>/dev/null || echo 2); [ $$n -gt 4 ] && n=4; echo $$n)
 PARALLEL := $(if $(filter 0,$(JOBS)),,-n $(JOBS) --dist worksteal)
 
-.PHONY: test-night install run test lint format i18n i18n-report i18n-sheet i18n-sheet-import migrate soak bench browser clean sandbox lock
+.PHONY: test-night install run test lint format i18n i18n-report i18n-sheet i18n-sheet-import migrate soak bench browser clean sandbox lock readme-screenshot
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -62,6 +62,12 @@ browser: migrate
 
 sandbox: install
 	$(BIN)/inburgerbot sandbox
+
+# The README's picture of the sandbox (phone, staff chat and back-office side by side), taken by
+# the guided-path browser test (needs Chromium: apt-get install chromium fonts-noto-color-emoji).
+readme-screenshot: install
+	$(BIN)/pytest -m browser -p no:randomly tests/sandbox/test_browser_guide.py
+	cp test-artifacts/sandbox/readme.png docs/sandbox.png
 
 bench: install
 	$(BIN)/python -m bench

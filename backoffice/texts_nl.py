@@ -502,4 +502,14 @@ DUTCH: dict[str, str] = {
     "There is no session.": "Er is geen sessie.",
     "The sessions are ended.": "De sessies zijn beëindigd.",
     "There was no session to end.": "Er was geen sessie om te beëindigen.",
+    "Sandbox": "Sandbox",
+    "Demo data and demo logins on this computer only: no real clients, no real team.": "Demo"
+    "gegevens en demo-accounts, alleen op deze computer: geen echte klanten, geen echt team.",
+    "Demo accounts": "Demo-accounts",
+    "In the sandbox you sign in with one click, without a password or a second factor.": "In "
+    "de sandbox logt u met één klik in, zonder wachtwoord en zonder tweede stap.",
+    "Sign in as {name}": "Inloggen als {name}",
+    "Or with a password": "Of met een wachtwoord",
+    "This is not one of the demo accounts of the sandbox.": "Dit is geen van de demo-accounts "
+    "van de sandbox.",
 }

@@ -280,6 +280,8 @@ def render(
         "now": bo.clock.now(),
         "path": request.url.path,
         "oidc": bo.oidc is not None,
+        # Only the sandbox sets this (sandbox/backoffice.py): the band and the demo sign-ins.
+        "sandbox_demo": getattr(request.app.state, "sandbox_demo", None),
     }
     values.update(context or {})
     return bo.templates.TemplateResponse(request, template, values, status_code=status)

@@ -1,11 +1,16 @@
 """The back-office beside the sandbox's phone: served in the sandbox's own event loop, on the
-sandbox's fake Telegram and database, with demo logins whose codes the sandbox page can show.
+sandbox's fake Telegram, database and clock, with demo sign-ins that need no second factor.
 
-Only for the sandbox: demo accounts get a known password and a fresh TOTP secret.
+Only the sandbox composes this. The demo sign-in route (`POST /login/demo`) and the "sandbox"
+band are added here, to the app `build_backoffice` returns. Only the sandbox's server
+(`inburgerbot sandbox`, or `inburgerbot run` without a token) starts it; `inburgerbot backoffice`
+and the real bot never call this module, and no setting or environment variable reaches it.
+Demo accounts also get a known password and a fresh TOTP secret (the tests log in that way too).
 
-    beside = BackofficeBeside(settings, db=db, clock=clock, port=8091)
+    beside = BackofficeBeside(settings, db=db, clock=clock, port=8091, frame_from=8080)
     logins = await beside.start()          # DemoLogin per staff member with a login
     beside.url                             # http://127.0.0.1:8091
+    beside.accounts                        # the caseworker, team lead and administrator
     logins[0].code(clock.now())            # the six digits to type now
     await beside.stop()
 """
@@ -20,15 +25,30 @@ from datetime import datetime
 import pyotp
 import uvicorn
 from sqlmodel import col, select
+from starlette.applications import Starlette
+from starlette.datastructures import MutableHeaders
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from telegram import Bot
 
 from backoffice.app import build_backoffice, make_bot
-from backoffice.security import password_hasher
+from backoffice.i18n import N_
+from backoffice.security import Stage, password_hasher
+from backoffice.web import Refused, backoffice, checked_form, int_param, redirect, session_of
 from bot.settings import Settings
 from casework.clock import Clock
+from storage import audit
+from storage import staff as staff_queries
 from storage.db import Database
+from storage.enums import ActorKind, StaffRole
 from storage.ids import pk
 from storage.models import Staff
+
+# The demo accounts the login page offers, one per role, in this order.
+DEMO_ROLES = (StaffRole.CASEWORKER, StaffRole.TEAM_LEAD, StaffRole.ADMIN)
+NOT_A_DEMO_ACCOUNT = N_("This is not one of the demo accounts of the sandbox.")
 
 DEMO_PASSWORD = "sandbox-demo-password"  # the sandbox is a demo on loopback, never a real team
 
@@ -75,6 +95,119 @@ async def prepare_demo_logins(db: Database) -> list[DemoLogin]:
     return logins
 
 
+@dataclass(frozen=True)
+class DemoAccount:
+    """A staff member the sandbox's login page signs in with one click."""
+
+    staff_id: int
+    name: str
+    role: str
+
+
+@dataclass(frozen=True)
+class SandboxDemo:
+    """What the back-office's templates show in the sandbox (`app.state.sandbox_demo`): the band
+    on every page, and the demo accounts on the login page."""
+
+    accounts: tuple[DemoAccount, ...]
+
+    def account(self, staff_id: int | None) -> DemoAccount | None:
+        return next((a for a in self.accounts if a.staff_id == staff_id), None)
+
+
+def demo_accounts(logins: list[DemoLogin]) -> tuple[DemoAccount, ...]:
+    """The first active staff member with a login of each demo role (a role nobody has is left
+    out)."""
+    chosen = []
+    for role in DEMO_ROLES:
+        login = next((one for one in logins if one.role == role), None)
+        if login is not None:
+            chosen.append(DemoAccount(staff_id=login.staff_id, name=login.name, role=login.role))
+    return tuple(chosen)
+
+
+def _demo_of(request: Request) -> SandboxDemo:
+    demo = getattr(request.app.state, "sandbox_demo", None)
+    if not isinstance(demo, SandboxDemo):  # never: the route exists only beside the demo
+        raise Refused(404, N_("This page does not exist, or you have no access to it."))
+    return demo
+
+
+async def demo_sign_in(request: Request) -> Response:
+    """One click on the sandbox's login page: a full session for a demo account, no password
+    and no second factor. The form carries the session's CSRF token like every other."""
+    form = await checked_form(request)
+    demo = _demo_of(request)
+    account = demo.account(int_param(form.get("staff_id")))
+    if account is None:
+        raise Refused(400, NOT_A_DEMO_ACCOUNT)
+    bo = backoffice(request)
+    now = bo.clock.now()
+    async with bo.db.transaction() as db_session:
+        staff = await staff_queries.by_id(db_session, staff_id=account.staff_id)
+        if staff is None or not staff.active:
+            raise Refused(400, NOT_A_DEMO_ACCOUNT)
+        audit.record(
+            db_session,
+            actor_kind=ActorKind.STAFF,
+            actor_id=staff.id,
+            action="login.sandbox_demo",
+            subject_kind="staff",
+            subject_id=staff.id,
+            at=now,
+        )
+    session_of(request).start(staff, stage=Stage.FULL, now=now)
+    return redirect("/inbox")
+
+
+def add_sandbox_demo(app: Starlette, accounts: tuple[DemoAccount, ...]) -> None:
+    """Give a back-office app the sandbox's demo sign-in and band (only the sandbox calls this)."""
+    app.state.sandbox_demo = SandboxDemo(accounts)
+    app.router.routes.insert(0, Route("/login/demo", demo_sign_in, methods=["POST"]))
+
+
+LOOPBACK_NAMES = ("127.0.0.1", "localhost", "[::1]")
+ANY_ADDRESS = ("0.0.0.0", "::", "")
+
+
+def origins_on(host: str, port: int) -> str:
+    """The origins a page on `host:port` may be opened at, as a CSP source list: the loopback
+    names and the configured host; any host when it listens on every address (0.0.0.0)."""
+    if host in ANY_ADDRESS:
+        return f"http://*:{port}"
+    shown = f"[{host}]" if ":" in host and not host.startswith("[") else host
+    names = dict.fromkeys((*LOOPBACK_NAMES, shown))
+    return " ".join(f"http://{name}:{port}" for name in names)
+
+
+class FramedBy:
+    """Let the sandbox page (on `host:port`) show the back-office in a frame: the back-office
+    forbids every frame (`frame-ancestors 'none'`, X-Frame-Options DENY)."""
+
+    def __init__(self, app: ASGIApp, *, host: str, port: int) -> None:
+        self.app = app
+        self.ancestors = f"frame-ancestors {origins_on(host, port)}"
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_framed(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                policy = headers.get("content-security-policy")
+                if policy is not None:
+                    headers["content-security-policy"] = policy.replace(
+                        "frame-ancestors 'none'", self.ancestors
+                    )
+                if "x-frame-options" in headers:
+                    del headers["x-frame-options"]
+            await send(message)
+
+        await self.app(scope, receive, send_framed)
+
+
 class _Server(uvicorn.Server):
     def __init__(self, config: uvicorn.Config) -> None:
         super().__init__(config)
@@ -97,6 +230,7 @@ class BackofficeBeside:
         host: str = "127.0.0.1",
         port: int = 0,
         bot: Bot | None = None,
+        frame_from: int | None = None,
     ) -> None:
         self.settings = settings
         self.db = db
@@ -104,13 +238,16 @@ class BackofficeBeside:
         self.host = host
         self.port = port
         self.bot = bot
+        self.frame_from = frame_from  # the sandbox page's port, which may show it in a frame
+        self.accounts: tuple[DemoAccount, ...] = ()
         self._server: _Server | None = None
         self._task: asyncio.Task[None] | None = None
         self._socket: socket.socket | None = None
 
     @property
     def url(self) -> str:
-        return f"http://{self.host}:{self.port}"
+        shown = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{shown}:{self.port}"
 
     async def start(self) -> list[DemoLogin]:
         logins = await prepare_demo_logins(self.db)
@@ -122,12 +259,23 @@ class BackofficeBeside:
             hasher=password_hasher(fast=True),
             sandbox=True,
         )
-        self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.accounts = demo_accounts(logins)
+        add_sandbox_demo(app, self.accounts)
+        served: ASGIApp = (
+            app if self.frame_from is None else FramedBy(app, host=self.host, port=self.frame_from)
+        )
+        family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
+        self._socket = socket.socket(family, socket.SOCK_STREAM)
         self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self._socket.bind((self.host, self.port))
+        try:
+            self._socket.bind((self.host, self.port))
+        except OSError:
+            self._socket.close()
+            self._socket = None
+            raise
         self.port = self._socket.getsockname()[1]
         self._server = _Server(
-            uvicorn.Config(app, log_config=None, access_log=False, lifespan="on")
+            uvicorn.Config(served, log_config=None, access_log=False, lifespan="on")
         )
         self._task = asyncio.create_task(self._server.serve(sockets=[self._socket]))
         ready = asyncio.create_task(self._server.ready.wait())

@@ -14,7 +14,7 @@ import click
 
 from bot.logs import setup_logging
 from bot.settings import Settings
-from sandbox.errors import PortUnavailable
+from sandbox.errors import BackofficePortUnavailable, PortUnavailable
 from sandbox.server import (
     DEFAULT_REGION,
     DEMO_START,
@@ -58,6 +58,12 @@ async def serve(
     try:
         try:
             await sandbox.start()
+        except BackofficePortUnavailable as exc:
+            raise click.ClickException(
+                f"cannot listen on {options.host}:{options.backoffice_port} for the back-office "
+                f"({exc.strerror or exc}); choose another port with --backoffice-port, or leave "
+                "it out with --no-backoffice"
+            ) from exc
         except PortUnavailable as exc:
             raise click.ClickException(
                 f"cannot listen on {options.host}:{options.port} ({exc.strerror or exc}); "
@@ -70,6 +76,11 @@ async def serve(
         if not stop.is_set():
             label = sandbox.clock_view()["label"]
             announce(f"The sandbox runs at {sandbox.url}  (sandbox time {label})")
+            if sandbox.backoffice is not None:
+                announce(
+                    f"The caseworkers' back-office runs beside it at {sandbox.backoffice.url}/  "
+                    "(demo accounts, one click, sandbox only)"
+                )
             announce("Open it in your browser. Ctrl-C stops it.")
         await stop.wait()
         await sandbox.stop()
@@ -103,6 +114,20 @@ def _settings(ctx: click.Context) -> Settings:
     help="Port of the page (INBURGERBOT_SANDBOX_PORT).",
 )
 @click.option(
+    "--backoffice-port",
+    type=click.IntRange(0, 65535),
+    default=8081,
+    show_default=True,
+    envvar="INBURGERBOT_SANDBOX_BACKOFFICE_PORT",
+    help="Port of the caseworkers' back-office beside the sandbox "
+    "(INBURGERBOT_SANDBOX_BACKOFFICE_PORT).",
+)
+@click.option(
+    "--no-backoffice",
+    is_flag=True,
+    help="Leave the back-office out: only the phone and the staff chat.",
+)
+@click.option(
     "--database",
     type=click.Path(dir_okay=False, path_type=Path),
     default=Path("sandbox.sqlite3"),
@@ -124,13 +149,22 @@ def _settings(ctx: click.Context) -> Settings:
 )
 @click.pass_context
 def sandbox(
-    ctx: click.Context, host: str, port: int, database: Path, region: Path, start_at: str
+    ctx: click.Context,
+    host: str,
+    port: int,
+    backoffice_port: int,
+    no_backoffice: bool,
+    database: Path,
+    region: Path,
+    start_at: str,
 ) -> None:
-    """Try the bot in a browser: a fake Telegram, the real bot, a phone and the staff chat."""
+    """Try the bot in a browser: a fake Telegram, the real bot, a phone, the staff chat and the
+    caseworkers' back-office (with one-click demo accounts)."""
     settings = _settings(ctx)
     options = SandboxOptions(
         host=host,
         port=port,
+        backoffice_port=None if no_backoffice else backoffice_port,
         database=database,
         region=region,
         start=parse_start(start_at, settings.zone),

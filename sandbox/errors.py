@@ -13,4 +13,8 @@ class PortUnavailable(OSError):
     """The page's address cannot be listened on (in use, or not this machine's)."""
 
 
-__all__ = ["NotFound", "PortUnavailable", "SandboxError"]
+class BackofficePortUnavailable(PortUnavailable):
+    """The back-office's address beside the page cannot be listened on."""
+
+
+__all__ = ["BackofficePortUnavailable", "NotFound", "PortUnavailable", "SandboxError"]

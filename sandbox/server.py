@@ -1,9 +1,11 @@
 """The sandbox: the fake Telegram, the real bot polling it, the demo world and the page's server.
 
 Everything runs in one event loop: FakeTelegram serves the Bot API on a loopback port, the real
-`Application` (handlers, JobQueue, reminder dispatcher) polls it, and an aiohttp app (sandbox
-/web.py) serves the page, its JSON actions and a server-sent event stream. Time comes from one
-`ShiftedClock`; moving it runs the periodic jobs at once, as if that much time had passed.
+`Application` (handlers, JobQueue, reminder dispatcher) polls it, an aiohttp app (sandbox/web.py)
+serves the page, its JSON actions and a server-sent event stream, and the caseworkers'
+back-office (sandbox/backoffice.py) runs beside it on its own port, on the same database, fake
+Telegram and clock. Time comes from one `ShiftedClock`; moving it runs the periodic jobs at once,
+as if that much time had passed, and the back-office's waiting times and deadlines move with it.
 """
 
 from __future__ import annotations
@@ -20,13 +22,16 @@ from aiohttp import web
 from telegram import Update
 
 from bot.app import BotApplication, build_application
-from bot.i18n import is_rtl
+from bot.i18n import is_rtl, translator
 from bot.locales import choose_locale
+from bot.services import ready_answers
+from bot.services.relay import client_locale
 from bot.settings import Settings
 from casework.clock import ShiftedClock
 from fakebot import ChatParticipant, FakeTelegram, SimGroup, SimUser, StoredMessage
-from sandbox import views, world
-from sandbox.errors import NotFound, PortUnavailable, SandboxError
+from sandbox import tour, views, world
+from sandbox.backoffice import BackofficeBeside
+from sandbox.errors import BackofficePortUnavailable, NotFound, PortUnavailable, SandboxError
 from sandbox.hub import Hub
 from sandbox.web import make_app
 from scheduler.dispatch import Dispatcher
@@ -60,6 +65,8 @@ class SandboxOptions:
     database: Path = Path("sandbox.sqlite3")
     region: Path = DEFAULT_REGION
     start: datetime | None = DEMO_START  # None: the real time
+    # The back-office beside the phone (0: any free port); None leaves it out.
+    backoffice_port: int | None = None
 
 
 @dataclass
@@ -118,8 +125,11 @@ class Sandbox:
         self.db: Database | None = None
         self.settings: Settings | None = None
         self.group: SimGroup | None = None
+        self.backoffice: BackofficeBeside | None = None
         self.port = 0
         self.ready = False
+        self._moved_from: datetime | None = None  # sandbox time before the clock first moved
+        self._tour_done: set[str] = set()
         self._runner: web.AppRunner | None = None
         self._pump: asyncio.Task[None] | None = None
         self._cursors: dict[int, _Cursor] = {}
@@ -177,19 +187,45 @@ class Sandbox:
             await app.updater.start_polling(
                 poll_interval=0, timeout=10, allowed_updates=Update.ALL_TYPES
             )
+            await self._start_backoffice()
         except BaseException:
             await self.stop()
             raise
         self.ready = True
         log.info("sandbox started", extra={"port": self.port})
 
+    async def _start_backoffice(self) -> None:
+        """The back-office on its own port, on this sandbox's database, fake Telegram and clock,
+        with one-click demo sign-ins; the page may show it in a frame."""
+        port = self.options.backoffice_port
+        if port is None:
+            return
+        assert self.settings is not None and self.db is not None
+        beside = BackofficeBeside(
+            self.settings,
+            db=self.db,
+            clock=self.clock,
+            host=self.options.host,
+            port=port,
+            frame_from=self.port,
+        )
+        try:
+            await beside.start()
+        except OSError as exc:
+            raise BackofficePortUnavailable(exc.errno, exc.strerror) from exc
+        self.backoffice = beside
+
     async def stop(self) -> None:
-        """Stop the page, the bot and the fake Telegram, in that order; safe to call twice."""
+        """Stop the page, the back-office, the bot and the fake Telegram, in that order; safe
+        to call twice."""
         self.hub.close()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
         self.ready = False
+        beside, self.backoffice = self.backoffice, None
+        if beside is not None:
+            await beside.stop()
         app, self.app = self.app, None
         if app is not None:
             if app.updater is not None and app.updater.running:
@@ -225,6 +261,8 @@ class Sandbox:
         """Move sandbox time forward and run the periodic jobs now (reminders go out)."""
         if amount <= timedelta(0) or amount > MAX_ADVANCE:
             raise SandboxError("the clock moves forward by up to a year at a time")
+        if self._moved_from is None:
+            self._moved_from = self.clock.now()
         self.clock.advance(amount)
         now = self.clock.now()
         log.info("sandbox clock moved", extra={"seconds": int(amount.total_seconds())})
@@ -377,6 +415,68 @@ class Sandbox:
             ],
             "staff_chat": {"chat_id": STAFF_CHAT_ID, "title": STAFF_CHAT_TITLE},
             "relay": self._relay_on(),
+            "backoffice": self._backoffice_view(),
+            "guide": self._guide_view(),
+        }
+
+    def _backoffice_view(self) -> dict[str, Any] | None:
+        """Where the back-office runs: the page links to it on its own host name and this port
+        (so the back-office's cookie stays on the same site as the page)."""
+        beside = self.backoffice
+        if beside is None:
+            return None
+        return {
+            "port": beside.port,
+            "url": beside.url,
+            "accounts": [
+                {"staff_id": a.staff_id, "name": a.name, "role": a.role} for a in beside.accounts
+            ],
+        }
+
+    # -- the guided path ----------------------------------------------------------------------
+
+    def guide_client(self) -> world.DemoClient | None:
+        """The client the guided path follows: the first who reads right to left (Amina)."""
+        return next(
+            (c for c in self.world.clients if c.locale == tour.GUIDE_LOCALE),
+            self.world.clients[0] if self.world.clients else None,
+        )
+
+    def _guide_view(self) -> dict[str, Any] | None:
+        client = self.guide_client()
+        if client is None:
+            return None
+        return {"user_id": client.user_id, "first_name": client.first_name, "ref": client.ref}
+
+    async def tour_view(self) -> dict[str, Any]:
+        """The guided path's steps, each done or not, read from what was stored (sandbox/tour.py).
+        A step once done stays done."""
+        guide = self.guide_client()
+        assert self.db is not None and self.app is not None
+        services = self.app.bot_data.services
+        assert services is not None
+        if guide is not None and len(self._tour_done) < len(tour.STEPS):
+            phone = await self.phone_view(guide.user_id)
+            async with self.db.reading() as session:
+                client = await clients.by_id(session, client_id=guide.id)
+                ready_texts: frozenset[str] = frozenset()
+                if client is not None:
+                    t = translator(client_locale(services, client))
+                    ready_texts = frozenset(
+                        t(text) for text in ready_answers.READY_ANSWERS.values()
+                    )
+                facts = tour.Facts(
+                    client=client,
+                    phone_locale=phone["locale"],
+                    phone_rtl=phone["rtl"],
+                    chat=self.fake.state.chats.get(guide.user_id),
+                    ready_texts=ready_texts,
+                    moved_from=self._moved_from,
+                )
+                self._tour_done |= await tour.done_steps(session, facts)
+        return {
+            "client": self._guide_view(),
+            "steps": [{"key": key, "done": key in self._tour_done} for key in tour.STEPS],
         }
 
     def _relay_on(self) -> bool:

@@ -18,6 +18,7 @@ from urllib.parse import quote
 from aiohttp import web
 
 from fakebot import ApiError
+from sandbox.backoffice import origins_on
 from sandbox.errors import NotFound, SandboxError
 
 if TYPE_CHECKING:
@@ -53,6 +54,7 @@ def make_app(sandbox: Sandbox) -> web.Application:
     app.router.add_get("/", index)
     app.router.add_static("/static/", STATIC, append_version=False)
     app.router.add_get("/api/state", state)
+    app.router.add_get("/api/tour", tour)
     app.router.add_get("/api/events", events)
     app.router.add_get("/api/chats/{chat_id}", chat)
     app.router.add_post("/api/chats/{chat_id}/start", start)
@@ -91,8 +93,19 @@ async def _headers(request: web.Request, handler: Handler) -> web.StreamResponse
     response = await handler(request)
     if not response.prepared:
         response.headers.update(SECURITY_HEADERS)
+        response.headers["Content-Security-Policy"] = content_policy(_sandbox(request))
         response.headers.setdefault("Cache-Control", "no-cache")
     return response
+
+
+def content_policy(sandbox: Sandbox) -> str:
+    """The page's policy; with the back-office beside it, that one origin may fill the frame
+    (on whatever name the page was opened: 127.0.0.1, localhost)."""
+    policy = SECURITY_HEADERS["Content-Security-Policy"]
+    beside = sandbox.backoffice
+    if beside is None:
+        return policy
+    return f"{policy}; frame-src {origins_on(beside.host, beside.port)}"
 
 
 def _sandbox(request: web.Request) -> Sandbox:
@@ -144,6 +157,11 @@ async def index(request: web.Request) -> web.StreamResponse:
 
 async def state(request: web.Request) -> web.StreamResponse:
     return _json(_sandbox(request).state_view())
+
+
+async def tour(request: web.Request) -> web.StreamResponse:
+    """The guided path's steps, each ticked off when it happened (sandbox/tour.py)."""
+    return _json(await _sandbox(request).tour_view())
 
 
 async def chat(request: web.Request) -> web.StreamResponse:

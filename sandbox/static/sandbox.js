@@ -448,10 +448,14 @@
   // -- the phone ----------------------------------------------------------------------------
 
   function setPhoneLanguage(info) {
+    // Only the chat and the bot's keyboard take the phone's direction: the page's own texts
+    // around them (the Start hint, the composer's labels) stay left to right.
     page.phoneDir = info.rtl ? "rtl" : "ltr";
     const device = $("phone-device");
-    device.dir = page.phoneDir;
     device.dataset.locale = info.locale;
+    device.dataset.dir = page.phoneDir;
+    $("phone-messages").dir = page.phoneDir;
+    $("phone-keyboard").dir = page.phoneDir;
   }
 
   function updateStart() {
@@ -635,6 +639,60 @@
     });
   }
 
+  // -- the back-office beside the phone ------------------------------------------------------
+
+  function showBackoffice(backoffice) {
+    if (!backoffice) return;
+    // The page's own host name, so the back-office's session cookie stays on the same site.
+    const host = location.hostname.includes(":") && !location.hostname.startsWith("[")
+      ? `[${location.hostname}]` : location.hostname;
+    const url = `${location.protocol}//${host}:${backoffice.port}/`;
+    for (const id of ["backoffice-link", "backoffice-open"]) $(id).href = url;
+    $("backoffice-link").hidden = false;
+    $("backoffice").hidden = false;
+    $("backoffice-frame").src = url;
+    document.body.classList.add("with-backoffice");
+  }
+
+  // -- the guided path: ticked off from what the sandbox stored (GET /api/tour) ---------------
+
+  const TOUR_POLL_MS = 1500;
+
+  function showTour(view) {
+    let done = 0;
+    for (const step of view.steps) {
+      const item = document.querySelector(`#guide-steps [data-step="${step.key}"]`);
+      if (!item) continue;
+      item.classList.toggle("done", step.done);
+      item.dataset.done = String(step.done);
+      item.querySelector(".step-state").textContent = step.done ? "done" : "not done yet";
+      if (step.done) done += 1;
+    }
+    $("guide").dataset.done = String(done);
+    $("guide-count").textContent = `${done} of ${view.steps.length} done`;
+    return done === view.steps.length;
+  }
+
+  async function pollTour() {
+    let finished = false;
+    try {
+      finished = showTour(await get("/api/tour"));
+    } catch (error) {
+      finished = false; // the sandbox is busy or restarting: look again in a moment
+    }
+    if (!finished) setTimeout(pollTour, TOUR_POLL_MS);
+  }
+
+  function startTour(guide) {
+    if (!guide) return;
+    for (const name of document.querySelectorAll(".guide-name")) name.textContent = guide.first_name;
+    $("guide").hidden = false;
+    // Folded on a phone-sized screen, where the five steps would push the phone far down.
+    if (window.matchMedia("(max-width: 860px)").matches) $("guide-details").open = false;
+    document.body.classList.add("with-guide");
+    pollTour();
+  }
+
   // -- live updates -------------------------------------------------------------------------
 
   function onEvent(event) {
@@ -735,6 +793,8 @@
       staffSelect.append(option(member.user_id, `${member.name} (${member.role.replace("_", " ")})`));
     }
     page.phoneId = state.clients.length ? state.clients[0].user_id : null;
+    showBackoffice(state.backoffice);
+    startTour(state.guide);
     page.staffUser = state.staff.length ? state.staff[0].user_id : null;
     connect();
     await Promise.all([page.phoneId ? loadPhone() : null, loadStaff()]);

@@ -267,7 +267,7 @@ async def test_status_counts_what_is_stored(cli: Cli, region: Database) -> None:
     text = ok(await cli("status"))
     pending = await rows(region, Reminder, Reminder.status == ReminderStatus.PENDING)
     assert "organisations: 4\n" in text
-    assert "staff: 5 active, 1 inactive\n" in text
+    assert "staff: 6 active, 1 inactive\n" in text
     assert "clients: 14 (12 invited, 1 paused, 1 closed)\n" in text
     assert f"reminders: {len(pending)} pending, 0 being sent, 0 failed\n" in text
     assert "oldest reminder due and not sent yet: none\n" in text
@@ -371,7 +371,7 @@ async def test_client_show_says_linked_but_never_the_telegram_ids(
     text = ok(await cli("client", "show", "HRN-2025-0012"))
     assert "first name: Amina" in text and "telegram linked: yes" in text
     assert "caseworker: rit-sanne" in text
-    assert "open tasks: 2 (1 overdue)" in text
+    assert "open tasks: 3 (2 overdue)" in text
     assert "upcoming appointments: 4 (next 2026-12-08 10:00 progress_meeting)" in text
     assert "987654321" not in text and "123456789" not in text
     assert "telegram linked: no" in ok(await cli("client", "show", "HRN-2025-0031"))

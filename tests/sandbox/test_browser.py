@@ -10,8 +10,6 @@ failed step the later ones are skipped. Screenshots go to test-artifacts/sandbox
 from __future__ import annotations
 
 import re
-import struct
-import zlib
 from collections.abc import Iterator
 from datetime import UTC
 from pathlib import Path
@@ -22,6 +20,7 @@ import pytest
 from bot.settings import Settings
 from sandbox import Sandbox, SandboxOptions
 from storage import appointments, clients, questions
+from tests.sandbox.beside import letter_png
 from tests.sandbox.browser import (
     CHROMIUM_ARGS,
     SandboxThread,
@@ -132,8 +131,9 @@ def test_a_client_links_picks_arabic_and_sees_the_menu_right_to_left(
 
     inline_button(page, "🌐").last.click()
     page.locator("#phone-messages .inline-button", has_text="العربية").last.click()
-    expect(page.locator("#phone-device")).to_have_attribute("dir", "rtl")
+    expect(page.locator("#phone-messages")).to_have_attribute("dir", "rtl")
     expect(page.locator("#phone-device")).to_have_attribute("data-locale", "ar")
+    assert not is_rtl(page.locator("#phone-composer"))  # the page's own labels stay put
     inline_button(page, "👍").last.click()
 
     keys = page.locator("#phone-keyboard .key")
@@ -260,24 +260,6 @@ def test_a_photo_of_a_letter_goes_from_the_phone_to_the_topic(
     expect(page.locator("#staff-messages img.photo")).to_have_count(1)
 
 
-def letter_png(width: int = 160, height: int = 100) -> bytes:
-    """A valid PNG of a lined sheet of paper, made here so the test needs no image file."""
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        body = kind + data
-        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
-
-    def row(y: int) -> bytes:
-        shade = 170 if y % 12 == 11 and 10 < y < height - 10 else 250
-        return b"\x00" + bytes([shade, shade, shade]) * width
-
-    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    pixels = zlib.compress(b"".join(row(y) for y in range(height)))
-    return (
-        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
-    )
-
-
 def test_moving_the_clock_fires_a_reminder(page: Page, running: SandboxThread) -> None:
     clock = page.locator("#clock-now")
     expect(clock).to_contain_text("Mon 23 Nov 2026")
@@ -300,5 +282,11 @@ def test_on_a_phone_sized_screen_the_panes_stack(page: Page, running: SandboxThr
     assert staff_box["y"] >= phone_box["y"] + phone_box["height"]
     assert page.evaluate("document.scrollingElement.scrollWidth") <= 390
     expect(page.locator("#phone-keyboard .key").first).to_be_visible()
+    page.reload()  # the guide folds when the page opens on a phone-sized screen
+    expect(page.locator("body")).to_have_attribute("data-ready", "true")
+    expect(page.locator("#guide-steps")).to_be_hidden()
+    expect(page.locator("#guide-count")).to_be_visible()
+    guide_box = page.locator("#guide").bounding_box()
+    assert guide_box is not None and guide_box["height"] < 80
     screenshot(page, "08-phone-sized")
     page.set_viewport_size({"width": 1280, "height": 800})

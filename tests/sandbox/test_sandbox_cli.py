@@ -65,7 +65,9 @@ async def test_serve_runs_the_example_region_until_told_to_stop(tmp_path: Path) 
         said.append(line)
         announced.set()
 
-    options = SandboxOptions(port=0, database=tmp_path / "sandbox.sqlite3", region=DEFAULT_REGION)
+    options = SandboxOptions(
+        port=0, database=tmp_path / "sandbox.sqlite3", region=DEFAULT_REGION, backoffice_port=0
+    )
     settings = Settings(_env_file=None)
     task = asyncio.create_task(
         sandbox_cli.serve(options, settings=settings, announce=announce, stop=stop)
@@ -78,6 +80,13 @@ async def test_serve_runs_the_example_region_until_told_to_stop(tmp_path: Path) 
         state = await response.json()
     assert {c["first_name"] for c in state["clients"]} >= {"Amina", "Hevin", "Grace"}
     assert "Dawit" not in {c["first_name"] for c in state["clients"]}  # his case is closed
+    assert said[1].startswith("The caseworkers' back-office runs beside it at http://127.0.0.1:")
+    office = said[1].split()[7]
+    assert office == f"{state['backoffice']['url']}/"
+    roles = [account["role"] for account in state["backoffice"]["accounts"]]
+    assert roles == ["caseworker", "team_lead", "admin"]  # the example region has all three
+    async with aiohttp.ClientSession() as http, http.get(office + "login") as response:
+        assert "Sanne Jonker" in await response.text()
     stop.set()
     await asyncio.wait_for(task, 30)
     assert said[-1] == "The sandbox stopped."
@@ -96,6 +105,23 @@ async def test_a_busy_port_is_named_with_the_way_out(tmp_path: Path) -> None:
             await sandbox_cli.serve(
                 options, settings=Settings(_env_file=None), announce=lambda _: None
             )
+
+
+async def test_a_busy_backoffice_port_is_named_with_the_ways_out(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        options = SandboxOptions(
+            port=0, database=tmp_path / "s.sqlite3", region=DEFAULT_REGION, backoffice_port=port
+        )
+        with pytest.raises(click.ClickException) as refused:
+            await sandbox_cli.serve(
+                options, settings=Settings(_env_file=None), announce=lambda _: None
+            )
+    message = refused.value.message
+    assert f"cannot listen on 127.0.0.1:{port} for the back-office" in message
+    assert "--backoffice-port" in message and "--no-backoffice" in message
 
 
 async def test_a_database_file_that_cannot_be_made_is_named(tmp_path: Path) -> None:
@@ -131,7 +157,7 @@ def test_run_without_a_token_says_so_in_one_line_and_starts_the_sandbox(
         "INBURGERBOT_TELEGRAM_TOKEN is not set, so this starts the sandbox"
     )
     assert "set INBURGERBOT_TELEGRAM_TOKEN" in first_line
-    assert calls == [SandboxOptions()]
+    assert calls == [SandboxOptions(backoffice_port=8081)]  # the back-office beside it
 
 
 def test_run_without_a_token_reads_the_sandbox_port_from_the_environment(
@@ -140,7 +166,7 @@ def test_run_without_a_token_reads_the_sandbox_port_from_the_environment(
     monkeypatch.setenv("INBURGERBOT_SANDBOX_PORT", "8123")
     result, calls = invoke(["run"], monkeypatch)
     assert result.exit_code == 0
-    assert calls == [SandboxOptions(port=8123)]
+    assert calls == [SandboxOptions(port=8123, backoffice_port=8081)]
 
 
 def test_sandbox_options_reach_the_server(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -148,7 +174,23 @@ def test_sandbox_options_reach_the_server(monkeypatch: pytest.MonkeyPatch, tmp_p
     args = ["sandbox", "--port", "8181", "--database", str(database), "--start", "now"]
     result, calls = invoke(args, monkeypatch)
     assert result.exit_code == 0, result.output
-    assert calls == [SandboxOptions(port=8181, database=database, start=None)]
+    assert calls == [SandboxOptions(port=8181, database=database, start=None, backoffice_port=8081)]
+
+
+def test_the_backoffice_port_is_chosen_or_the_backoffice_left_out(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    result, calls = invoke(["sandbox", "--backoffice-port", "9001"], monkeypatch)
+    assert result.exit_code == 0, result.output
+    assert calls[-1].backoffice_port == 9001
+    monkeypatch.setenv("INBURGERBOT_SANDBOX_BACKOFFICE_PORT", "9002")
+    result, calls = invoke(["run"], monkeypatch)
+    assert calls[-1].backoffice_port == 9002
+    result, calls = invoke(["sandbox", "--no-backoffice"], monkeypatch)
+    assert result.exit_code == 0, result.output
+    assert calls[-1].backoffice_port is None
+    help_text = invoke(["sandbox", "--help"], monkeypatch)[0].output
+    assert "--backoffice-port" in help_text and "--no-backoffice" in help_text
 
 
 def test_bad_sandbox_options_are_one_line_errors(monkeypatch: pytest.MonkeyPatch) -> None:
