@@ -36,6 +36,7 @@ from bot.i18n import BY_CODE, translator
 from bot.render import questions as texts
 from bot.services import ready_answers, relay
 from bot.services.relay import Outcome
+from bot.services.translating import translation_locale
 from casework import questions as question_service
 from casework.events import Answered, Assigned, Closed, QuestionEvent, Reopened
 from casework.ports import publish
@@ -217,6 +218,8 @@ async def _send_answer(request: Request, *, ready_key: str | None, own_text: str
             kind=MessageKind.TEXT,
             text=stored_text,
             now=now,
+            # A ready-made answer is in the client's language already.
+            translate_for=None if ready_key else translation_locale(bo.services, client),
         )
     outcome: str = Outcome.NOT_LINKED
     if bo.bot is not None:
