@@ -4,6 +4,7 @@ client's language), internal notes, close, reopen, assign and substitute."""
 
 from __future__ import annotations
 
+import functools
 import logging
 from dataclasses import dataclass
 from html import escape
@@ -159,6 +160,7 @@ async def show(request: Request) -> Response:
         "ready": ready_choices(locale, ui_locale(request)),
         "preview_key": request.query_params.get("ready"),
         "client_fmt": Formatter(locale, bo.settings.zone),
+        "language_name": functools.partial(texts.language_name, locale=ui_locale(request)),
     }
     return render(request, "question.html", context)
 
