@@ -138,6 +138,8 @@ DUTCH: dict[str, str] = {
     "machinevertaling volgt.",
     "No machine translation for {language}: use an interpreter.": "Geen machinevertaling voor "
     "{language}: gebruik een tolk.",
+    "Not machine-translated: this text does not seem to be in {language}.": "Niet machinaal "
+    "vertaald: deze tekst lijkt niet in het {language} te zijn.",
     "The machine translation did not work. Read the original, or use an interpreter.": "De "
     "machinevertaling is mislukt. Lees het origineel, of gebruik een tolk.",
     "Removed after the retention period.": "Verwijderd na de bewaartermijn.",

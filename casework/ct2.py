@@ -100,6 +100,9 @@ class CTranslate2:
             raise TranslationFailed(Problem.UNAVAILABLE)
         return Translated(words, model=f"{folder.name}@{version}")
 
+    async def detect(self, text: str) -> tuple[str, float] | None:
+        return None  # model folders hold translation models only
+
     def _restart(self) -> None:
         if self._pool is not None:
             pool, self._pool = self._pool, None

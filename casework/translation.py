@@ -27,6 +27,11 @@ from storage.models import Message
 
 STAFF_LANGUAGE = "nl"  # caseworkers read Dutch
 MAX_ATTEMPTS = 6
+# A client's text is checked with the engine's language detection, where it has one: a text
+# the engine is this sure (0-100) is in another language than the client's is not translated.
+# Short texts are not checked (detection guesses on a few words).
+DETECTION_SURE = 90.0
+DETECTION_MIN_LENGTH = 20
 TRANSLATABLE_KINDS = frozenset({MessageKind.TEXT, MessageKind.PHOTO, MessageKind.DOCUMENT})
 
 # The bot's locales as language codes an engine knows (ISO 639-1 where there is one, else
@@ -55,6 +60,7 @@ class TranslationStatus(StrEnum):
     DONE = "done"
     NO_PAIR = "no_pair"  # the engine has no model for this pair: use an interpreter
     FAILED = "failed"  # the engine refused the text, or gave up after MAX_ATTEMPTS
+    OTHER_LANGUAGE = "other_language"  # the text is surely not in the client's language
 
 
 class Problem(StrEnum):
@@ -120,6 +126,9 @@ class Engine(Protocol):
     async def translate(self, text: str, pair: Pair) -> Translated:
         """The text in the pair's target language; raises TranslationFailed."""
 
+    async def detect(self, text: str) -> tuple[str, float] | None:
+        """The language the engine is surest of (engine code, 0-100); None without detection."""
+
     async def close(self) -> None:
         """Let go of connections and worker processes."""
 
@@ -181,6 +190,13 @@ def no_pair(message: Message, *, engine: str, now: datetime) -> None:
     message.translation_at = now
 
 
+def other_language(message: Message, *, engine: str, now: datetime) -> None:
+    message.translation = None
+    message.translation_engine = engine
+    message.translation_status = TranslationStatus.OTHER_LANGUAGE
+    message.translation_at = now
+
+
 def failed(message: Message, error: TranslationFailed, *, engine: str, now: datetime) -> bool:
     """Note a failed try; True when the job tries again later."""
     message.translation_attempts += 1
@@ -201,8 +217,16 @@ async def translate(engine: Engine, capabilities: Capabilities, message: Message
     pair = pair_for(source, target)
     if pair is None or not capabilities.has(source, target):
         raise NoPair
+    if message.direction == Direction.FROM_CLIENT and len(message.text) >= DETECTION_MIN_LENGTH:
+        found = await engine.detect(message.text)
+        if found is not None and found[1] >= DETECTION_SURE and found[0] != pair.source:
+            raise OtherLanguage
     return await engine.translate(message.text, pair)
 
 
 class NoPair(Exception):
     """The engine has no model for the message's pair."""
+
+
+class OtherLanguage(Exception):
+    """The engine is sure the text is not in the client's language: it is not translated."""

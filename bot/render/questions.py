@@ -413,6 +413,15 @@ def no_translation_text(language: str) -> TextFn:
     return text
 
 
+def other_language_text(language: str) -> TextFn:
+    def text(t: Translator, f: Formatter) -> str:
+        return "⚠️ " + t(
+            "Not machine-translated: this text does not seem to be in {language}."
+        ).format(language=escape(language_name(language, f.locale)))
+
+    return text
+
+
 def translation_failed_text(t: Translator, _f: Formatter) -> str:
     return "⚠️ " + t(
         "The machine translation did not work. Read the original, or use an interpreter."

@@ -44,6 +44,7 @@ from casework.translation import (
     Capabilities,
     Engine,
     NoPair,
+    OtherLanguage,
     Problem,
     TranslationFailed,
     TranslationStatus,
@@ -181,13 +182,15 @@ class Translating:
         engine = self.engine.name
         capabilities = await self.capabilities()
         result = error = None
-        lacking = False
+        lacking = elsewise = False
         try:
             if capabilities is None:
                 raise TranslationFailed(Problem.UNAVAILABLE)
             result = await translation.translate(self.engine, capabilities, message)
         except NoPair:
             lacking = True
+        except OtherLanguage:
+            elsewise = True
         except TranslationFailed as exc:
             error = exc
             log.warning(
@@ -203,6 +206,8 @@ class Translating:
                 translation.translated(fresh, result, engine=engine, now=now)
             elif lacking:
                 translation.no_pair(fresh, engine=engine, now=now)
+            elif elsewise:
+                translation.other_language(fresh, engine=engine, now=now)
             elif error is not None:
                 translation.failed(fresh, error, engine=engine, now=now)
             session.add(fresh)
@@ -273,6 +278,8 @@ class Translating:
             if message.translation_note_id is None and await self._told_before(message):
                 return None  # the team was told in this question already
             return texts.no_translation_text(language)
+        if status == TranslationStatus.OTHER_LANGUAGE:
+            return texts.other_language_text(language)
         return texts.translation_failed_text
 
     async def _told_before(self, message: Message) -> bool:
