@@ -389,7 +389,12 @@ class TelegramRelay:
                     continue
                 raise
             note_id = None
-            if message.translation_status == TranslationStatus.PENDING:
+            translating = self.services.translating
+            if (
+                message.translation_status == TranslationStatus.PENDING
+                and translating is not None
+                and translating.expects(message)
+            ):
                 note_id = await self._translation_follows(bot, topic_id, copied)
             async with self.services.db.transaction() as session:
                 fresh = await questions.message_by_id(session, message_id=message_id)

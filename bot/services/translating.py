@@ -116,6 +116,14 @@ class Translating:
                 log.warning("translation engine not asked", extra={"problem": exc.problem})
         return self._capabilities
 
+    def expects(self, message: Message) -> bool:
+        """Whether a translation of this waiting message is to be expected (as far as known
+        without asking the engine): not where its pair is known to be missing."""
+        source, target = message.translation_source, message.translation_target
+        if self._capabilities is None or source is None or target is None:
+            return True
+        return self._capabilities.has(source, target)
+
     def soon(self, application: Any) -> None:
         """Start a run now (after a message was stored); a run in progress takes it along."""
         application.create_task(self.run_due(application.bot), name="translation")
@@ -241,6 +249,8 @@ class Translating:
         assert isinstance(relay, TelegramRelay)
         note = await self._team_note(message)
         if note is None:
+            if message.translation_note_id is not None:  # "follows" would be untrue now
+                await _delete_quietly(bot, relay.chat_id, message.translation_note_id)
             return True
         body = for_staff(self.services, note)
         if message.translation_note_id is not None and len(body) <= TELEGRAM_LIMIT:
@@ -275,7 +285,7 @@ class Translating:
                 message.translation_engine or "", language, message.translation or ""
             )
         if status == TranslationStatus.NO_PAIR:
-            if message.translation_note_id is None and await self._told_before(message):
+            if await self._told_before(message):
                 return None  # the team was told in this question already
             return texts.no_translation_text(language)
         if status == TranslationStatus.OTHER_LANGUAGE:
