@@ -71,7 +71,7 @@ async def test_an_arabic_question_gets_a_dutch_translation_and_the_answer_comes_
         return sum(label in (m.text or "") for m in in_topic()) == 2
 
     await eventually(translated)
-    header, text_copy, text_note, photo_copy, photo_note = in_topic()
+    _header, text_copy, text_note, photo_copy, photo_note = in_topic()
     assert text_copy.text == "لدي رسالة من البلدية"  # the original, copied as it was
     assert text_note.text == f"🌐 {label}\n[ar→nl] لدي رسالة من البلدية"
     assert replies_to(text_note) == text_copy.message_id
