@@ -188,3 +188,34 @@ async def test_a_question_is_never_held_back_while_the_engine_is_down(
     assert await translating.run_due(harness.app.bot) == 1
     assert note.text is not None and "[ar→nl] متى موعدي القادم؟" in note.text
     assert note.edit_count == 1
+
+
+async def test_a_refused_text_and_a_text_in_another_language_say_so_in_the_topic(
+    harness: Harness, libretranslate: FakeLibreTranslate
+) -> None:
+    libretranslate.fail_next(400)
+    world = await make_world(harness, user_id=6104)
+    await world.user.send_text("عندي سؤال عن المدرسة")
+    await world.user.next_message()
+    row = await topic_row(harness, world.client)
+    failed = "⚠️ " + NL(
+        "The machine translation did not work. Read the original, or use an interpreter."
+    )
+
+    async def noted(text: str) -> bool:
+        return text in [m.text for m in world.group.messages(row.topic_id)]
+
+    await eventually(lambda: noted(failed))
+    libretranslate.detected = [{"language": "en", "confidence": 98.0}]
+    await world.user.send_text("Hello, I have a question about my language school")
+    await world.user.next_message()
+    elsewhere = "⚠️ " + NL(
+        "Not machine-translated: this text does not seem to be in {language}."
+    ).format(language="Arabisch")
+    await eventually(lambda: noted(elsewhere))
+    assert len(libretranslate.calls("/translate")) == 1  # only the refused one was sent
+    stored = await stored_messages(harness, world.client)
+    assert [m.translation_status for m in stored] == [
+        TranslationStatus.FAILED,
+        TranslationStatus.OTHER_LANGUAGE,
+    ]
