@@ -20,6 +20,7 @@ from console import (
     invites,
     reminders,
     tasks,
+    translation,
 )
 from console.common import CliState, CommandGroup, load_settings
 from sandbox.cli import sandbox
@@ -51,5 +52,6 @@ for command in (
     tasks.task,
     clients.plan,
     reminders.reminders,
+    translation.translation,
 ):
     main.add_command(command)
