@@ -20,11 +20,11 @@ async def ask(engine: Engine) -> Capabilities:
 
 
 def table_lines(engine: str, capabilities: Capabilities) -> list[str]:
-    lines = [f"engine: {engine}", "language            to Dutch  from Dutch"]
+    lines = [f"engine: {engine}", "language                 to Dutch  from Dutch"]
     for locale, (to_dutch, from_dutch) in capabilities.table().items():
         language = BY_CODE[locale].english_name if locale in BY_CODE else locale
         name = f"{language} ({locale})"
-        lines.append(f"{name:<20}{'yes' if to_dutch else 'no':<10}{'yes' if from_dutch else 'no'}")
+        lines.append(f"{name:<25}{'yes' if to_dutch else 'no':<10}{'yes' if from_dutch else 'no'}")
     return lines
 
 

@@ -44,9 +44,9 @@ async def test_the_table_shows_each_language_both_ways(
     assert result.exit_code == 0, result.stderr
     lines = result.stdout.splitlines()
     assert lines[0] == "engine: LibreTranslate"
-    assert "Arabic (ar)         yes       yes" in lines
-    assert "Tigrinya (ti)       no        no" in lines
-    assert "Dari (fa_AF)        no        no" in lines
+    assert "Arabic (ar)              yes       yes" in lines
+    assert "Tigrinya (ti)            no        no" in lines
+    assert "Dari (fa_AF)             no        no" in lines
     assert len(lines) == 2 + 13  # every language of the bot but Dutch
 
 
@@ -64,4 +64,4 @@ async def test_off_and_unreachable_are_said_plainly(tmp_path: Path) -> None:
     models = tmp_path / "models"
     models.mkdir()
     empty = await invoke(tmp_path, translation="ctranslate2", ctranslate2_models=str(models))
-    assert empty.exit_code == 0 and "Arabic (ar)         no        no" in empty.stdout
+    assert empty.exit_code == 0 and "Arabic (ar)              no        no" in empty.stdout
