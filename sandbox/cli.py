@@ -122,9 +122,20 @@ def _settings(ctx: click.Context) -> Settings:
     show_default=True,
     help="Sandbox time at start (local time), or 'now'.",
 )
+@click.option(
+    "--fake-translation",
+    is_flag=True,
+    help="Machine translation by a fake LibreTranslate on loopback (docs/translation.md).",
+)
 @click.pass_context
 def sandbox(
-    ctx: click.Context, host: str, port: int, database: Path, region: Path, start_at: str
+    ctx: click.Context,
+    host: str,
+    port: int,
+    database: Path,
+    region: Path,
+    start_at: str,
+    fake_translation: bool,
 ) -> None:
     """Try the bot in a browser: a fake Telegram, the real bot, a phone and the staff chat."""
     settings = _settings(ctx)
@@ -134,6 +145,7 @@ def sandbox(
         database=database,
         region=region,
         start=parse_start(start_at, settings.zone),
+        fake_translation=fake_translation,
     )
     setup_logging(settings.log_level, settings.log_format)
     asyncio.run(serve(options, settings=settings, announce=click.echo))

@@ -19,10 +19,10 @@ from casework.translation import (
     request,
     translate,
 )
+from sandbox.fake_libretranslate import FakeLibreTranslate
 from storage.enums import Direction, MessageKind
 from storage.models import Message
 from tests.factories import NOW
-from tests.fake_libretranslate import FakeLibreTranslate
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from click.testing import CliRunner, Result
 from bot.settings import Settings
 from console.common import CliState
 from console.main import main
-from tests.fake_libretranslate import FakeLibreTranslate
+from sandbox.fake_libretranslate import FakeLibreTranslate
 
 
 @pytest.fixture

@@ -17,11 +17,11 @@ from bot import bidi
 from bot.i18n import translator
 from casework.translation import TranslationStatus
 from fakebot import StoredMessage
+from sandbox.fake_libretranslate import FakeLibreTranslate
 from storage.enums import Direction
 from tests.e2e.conftest import Harness
 from tests.e2e.eventually import eventually
 from tests.e2e.test_staff_chat import catch_up, make_world, stored_messages, topic_row
-from tests.fake_libretranslate import FakeLibreTranslate
 
 NL = translator("nl")
 AR = translator("ar")

@@ -1,7 +1,8 @@
 """A fake LibreTranslate server on loopback: its /languages, /translate and /detect, with faults.
 
-Its "translation" is `[<source>→<target>] <text>`, so a test sees exactly which text went
-through which pair. Faults are queued per call (`fail_next`) or hang until the test ends.
+For the tests and `inburgerbot sandbox --fake-translation`. Its "translation" is
+`[<source>→<target>] <text>`, so a test (or a person trying the sandbox) sees exactly which
+text went through which pair. Faults are queued per call (`fail_next`) or hang until it stops.
 """
 
 from __future__ import annotations
@@ -99,7 +100,7 @@ class FakeLibreTranslate:
         if self._faults:
             status = self._faults.pop(0)
             return web.json_response({"error": f"fault {status}"}, status=status)
-        source, target = body.get("source"), body.get("target")
+        source, target = str(body.get("source")), str(body.get("target"))
         if target not in self.languages.get(source, []):
             return web.json_response({"error": f"{source} → {target} not available"}, status=400)
         words = fake_translation(body["q"], source, target)
