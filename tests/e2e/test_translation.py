@@ -10,10 +10,13 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from bot import bidi
+from bot.fmt import Formatter
+from bot.handlers.privacy import Contact, privacy_text
 from bot.i18n import translator
 from casework.translation import TranslationStatus
 from fakebot import StoredMessage
@@ -219,3 +222,12 @@ async def test_a_refused_text_and_a_text_in_another_language_say_so_in_the_topic
         TranslationStatus.FAILED,
         TranslationStatus.OTHER_LANGUAGE,
     ]
+
+
+def test_the_privacy_text_says_what_machine_translation_does_only_when_it_is_on() -> None:
+    t, f = translator("so"), Formatter("so", ZoneInfo("Europe/Amsterdam"))
+    heading = t("Machine translation")
+    on = privacy_text(t, f, days=365, contact=Contact(), linked=True, translated=True)
+    off = privacy_text(t, f, days=365, contact=Contact(), linked=True)
+    assert heading == "Turjumaad mashiin" and heading in on and heading not in off
+    assert "shirkad kale" in on  # nothing is sent to another company
