@@ -218,7 +218,10 @@ async def translate(engine: Engine, capabilities: Capabilities, message: Message
     if pair is None or not capabilities.has(source, target):
         raise NoPair
     if message.direction == Direction.FROM_CLIENT and len(message.text) >= DETECTION_MIN_LENGTH:
-        found = await engine.detect(message.text)
+        try:
+            found = await engine.detect(message.text)
+        except TranslationFailed:
+            found = None  # no check possible now: the client's chosen language stands
         if found is not None and found[1] >= DETECTION_SURE and found[0] != pair.source:
             raise OtherLanguage
     return await engine.translate(message.text, pair)

@@ -39,6 +39,7 @@ class FakeLibreTranslate:
     requests: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     redirect_to: str | None = None  # answer /translate with a redirect to another server
     hang: bool = False  # never answer /translate (a time-out)
+    detect_status: int = 200  # another status: /detect fails (a server without detection)
     _faults: list[int] = field(default_factory=list)
     _runner: web.AppRunner | None = None
     _release: asyncio.Event = field(default_factory=asyncio.Event)
@@ -111,4 +112,6 @@ class FakeLibreTranslate:
         refused = self._refused(body)
         if refused is not None:
             return refused
+        if self.detect_status != 200:
+            return web.json_response({"error": "detection off"}, status=self.detect_status)
         return web.json_response(self.detected)

@@ -142,6 +142,9 @@ async def test_a_text_surely_in_another_language_is_not_translated(
     server.requests.clear()
     short = await translate(engine, capabilities, client_message("ok"))  # too short to check
     assert short.text == "[ar→nl] ok" and server.calls("/detect") == []
+    server.detect_status = 404  # a server without detection: the chosen language stands
+    unchecked = await translate(engine, capabilities, client_message("I have a letter, again"))
+    assert unchecked.text == "[ar→nl] I have a letter, again"
 
 
 async def test_a_redirect_to_another_host_is_not_followed(server: FakeLibreTranslate) -> None:
