@@ -186,6 +186,8 @@ async def test_a_question_is_never_held_back_while_the_engine_is_down(
 
     translating = harness.app.bot_data.services.translating
     assert translating is not None
+    assert harness.app.job_queue is not None  # the scheduler tries again on its own as well
+    assert len(harness.app.job_queue.get_jobs_by_name("translation")) == 1
     assert await translating.run_due(harness.app.bot) == 0  # not due yet
     harness.clock.advance(timedelta(seconds=30))
     assert await translating.run_due(harness.app.bot) == 1
