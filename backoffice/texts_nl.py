@@ -132,6 +132,16 @@ DUTCH: dict[str, str] = {
     "Internal note: the client does not see this": "Interne notitie: de cliënt ziet dit niet",
     "delivered": "afgeleverd",
     "not delivered": "niet afgeleverd",
+    "Machine translation ({engine})": "Machinevertaling ({engine})",
+    "model: {model}": "model: {model}",
+    "Not translated yet: the machine translation follows.": "Nog niet vertaald: de "
+    "machinevertaling volgt.",
+    "No machine translation for {language}: use an interpreter.": "Geen machinevertaling voor "
+    "{language}: gebruik een tolk.",
+    "Not machine-translated: this text does not seem to be in {language}.": "Niet machinaal "
+    "vertaald: deze tekst lijkt niet in het {language} te zijn.",
+    "The machine translation did not work. Read the original, or use an interpreter.": "De "
+    "machinevertaling is mislukt. Lees het origineel, of gebruik een tolk.",
     "Removed after the retention period.": "Verwijderd na de bewaartermijn.",
     "Photo sent by the client": "Foto gestuurd door de cliënt",
     "Download the photo": "Foto downloaden",

@@ -17,6 +17,7 @@ from bot.metrics import CountingRequest, MeteredApplication
 from bot.ordering import ChatOrderedProcessor
 from bot.request import RetryingRequest
 from bot.services.relay import TelegramRelay
+from bot.services.translating import Translating, engine_for
 from bot.settings import Settings
 from casework.clock import Clock, SystemClock
 from casework.planning import PlanningRules
@@ -72,6 +73,9 @@ def build_application(
     )
     if settings.staff_chat_id is not None:
         services.relay = TelegramRelay(services)  # the optional Telegram staff chat
+    engine = engine_for(settings)
+    if engine is not None:  # machine translation (docs/translation.md)
+        services.translating = Translating(services, engine)
     builder = (
         ApplicationBuilder()
         .token(settings.telegram_token.get_secret_value())
@@ -127,4 +131,6 @@ async def _post_init(application: BotApplication) -> None:
 async def _post_shutdown(application: BotApplication) -> None:
     services = application.bot_data.services
     if services is not None:
+        if services.translating is not None:
+            await services.translating.close()
         await services.db.dispose()

@@ -15,6 +15,7 @@ from casework.planning import PlanningRules
 
 if TYPE_CHECKING:
     from bot.services.relay import Relay
+    from bot.services.translating import Translating
     from bot.settings import Settings
     from storage.db import Database
     from storage.models import Client, Staff
@@ -32,6 +33,7 @@ class Services:
     instance: str = "bot"
     relay: Relay | None = None  # the Telegram staff chat, when a team uses one
     metrics: Metrics = field(default_factory=Metrics)  # this process's own registry
+    translating: Translating | None = None  # machine translation, where it is switched on
 
 
 class BotData:

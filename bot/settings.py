@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 from functools import cached_property
-from typing import Annotated, Any
+from pathlib import Path
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, field_validator, model_validator
@@ -89,6 +90,15 @@ class Settings(BaseSettings):
     # signed request's timestamp may be from the back-office's clock.
     portal_requests_per_minute: int = Field(default=60, ge=1, le=10_000)
     portal_replay_window_seconds: int = Field(default=300, ge=30, le=900)
+    # Machine translation of free text (docs/translation.md): none, a LibreTranslate server the
+    # municipality runs, or CTranslate2 model folders on this machine. No other host is asked.
+    translation: Literal["none", "libretranslate", "ctranslate2"] = "none"
+    libretranslate_url: str | None = None
+    libretranslate_api_key: SecretStr | None = None
+    ctranslate2_models: Path | None = None
+    ctranslate2_threads: int = Field(default=2, ge=1, le=64)
+    translation_timeout_seconds: float = Field(default=30.0, gt=0, le=600)
+    translation_interval_seconds: float = Field(default=15.0, gt=0, le=3600)
 
     @field_validator("webhook_secret", "metrics_token")
     @classmethod
@@ -156,6 +166,14 @@ class Settings(BaseSettings):
         if isinstance(data, dict):
             return {key: value for key, value in data.items() if value != ""}
         return data
+
+    @model_validator(mode="after")
+    def _translation_configured(self) -> Settings:
+        if self.translation == "libretranslate" and not self.libretranslate_url:
+            raise ValueError("translation=libretranslate needs INBURGERBOT_LIBRETRANSLATE_URL")
+        if self.translation == "ctranslate2" and self.ctranslate2_models is None:
+            raise ValueError("translation=ctranslate2 needs INBURGERBOT_CTRANSLATE2_MODELS")
+        return self
 
     @cached_property
     def zone(self) -> ZoneInfo:

@@ -102,6 +102,9 @@ MESSAGE_FIELDS = (
     "sent_at",
     "delivered_at",
     "erased_at",
+    "translation",
+    "translation_engine",
+    "translation_model",
 )
 REMINDER_FIELDS = ("kind", "subject_id", "due_at", "event_at", "status", "reason", "sent_at")
 
@@ -255,11 +258,19 @@ def reset_preferences(client: Client) -> None:
 
 
 def erase_message(message: Message, *, now: datetime) -> bool:
-    """Blank a message's contents (the thread and its times stay); False if already erased."""
-    if message.erased_at is not None and message.text is None and message.file_id is None:
+    """Blank a message's contents and its machine translation (the thread and its times stay);
+    False if already erased."""
+    if (
+        message.erased_at is not None
+        and message.text is None
+        and message.file_id is None
+        and message.translation is None
+    ):
         return False
     message.text = None
     message.file_id = None
+    message.translation = None
+    message.translation_next_at = None
     message.erased_at = message.erased_at or now
     return True
 

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from casework import translation
 from casework.timewindows import OfficeHours
 from storage import access, audit, questions
 from storage.enums import ActorKind, Direction, MessageKind, QuestionStatus
@@ -81,11 +82,13 @@ async def ask(
     appointment_id: int | None = None,
     task_id: int | None = None,
     media_group_id: str | None = None,
+    translate_for: str | None = None,
 ) -> Asked:
     """Store a client's message: it continues their open question or starts a new one.
 
     A message about a specific appointment or task starts its own question, linked to it. The
-    photos of one album stay together in one question.
+    photos of one album stay together in one question. `translate_for` (the client's language,
+    where machine translation is on) marks the text as waiting for its translation.
     """
     question = None
     earlier = None
@@ -126,6 +129,8 @@ async def ask(
         sent_at=now,
         next_attempt_at=now + RELAY_GRACE,
     )
+    if translate_for is not None:
+        translation.request(message, client_locale=translate_for, now=now)
     session.add(message)
     await session.flush()
     return Asked(question, message, new_question, acknowledge=earlier is None)
@@ -148,12 +153,14 @@ async def answer(
     staff_message_id: int | None = None,
     correction_of_id: int | None = None,
     retry_at: datetime | None = None,
+    translate_for: str | None = None,
 ) -> Message:
     """Store a staff message; a message that reaches the client marks the question answered.
 
     Internal notes are stored and never sent. Anything else stays due for delivery until a
     channel marks it delivered (`retry_at`, by default a short grace, is when the retry job
-    takes over).
+    takes over). `translate_for` (the client's language, where machine translation is on)
+    marks the text as waiting for its translation into that language.
     """
     message = Message(
         question_id=pk(question),
@@ -169,6 +176,8 @@ async def answer(
         sent_at=now,
         next_attempt_at=None if internal else (retry_at or now + RELAY_GRACE),
     )
+    if translate_for is not None:
+        translation.request(message, client_locale=translate_for, now=now)
     session.add(message)
     if not internal:
         question.status = QuestionStatus.ANSWERED

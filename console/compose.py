@@ -83,6 +83,9 @@ async def running(
                 with_jobs=with_jobs,
                 request=request,
             )
+            translating = application.bot_data.services.translating  # type: ignore[union-attr]
+            if translating is not None:  # its connections and worker process, after the bot
+                stack.push_async_callback(translating.close)
             await application.initialize()
             stack.push_async_callback(application.shutdown)
             if polling:

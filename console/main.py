@@ -21,6 +21,7 @@ from console import (
     portal_keys,
     reminders,
     tasks,
+    translation,
 )
 from console.common import CliState, CommandGroup, load_settings
 from sandbox.cli import sandbox
@@ -53,5 +54,6 @@ for command in (
     tasks.task,
     clients.plan,
     reminders.reminders,
+    translation.translation,
 ):
     main.add_command(command)

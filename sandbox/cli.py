@@ -147,6 +147,11 @@ def _settings(ctx: click.Context) -> Settings:
     show_default=True,
     help="Sandbox time at start (local time), or 'now'.",
 )
+@click.option(
+    "--fake-translation",
+    is_flag=True,
+    help="Machine translation by a fake LibreTranslate on loopback (docs/translation.md).",
+)
 @click.pass_context
 def sandbox(
     ctx: click.Context,
@@ -157,6 +162,7 @@ def sandbox(
     database: Path,
     region: Path,
     start_at: str,
+    fake_translation: bool,
 ) -> None:
     """Try the bot in a browser: a fake Telegram, the real bot, a phone, the staff chat and the
     caseworkers' back-office (with one-click demo accounts)."""
@@ -168,6 +174,7 @@ def sandbox(
         database=database,
         region=region,
         start=parse_start(start_at, settings.zone),
+        fake_translation=fake_translation,
     )
     setup_logging(settings.log_level, settings.log_format)
     asyncio.run(serve(options, settings=settings, announce=click.echo))

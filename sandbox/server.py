@@ -32,6 +32,7 @@ from fakebot import ChatParticipant, FakeTelegram, SimGroup, SimUser, StoredMess
 from sandbox import tour, views, world
 from sandbox.backoffice import BackofficeBeside
 from sandbox.errors import BackofficePortUnavailable, NotFound, PortUnavailable, SandboxError
+from sandbox.fake_libretranslate import FakeLibreTranslate
 from sandbox.hub import Hub
 from sandbox.web import make_app
 from scheduler.dispatch import Dispatcher
@@ -67,6 +68,7 @@ class SandboxOptions:
     start: datetime | None = DEMO_START  # None: the real time
     # The back-office beside the phone (0: any free port); None leaves it out.
     backoffice_port: int | None = None
+    fake_translation: bool = False  # machine translation by a fake LibreTranslate on loopback
 
 
 @dataclass
@@ -78,8 +80,15 @@ class _Cursor:
     keyboard: Any = field(default=None)
 
 
-def sandbox_settings(base: Settings, *, fake: FakeTelegram, database_url: str) -> Settings:
-    """The operator's settings (quiet hours, office hours, ...) pointed at the fake Telegram."""
+def sandbox_settings(
+    base: Settings,
+    *,
+    fake: FakeTelegram,
+    database_url: str,
+    translation: FakeLibreTranslate | None = None,
+) -> Settings:
+    """The operator's settings (quiet hours, office hours, ...) pointed at the fake Telegram
+    (and at the fake LibreTranslate, where asked)."""
     values = base.model_dump()
     values.update(
         telegram_token=fake.token,
@@ -89,6 +98,12 @@ def sandbox_settings(base: Settings, *, fake: FakeTelegram, database_url: str) -
         staff_chat_id=STAFF_CHAT_ID,
         bot_username=BOT_USERNAME,
     )
+    if translation is not None:
+        values.update(
+            translation="libretranslate",
+            libretranslate_url=translation.url,
+            libretranslate_api_key=translation.api_key,
+        )
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]
 
 
@@ -122,6 +137,7 @@ class Sandbox:
         self.hub = Hub()
         self.world = world.DemoWorld((), ())
         self.app: BotApplication | None = None
+        self.translation: FakeLibreTranslate | None = None
         self.db: Database | None = None
         self.settings: Settings | None = None
         self.group: SimGroup | None = None
@@ -169,8 +185,14 @@ class Sandbox:
             else:
                 url = await world.fresh_database(self.options.database)
                 self.db = Database(url)
+            if self.options.fake_translation:
+                self.translation = FakeLibreTranslate()
+                await self.translation.start()
             self.settings = sandbox_settings(
-                self._base_settings or Settings(), fake=self.fake, database_url=self.db.url
+                self._base_settings or Settings(),
+                fake=self.fake,
+                database_url=self.db.url,
+                translation=self.translation,
             )
             self.app = app = build_application(self.settings, db=self.db, clock=self.clock)
             services = app.bot_data.services
@@ -233,6 +255,12 @@ class Sandbox:
             if app.running:
                 await app.stop()
             await app.shutdown()
+            translating = app.bot_data.services.translating  # type: ignore[union-attr]
+            if translating is not None:
+                await translating.close()
+        translation, self.translation = self.translation, None
+        if translation is not None:
+            await translation.stop()
         if self.db is not None and self._given_db is None:
             await self.db.dispose()  # again after the bot's own dispose: harmless
         if self._pump is not None:

@@ -43,6 +43,9 @@ def schedule_jobs(application: Application[Any, Any, Any, Any, Any, Any]) -> Non
     job_queue.run_repeating(
         retry_tick, interval=RETRY_EVERY, first=RETRY_EVERY, name="questions_retry"
     )
+    if services.translating is not None:
+        every = services.settings.translation_interval_seconds
+        job_queue.run_repeating(translation_tick, interval=every, first=every, name="translation")
 
 
 async def dispatch_tick(context: CallbackContext[Any, Any, Any, Any]) -> None:
@@ -61,6 +64,13 @@ async def dispatch_tick(context: CallbackContext[Any, Any, Any, Any]) -> None:
         dispatcher.drain(context.bot, should_stop=lambda: not application.running),
         name="dispatch",
     )
+
+
+async def translation_tick(context: CallbackContext[Any, Any, Any, Any]) -> None:
+    """Translate waiting messages and show translations (bot/services/translating.py)."""
+    translating = context.application.bot_data.services.translating
+    if translating is not None:
+        translating.soon(context.application)
 
 
 async def retention_tick(context: CallbackContext[Any, Any, Any, Any]) -> None:

@@ -1,7 +1,8 @@
 """The retention purge (INBURGERBOT_RETENTION_DAYS): what the bot keeps, it keeps for a while only.
 
-Older than the retention period: message contents are erased (text and file id blanked,
-`erased_at` set; the thread and its timestamps stay for the caseworkers' statistics), wrong-code
+Older than the retention period: message contents are erased (text, file id and machine
+translation blanked, `erased_at` set; the thread and its timestamps stay for the caseworkers'
+statistics), wrong-code
 records and unlinked chats' language choices are deleted, and finished reminder rows (sent,
 skipped, failed, cancelled) are deleted. Back-office sessions unused for a day are deleted
 whatever the retention period (each has expired 12 hours after its last use at the latest).

@@ -401,6 +401,22 @@ class Message(Timestamped, table=True):
     delivery_attempts: int = 0
     next_attempt_at: datetime | None = moment(index=True)
     delivery_error: str | None = Field(default=None, max_length=60)
+    # Machine translation (casework/translation.py): the original stays in `text`; the
+    # translation, its engine and model version sit beside it, erased with it.
+    translation: str | None = Field(default=None, max_length=8192)
+    translation_status: str | None = Field(default=None, max_length=20)
+    translation_source: str | None = Field(default=None, max_length=10)
+    translation_target: str | None = Field(default=None, max_length=10)
+    translation_engine: str | None = Field(default=None, max_length=40)
+    translation_model: str | None = Field(default=None, max_length=120)
+    translation_at: datetime | None = moment()
+    translation_attempts: int = 0
+    # The translation job works on the message from then on (None: nothing to do).
+    translation_next_at: datetime | None = moment(index=True)
+    # When the translation (or "no machine translation") reached the other side.
+    translation_shown_at: datetime | None = moment()
+    # The staff-chat note "machine translation follows", edited when it is there.
+    translation_note_id: int | None = Field(default=None, sa_type=BigInt)
 
 
 class StaffTopic(Timestamped, table=True):

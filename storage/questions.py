@@ -196,6 +196,55 @@ async def claim_delivery(
     return int(result.rowcount or 0) == 1
 
 
+# -- machine translation (casework/translation.py) ----------------------------------------------
+
+
+async def translations_due(
+    session: AsyncSession, *, now: datetime, limit: int = 20
+) -> Sequence[int]:
+    """Ids of messages whose translation (or showing it) is due, oldest first."""
+    query = (
+        select(Message.id)
+        .where(
+            col(Message.translation_next_at).is_not(None),
+            col(Message.translation_next_at) <= now,
+            col(Message.erased_at).is_(None),
+        )
+        .order_by(col(Message.id))
+        .limit(limit)
+    )
+    return [message_id for message_id in (await session.exec(query)).all() if message_id]
+
+
+async def claim_translation(
+    session: AsyncSession, *, message_id: int, now: datetime, lease_until: datetime
+) -> bool:
+    """Take a due message for one translation step; False when another process has it."""
+    result = await session.exec(
+        update(Message)  # type: ignore[call-overload]
+        .where(
+            col(Message.id) == message_id,
+            col(Message.erased_at).is_(None),
+            col(Message.translation_next_at) <= now,
+        )
+        .values(translation_next_at=lease_until)
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount or 0) == 1
+
+
+async def no_pair_shown_before(session: AsyncSession, *, message: Message) -> bool:
+    """Whether the team was already told in this question that there is no translation."""
+    query = select(Message.id).where(
+        col(Message.question_id) == message.question_id,
+        col(Message.id) < pk(message),
+        col(Message.direction) == message.direction,
+        col(Message.translation_status) == "no_pair",
+        col(Message.translation_shown_at).is_not(None),
+    )
+    return (await session.exec(query.limit(1))).first() is not None
+
+
 # -- waiting too long ---------------------------------------------------------------------------
 
 

@@ -4,6 +4,7 @@ client's language), internal notes, close, reopen, assign and substitute."""
 
 from __future__ import annotations
 
+import functools
 import logging
 from dataclasses import dataclass
 from html import escape
@@ -36,6 +37,7 @@ from bot.i18n import BY_CODE, translator
 from bot.render import questions as texts
 from bot.services import ready_answers, relay
 from bot.services.relay import Outcome
+from bot.services.translating import translation_locale
 from casework import questions as question_service
 from casework.events import Answered, Assigned, Closed, QuestionEvent, Reopened
 from casework.ports import publish
@@ -158,6 +160,7 @@ async def show(request: Request) -> Response:
         "ready": ready_choices(locale, ui_locale(request)),
         "preview_key": request.query_params.get("ready"),
         "client_fmt": Formatter(locale, bo.settings.zone),
+        "language_name": functools.partial(texts.language_name, locale=ui_locale(request)),
     }
     return render(request, "question.html", context)
 
@@ -217,6 +220,8 @@ async def _send_answer(request: Request, *, ready_key: str | None, own_text: str
             kind=MessageKind.TEXT,
             text=stored_text,
             now=now,
+            # A ready-made answer is in the client's language already.
+            translate_for=None if ready_key else translation_locale(bo.services, client),
         )
     outcome: str = Outcome.NOT_LINKED
     if bo.bot is not None:

@@ -65,8 +65,19 @@ def contact_lines(t: Translator, f: Formatter, contact: Contact) -> list[str]:
     return lines
 
 
-def privacy_text(t: Translator, f: Formatter, *, days: int, contact: Contact, linked: bool) -> str:
-    """What is kept, why, how long, who sees it, Telegram's limits and the way out of Telegram."""
+def privacy_text(
+    t: Translator,
+    f: Formatter,
+    *,
+    days: int,
+    contact: Contact,
+    linked: bool,
+    translated: bool = False,
+) -> str:
+    """What is kept, why, how long, who sees it, Telegram's limits and the way out of Telegram.
+
+    `translated`: the municipality switched on machine translation (docs/translation.md).
+    """
     if linked:
         kept = t("What the bot keeps about you:")
     else:
@@ -99,6 +110,18 @@ def privacy_text(t: Translator, f: Formatter, *, days: int, contact: Contact, li
         "<b>" + t("Who can see it?") + "</b>",
         t("Only you and the caseworkers of your municipality's team."),
         "",
+    ]
+    if translated:
+        lines += [
+            "<b>" + t("Machine translation") + "</b>",
+            t(
+                "A translation computer that your municipality runs itself translates your "
+                "messages and the answers. The translations are deleted with the messages. "
+                "Nothing is sent to another company."
+            ),
+            "",
+        ]
+    lines += [
         "<b>" + t("Telegram") + "</b>",
         t("Chats with a bot in Telegram are not end-to-end encrypted."),
         t("Telegram also keeps its own data about you, under its own rules."),
@@ -210,10 +233,13 @@ async def show_privacy(update: Update, context: BotContext) -> None:
     contact = await _contact(context)
     days = context.settings.retention_days
     linked = context.client is not None and context.client.consent_at is not None
+    translated = context.settings.translation != "none"
     await answer(
         update,
         context,
-        lambda t, f: privacy_text(t, f, days=days, contact=contact, linked=linked),
+        lambda t, f: privacy_text(
+            t, f, days=days, contact=contact, linked=linked, translated=translated
+        ),
     )
 
 

@@ -19,6 +19,7 @@ from bot.i18n import Translator
 from bot.keyboards import ICON_QUESTION
 from bot.replies import Text, answer
 from bot.services.relay import TelegramRelay
+from bot.services.translating import translation_locale
 from casework import questions as question_service
 from storage import clients
 from storage.bsn import contains_bsn, mask_bsn
@@ -123,12 +124,15 @@ async def ask(
             appointment_id=appointment_id,
             task_id=task_id,
             media_group_id=message.media_group_id if text_override is None else None,
+            translate_for=translation_locale(context.services, client),
         )
     log.info(
         "question stored",
         extra={"question_id": asked.question.id, "kind": kind, "bsn_masked": sent_a_bsn},
     )
     await _relay(context, asked)
+    if context.services.translating is not None and asked.message.translation_status:
+        context.services.translating.soon(context.application)
     if sent_a_bsn:
         await answer(update, context, bsn_note)
     if asked.acknowledge:

@@ -36,6 +36,7 @@ from bot.services.relay import (
     notify_client,
     send_html,
 )
+from bot.services.translating import translation_locale
 from casework import questions as question_service
 from casework.events import Answered, Assigned, Closed, QuestionEvent, Reopened
 from casework.ports import publish
@@ -168,6 +169,8 @@ async def deliver(context: BotContext, target: Target, message_id: int, text: st
         in_staff_chat=True,
     )
     await publish(channels, event)
+    if context.services.translating is not None:
+        context.services.translating.soon(context.application)  # a translation may be due
 
 
 async def announce(context: BotContext, event: QuestionEvent) -> None:
@@ -205,6 +208,7 @@ async def staff_message(update: Update, context: BotContext) -> None:
             staff_chat_id=message.chat_id,
             staff_message_id=message.message_id,
             now=context.clock.now(),
+            translate_for=translation_locale(context.services, target.client),
         )
     if internal:
         await seen(context, target)
@@ -241,6 +245,7 @@ async def staff_edit(update: Update, context: BotContext) -> None:
             staff_message_id=message.message_id,
             correction_of_id=original.id,
             now=context.clock.now(),
+            translate_for=translation_locale(context.services, target.client),
         )
     await deliver(context, target, pk(correction), words)
 

@@ -7,6 +7,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from babel import Locale, UnknownLocaleError
+
 from bot import bidi
 from bot.fmt import Formatter
 from bot.html import escape
@@ -360,3 +362,77 @@ def tasks_text(
         return heading + "\n" + t("No open tasks.")
     cards = [task_text(t, f, item, today=today, now=now) for item in found]
     return "\n\n".join([heading, *cards])
+
+
+# -- machine translation (casework/translation.py) ----------------------------------------------
+
+
+def language_name(code: str, locale: str) -> str:
+    """A language's name in the reader's language (Tigrinya, Perzisch (Afghanistan) ...)."""
+    try:
+        return Locale.parse(code).get_display_name(locale) or code
+    except (ValueError, UnknownLocaleError):
+        return code
+
+
+def translation_follows_text(t: Translator, _f: Formatter) -> str:
+    return "🌐 <i>" + t("A machine translation follows.") + "</i>"
+
+
+def translation_in_text(engine: str, language: str, words: str) -> TextFn:
+    """Under a client's message in their topic: what it says in Dutch, and who said so."""
+
+    def text(t: Translator, f: Formatter) -> str:
+        label = t("Machine translation ({engine}) from {language}:").format(
+            engine=escape(engine), language=escape(language_name(language, f.locale))
+        )
+        return f"🌐 <i>{label}</i>\n{f.auto(words)}"
+
+    return text
+
+
+def translation_out_text(engine: str, language: str, words: str) -> TextFn:
+    """In the topic after an answer: the translation the client got with it."""
+
+    def text(t: Translator, f: Formatter) -> str:
+        label = t("The client also got this machine translation ({engine}) into {language}:")
+        label = label.format(
+            engine=escape(engine), language=escape(language_name(language, f.locale))
+        )
+        return f"🌐 <i>{label}</i>\n{f.auto(words)}"
+
+    return text
+
+
+def no_translation_text(language: str) -> TextFn:
+    def text(t: Translator, f: Formatter) -> str:
+        return "⚠️ " + t("No machine translation for {language}: use an interpreter.").format(
+            language=escape(language_name(language, f.locale))
+        )
+
+    return text
+
+
+def other_language_text(language: str) -> TextFn:
+    def text(t: Translator, f: Formatter) -> str:
+        return "⚠️ " + t(
+            "Not machine-translated: this text does not seem to be in {language}."
+        ).format(language=escape(language_name(language, f.locale)))
+
+    return text
+
+
+def translation_failed_text(t: Translator, _f: Formatter) -> str:
+    return "⚠️ " + t(
+        "The machine translation did not work. Read the original, or use an interpreter."
+    )
+
+
+def client_translation_text(engine: str, words: str) -> TextFn:
+    """What the client gets under the Dutch answer: the machine translation, labelled."""
+
+    def text(t: Translator, f: Formatter) -> str:
+        label = t("Machine translation ({engine}):").format(engine=escape(engine))
+        return f"🌐 <i>{label}</i>\n{f.auto(words)}"
+
+    return text

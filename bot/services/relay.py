@@ -36,6 +36,7 @@ from bot.render import questions as texts
 from bot.replies import split_text
 from casework import blocking
 from casework import questions as question_service
+from casework.translation import TranslationStatus
 from storage import appointments, clients, questions, tasks
 from storage import staff as staff_queries
 from storage.enums import ClientStatus, MessageKind, QuestionStatus
@@ -387,6 +388,14 @@ class TelegramRelay:
                     await self._forget_topic(pk(client), topic_id)
                     continue
                 raise
+            note_id = None
+            translating = self.services.translating
+            if (
+                message.translation_status == TranslationStatus.PENDING
+                and translating is not None
+                and translating.expects(message)
+            ):
+                note_id = await self._translation_follows(bot, topic_id, copied)
             async with self.services.db.transaction() as session:
                 fresh = await questions.message_by_id(session, message_id=message_id)
                 if fresh is not None:
@@ -396,10 +405,26 @@ class TelegramRelay:
                         staff_chat_id=self.chat_id,
                         staff_message_id=copied,
                     )
+                    fresh.translation_note_id = note_id
                     session.add(fresh)
             await self.refresh_title(bot, client, QuestionStatus.OPEN)
             return True
         return False
+
+    async def _translation_follows(self, bot: Bot, topic_id: int | None, copied: int) -> int | None:
+        """Mark a copied message as untranslated yet; the translation job edits the note."""
+        try:
+            sent = await send_html(
+                bot,
+                self.chat_id,
+                for_staff(self.services, texts.translation_follows_text),
+                thread_id=topic_id,
+                reply_to=copied,
+            )
+        except TelegramError as exc:
+            log.warning("translation note not posted", extra={"error": error_name(exc)})
+            return None
+        return sent.message_id
 
     async def _relay_failed(self, message_id: int, client_id: int, exc: BaseException) -> None:
         log.warning(
