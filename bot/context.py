@@ -14,6 +14,7 @@ from casework.clock import Clock, SystemClock
 from casework.planning import PlanningRules
 
 if TYPE_CHECKING:
+    from bot.audio import Audio
     from bot.services.relay import Relay
     from bot.settings import Settings
     from storage.db import Database
@@ -32,6 +33,7 @@ class Services:
     instance: str = "bot"
     relay: Relay | None = None  # the Telegram staff chat, when a team uses one
     metrics: Metrics = field(default_factory=Metrics)  # this process's own registry
+    audio: Audio | None = None  # 🔊 Listen: recordings and the computer voice (bot/audio.py)
 
 
 class BotData:
