@@ -16,7 +16,9 @@ import contextlib
 import hashlib
 import json
 import logging
+import os
 import re
+import signal
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -222,6 +224,7 @@ class Audio:
                 stdin=asyncio.subprocess.PIPE,
                 stdout=asyncio.subprocess.PIPE,
                 stderr=asyncio.subprocess.PIPE,
+                start_new_session=True,  # its own process group: a time-out ends all of it
             )
         except OSError as error:
             raise AudioFailed(f"{command[0]} cannot be started: {error.strerror}") from error
@@ -229,7 +232,7 @@ class Audio:
             out, err = await process.communicate(stdin)
         except asyncio.CancelledError:
             with contextlib.suppress(ProcessLookupError):
-                process.kill()
+                os.killpg(process.pid, signal.SIGKILL)
             await process.wait()
             raise
         if process.returncode != 0:

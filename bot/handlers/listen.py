@@ -42,10 +42,8 @@ log = logging.getLogger(__name__)
 PREFIX = "say"
 PLAN, APPOINTMENT, TASK, REMINDER = "plan", "appt", "task", "rem"
 # The message ids of the audio catalogue (audio/manifest.json).
-MESSAGE_IDS = {
-    PLAN: "plan",
-    APPOINTMENT: "appointment",
-    TASK: "task",
+MESSAGE_IDS = {PLAN: "plan", APPOINTMENT: "appointment", TASK: "task"}
+REMINDER_MESSAGE_IDS = {
     ReminderKind.APPOINTMENT: "reminder_appointment",
     ReminderKind.TASK: "reminder_task",
 }
@@ -89,7 +87,7 @@ def reminder_speakable(subject: Subject, now: datetime, contact: Contact) -> Spe
     kind = subject.reminder.kind
     if kind not in (ReminderKind.APPOINTMENT, ReminderKind.TASK):
         return None
-    return Speakable(MESSAGE_IDS[kind], RENDERERS[kind](subject, now, contact))
+    return Speakable(REMINDER_MESSAGE_IDS[kind], RENDERERS[kind](subject, now, contact))
 
 
 # -- the button -------------------------------------------------------------------------------
