@@ -225,10 +225,10 @@ async def test_another_clients_task_is_a_stale_button(harness: Harness) -> None:
 
 
 @pytest.mark.parametrize(
-    ("script", "timeout"), [("#!/bin/sh\nsleep 30\n", 0.3), ("#!/bin/sh\nexit 3\n", 5.0)]
+    ("script", "seconds"), [("#!/bin/sh\nsleep 30\n", 0.3), ("#!/bin/sh\nexit 3\n", 5.0)]
 )
 async def test_a_voice_that_fails_or_hangs_gives_a_kind_message(
-    harness: Harness, tmp_path: Path, script: str, timeout: float
+    harness: Harness, tmp_path: Path, script: str, seconds: float
 ) -> None:
     async with harness.db.transaction() as session:
         client = await factories.client(session, locale="en")
@@ -239,7 +239,7 @@ async def test_a_voice_that_fails_or_hangs_gives_a_kind_message(
     broken.write_text(script)
     broken.chmod(0o755)
     audio = audio_of(harness)
-    audio.espeak, audio.timeout = str(broken), timeout
+    audio.espeak, audio.timeout = str(broken), seconds
     await user.press(message, f"say:v1:task:{task.id}")
     sorry = await user.next_message()
     assert sorry.text == (
