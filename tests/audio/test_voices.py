@@ -1,0 +1,80 @@
+"""bot/audio.py: which of our languages espeak-ng can speak, and the clips it makes."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot import ogg
+from bot.audio import WORDS_PER_MINUTE, Audio, AudioFailed, Source, parse_voices
+from bot.i18n import LANGUAGES
+
+ZONE = ZoneInfo("Europe/Amsterdam")
+LISTING = """\
+Pty Language       Age/Gender VoiceName          File                 Other Languages
+ 5  am              --/M      Amharic            sem/am
+ 1  ar              --/M      arabic-mbrola-1    mb/mb-ar1
+ 5  fr-fr           --/M      French_(France)    roa/fr               (fr 5)
+ 2  en-gb           --/M      English_(Great_Britain) gmw/en               (en 2)
+ 5  nl              --/F      dutch-mbrola-3     mb/mb-nl3
+"""
+needs_espeak = pytest.mark.skipif(
+    shutil.which("espeak-ng") is None or shutil.which("opusenc") is None,
+    reason="make install puts espeak-ng and opus-tools on the machine",
+)
+
+
+def test_the_listing_gives_espeak_voices_and_leaves_out_mbrola() -> None:
+    assert parse_voices(LISTING) == {"am", "fr-fr", "fr", "en-gb", "en"}
+
+
+@needs_espeak
+async def test_our_languages_with_a_computer_voice_on_this_machine(tmp_path: Path) -> None:
+    """Debian's espeak-ng 1.51: nine of our fourteen languages (docs/audio.md has the table)."""
+    audio = Audio(tmp_path, ZONE)
+    voices = await audio.voices(tuple(language.code for language in LANGUAGES))
+    assert dict(voices) == {
+        "nl": "nl",
+        "en": "en-gb",
+        "ar": "ar",
+        "fa": "fa",
+        "tr": "tr",
+        "fr": "fr-fr",
+        "ku": "ku",
+        "am": "am",
+        "om": "om",
+    }
+
+
+async def test_without_espeak_there_is_no_computer_voice(tmp_path: Path) -> None:
+    audio = Audio(tmp_path, ZONE, espeak=str(tmp_path / "no-such-program"))
+    assert await audio.voices(("nl", "en")) == {}
+    with pytest.raises(AudioFailed, match="cannot be started"):
+        await audio.make(Source("k", "task", "0" * 12, "nl", "espeak-ng:nl", True, spoken="Hoi."))
+
+
+async def test_the_computer_voice_can_be_switched_off(tmp_path: Path) -> None:
+    assert await Audio(tmp_path, ZONE, computer_voice=False).voices(("nl",)) == {}
+
+
+@needs_espeak
+@pytest.mark.parametrize(
+    ("locale", "voice", "words"),
+    [
+        ("nl", "nl", "Uw afspraak is op donderdag 3 december 2026, om 10 uur 30."),
+        ("ar", "ar", "موعدك يوم الخميس 3 ديسمبر 2026، الساعة 10 و30 دقيقة."),
+        ("am", "am", "ቀጠሮዎ ሐሙስ 3 ዲሴምበር 2026 ሰዓት 10 ከ30 ደቂቃ ነው።"),
+    ],
+)
+async def test_a_clip_is_ogg_opus_and_as_long_as_its_words(
+    tmp_path: Path, locale: str, voice: str, words: str
+) -> None:
+    audio = Audio(tmp_path, ZONE)
+    source = Source("k", "task", "0" * 12, locale, f"espeak-ng:{voice}", True, spoken=words)
+    info = ogg.read(await audio.make(source))
+    expected = len(words.split()) / (WORDS_PER_MINUTE / 60)
+    assert info.channels == 1
+    assert expected / 2.5 < info.seconds < expected * 2.5, info.seconds
