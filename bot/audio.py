@@ -31,6 +31,7 @@ from bot.speech import Text, speech_text, values_hash
 log = logging.getLogger(__name__)
 
 MANIFEST = "manifest.json"
+LISTEN = "say"  # the callback prefix of the 🔊 Listen button: say:v1:<plan|appt|task|rem>:<id>
 # espeak-ng's name of the voice for our language code, where it is not the code itself.
 ESPEAK_NAMES = {"en": "en-gb", "fr": "fr-fr", "fa_AF": "fa-af"}
 WORDS_PER_MINUTE = 145  # a little slower than espeak-ng's 175: clients are learning to listen

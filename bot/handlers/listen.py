@@ -19,7 +19,7 @@ from telegram.error import BadRequest
 from telegram.ext import BaseHandler, CallbackQueryHandler
 
 from bot import callbacks, ogg
-from bot.audio import Audio, AudioFailed, Source, Speakable
+from bot.audio import LISTEN, Audio, AudioFailed, Source, Speakable
 from bot.context import BotContext
 from bot.fmt import Formatter
 from bot.handlers.fallback import stale_button
@@ -29,7 +29,7 @@ from bot.render.appointments import AppointmentCard, appointment_text
 from bot.render.plan import PlanPage, plan_text
 from bot.render.tasks import task_text
 from bot.replies import answer
-from scheduler.render import RENDERERS, Contact, Subject
+from scheduler.render import Contact, Subject, speakable
 from storage import appointments, plans, reminders, staff, tasks
 from storage import audio as clips
 from storage.enums import ReminderKind
@@ -39,14 +39,10 @@ from storage.reminders import Claimed
 
 log = logging.getLogger(__name__)
 
-PREFIX = "say"
+PREFIX = LISTEN
 PLAN, APPOINTMENT, TASK, REMINDER = "plan", "appt", "task", "rem"
 # The message ids of the audio catalogue (audio/manifest.json).
 MESSAGE_IDS = {PLAN: "plan", APPOINTMENT: "appointment", TASK: "task"}
-REMINDER_MESSAGE_IDS = {
-    ReminderKind.APPOINTMENT: "reminder_appointment",
-    ReminderKind.TASK: "reminder_task",
-}
 
 
 # -- what each message says -------------------------------------------------------------------
@@ -80,14 +76,6 @@ def appointment_speakable(card: AppointmentCard) -> Speakable:
 def task_speakable(task: Task, now: datetime, zone: ZoneInfo) -> Speakable:
     today = now.astimezone(zone).date()
     return Speakable(MESSAGE_IDS[TASK], lambda t, f: task_text(t, f, task, today=today, now=now))
-
-
-def reminder_speakable(subject: Subject, now: datetime, contact: Contact) -> Speakable | None:
-    """Appointment and task reminders can be listened to (not the digest or deadline notes)."""
-    kind = subject.reminder.kind
-    if kind not in (ReminderKind.APPOINTMENT, ReminderKind.TASK):
-        return None
-    return Speakable(REMINDER_MESSAGE_IDS[kind], RENDERERS[kind](subject, now, contact))
 
 
 # -- the button -------------------------------------------------------------------------------
@@ -212,7 +200,7 @@ async def _reminder_speakable(
         return None
     settings = context.settings
     contact = Contact(phone=settings.team_phone, email=settings.team_email)
-    return reminder_speakable(subject, now, contact)
+    return speakable(subject, now, contact)
 
 
 async def send_clip(update: Update, context: BotContext, source: Source) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import shutil
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -17,9 +17,10 @@ from bot.handlers import listen
 from bot.i18n import translator
 from bot.render.appointments import AppointmentCard
 from bot.speech import values_hash
+from casework import case
 from fakebot import SimUser, StoredMessage
 from storage import appointments
-from storage.models import AudioClip
+from storage.models import AudioClip, Reminder
 from tests import factories
 from tests.e2e.conftest import Harness
 from tests.e2e.eventually import all_handled
@@ -32,7 +33,11 @@ pytestmark = pytest.mark.skipif(
 
 @pytest.fixture
 def settings_overrides(tmp_path: Path) -> dict[str, Any]:
-    return {"computer_voice": True, "audio_dir": tmp_path / "audio"}
+    return {
+        "computer_voice": True,
+        "audio_dir": tmp_path / "audio",
+        "dispatch_interval_seconds": 0.2,
+    }
 
 
 @pytest.fixture(autouse=True)
@@ -148,6 +153,43 @@ async def test_the_plan_has_a_listen_button(harness: Harness) -> None:
     assert message.callback_data == [f"say:v1:plan:{plan.id}"]
     await user.press(message, f"say:v1:plan:{plan.id}")
     assert (await user.next_message()).media_kind == "voice"
+
+
+async def test_an_appointment_reminder_is_read_aloud_as_it_reads_now(harness: Harness) -> None:
+    async with harness.db.transaction() as session:
+        client = await factories.client(session, locale="tr")
+    user = await harness.linked_user(client, language_code="tr")
+    services = harness.app.bot_data.services
+    assert services is not None
+    async with harness.db.transaction() as session:
+        appointment = await case.add_appointment(
+            session,
+            client=await harness.reload(client),
+            draft=case.AppointmentDraft(
+                kind="progress_meeting",
+                starts_at=harness.clock.now() + timedelta(hours=2, seconds=5),
+                external_id="listen-1",
+                place_name="Gemeentehuis Hoorn",
+            ),
+            rules=services.rules,
+            now=harness.clock.now(),
+        )
+    harness.clock.advance(timedelta(seconds=6))  # the two-hour reminder is due now
+    reminder = await user.next_message(timeout=10)
+    async with harness.db.reading() as session:
+        row = (
+            await session.exec(
+                select(Reminder).where(Reminder.dedup_key == f"appointment:{appointment.id}:120m")
+            )
+        ).one()
+    assert reminder.callback_data[-1] == f"say:v1:rem:{row.id}"
+    assert reminder.button_texts[-1] == "🔊 Dinle"
+    await user.press(reminder, f"say:v1:rem:{row.id}")
+    voice = await user.next_message()
+    assert voice.data["caption"] == "🤖 Bilgisayar sesi, gerçek bir kişi değil."
+    assert ogg.read(voice_bytes(harness, voice)).seconds > 2
+    [clip] = await clips(harness)
+    assert (clip.message_id, clip.voice) == ("reminder_appointment", "espeak-ng:tr")
 
 
 async def test_no_voice_and_no_recording_means_no_button(harness: Harness) -> None:
