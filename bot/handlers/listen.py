@@ -233,7 +233,11 @@ async def send_clip(update: Update, context: BotContext, source: Source) -> None
         await answer(update, context, failed_text)
         return
     message = await context.bot.send_voice(
-        chat.id, data, duration=max(1, math.ceil(info.seconds)), caption=caption
+        chat.id,
+        data,
+        duration=max(1, math.ceil(info.seconds)),
+        caption=caption,
+        filename="listen.ogg",  # audio/ogg: Telegram and the sandbox play it
     )
     file_id = message.voice.file_id if message.voice is not None else None
     async with context.db.transaction() as session:
