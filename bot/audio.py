@@ -26,7 +26,9 @@ from zoneinfo import ZoneInfo
 
 from bot import ogg
 from bot.i18n import LANGUAGES
-from bot.speech import Text, speech_text, values_hash
+from bot.render.plan import PlanPage
+from bot.speech import Text, speech_text
+from storage.models import Appointment, Task
 
 log = logging.getLogger(__name__)
 
@@ -44,10 +46,21 @@ class AudioFailed(RuntimeError):
 
 @dataclass(frozen=True)
 class Speakable:
-    """A message that can be listened to: its identity and how to render it."""
+    """A message that can be listened to: its identity, the values it carries, its text.
+
+    `values` are the row's fields the message shows, the same in every language and without
+    relative phrases ('in 3 days'), so a recording stays right until a value changes.
+    """
 
     message_id: str
     text: Text
+    values: Mapping[str, object]
+
+
+def values_hash(values: Mapping[str, object]) -> str:
+    """Twelve hex digits naming a message's values (the `__<values-hash>` of a recording)."""
+    canonical = json.dumps(values, sort_keys=True, default=str, ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()[:12]
 
 
 @dataclass(frozen=True)
@@ -62,6 +75,47 @@ class Source:
     computer_voice: bool
     spoken: str = ""  # the text for the computer voice
     recording: Path | None = None
+
+
+def appointment_values(appointment: Appointment, staff_name: str | None) -> dict[str, object]:
+    return {
+        "kind": appointment.kind,
+        "title": appointment.title,
+        "starts_at": appointment.starts_at.isoformat(),
+        "ends_at": appointment.ends_at.isoformat() if appointment.ends_at else None,
+        "place": [appointment.place_name, appointment.address, appointment.phone],
+        "video": bool(appointment.video_url),
+        "interpreter": appointment.interpreter_language if appointment.interpreter_needed else None,
+        "bring": appointment.bring,
+        "with": staff_name,
+        "status": appointment.status,
+        "response": [appointment.client_response, appointment.response_reason],
+    }
+
+
+def task_values(task: Task) -> dict[str, object]:
+    return {
+        "title": task.title,
+        "description": task.description,
+        "due": task.due_date.isoformat() if task.due_date else None,
+        "status": task.status,
+    }
+
+
+def plan_values(page: PlanPage) -> dict[str, object]:
+    plan = page.plan
+    return {
+        "route": plan.learning_route,
+        "level": plan.target_level,
+        "summary": plan.summary,
+        "end": (plan.extended_until or plan.period_end).isoformat(),
+        "decided": plan.decision_date.isoformat(),
+        "parts": [
+            [part.kind, part.title, part.status, str(part.target_date or "")] for part in page.parts
+        ],
+        "caseworker": page.caseworker.name if page.caseworker else None,
+        "social_guide": page.social_guide.name if page.social_guide else None,
+    }
 
 
 def espeak_name(locale: str) -> str:
@@ -157,7 +211,7 @@ class Audio:
 
     async def source(self, locale: str, speakable: Speakable) -> Source | None:
         """A recording first, else the computer voice; None when the language has neither."""
-        values = values_hash(speakable.text, self.zone)
+        values = values_hash(speakable.values)
         recorded = self.recording(locale, speakable.message_id, values)
         if recorded is not None:
             digest = hashlib.sha256(recorded.read_bytes()).hexdigest()
@@ -190,7 +244,7 @@ class Audio:
         """Whether a 🔊 Listen button belongs under this message."""
         if await self.voice_for(locale) is not None:
             return True
-        values = values_hash(speakable.text, self.zone)
+        values = values_hash(speakable.values)
         return self.recording(locale, speakable.message_id, values) is not None
 
     # -- making the clip -----------------------------------------------------------------------

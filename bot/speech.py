@@ -11,7 +11,6 @@ sentence.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import html
 import re
 import unicodedata
@@ -34,7 +33,6 @@ _INVISIBLE = dict.fromkeys(
 _TAG = re.compile(r"<[^>]*>")
 _SEPARATORS = re.compile(r"\s*[•·—]\s*")
 _SENTENCE_END = (".", "!", "?", ":", ";", ",", "؟", "۔", "።", "፧", "፨")
-VALUES_LOCALE = "nl"  # the language whose rendering names a message's values (see values_hash)
 
 
 @dataclass(frozen=True)
@@ -97,13 +95,3 @@ def plain(markup: str) -> str:
 def speech_text(text: Text, locale: str, zone: ZoneInfo) -> str:
     """The message in `locale`, as plain sentences to speak."""
     return plain(text(html_translator(locale), SpeechFormatter(locale, zone)))
-
-
-def values_hash(text: Text, zone: ZoneInfo) -> str:
-    """A short name for the values a message carries, the same in every language.
-
-    It is the hash of the message spoken in Dutch: it changes when a date, a place or a title
-    changes, and a recording made for it fits only that message (docs/audio.md).
-    """
-    spoken = speech_text(text, VALUES_LOCALE, zone)
-    return hashlib.sha256(spoken.encode()).hexdigest()[:12]

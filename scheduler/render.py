@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from telegram import InlineKeyboardMarkup
 from telegram.constants import MessageLimit
 
-from bot.audio import Speakable
+from bot.audio import Speakable, appointment_values, task_values
 from bot.fmt import Formatter
 from bot.html import Html, escape, html_translator
 from bot.i18n import Translator, translator
@@ -229,7 +229,14 @@ def speakable(subject: Subject, now: datetime, contact: Contact) -> Speakable | 
     message_id = SPEAKABLE.get(subject.reminder.kind)
     if message_id is None:
         return None
-    return Speakable(message_id, RENDERERS[subject.reminder.kind](subject, now, contact))
+    text = RENDERERS[subject.reminder.kind](subject, now, contact)
+    if subject.appointment is not None:
+        return Speakable(
+            message_id, text, appointment_values(subject.appointment, subject.staff_name)
+        )
+    if subject.task is not None:
+        return Speakable(message_id, text, task_values(subject.task))
+    return None
 
 
 def can_render(kind: str) -> bool:

@@ -19,7 +19,16 @@ from telegram.error import BadRequest
 from telegram.ext import BaseHandler, CallbackQueryHandler
 
 from bot import callbacks, ogg
-from bot.audio import LISTEN, Audio, AudioFailed, Source, Speakable
+from bot.audio import (
+    LISTEN,
+    Audio,
+    AudioFailed,
+    Source,
+    Speakable,
+    appointment_values,
+    plan_values,
+    task_values,
+)
 from bot.context import BotContext
 from bot.fmt import Formatter
 from bot.handlers.fallback import stale_button
@@ -66,16 +75,24 @@ async def plan_page(
 
 
 def plan_speakable(page: PlanPage) -> Speakable:
-    return Speakable(MESSAGE_IDS[PLAN], lambda t, f: plan_text(t, f, page))
+    return Speakable(MESSAGE_IDS[PLAN], lambda t, f: plan_text(t, f, page), plan_values(page))
 
 
 def appointment_speakable(card: AppointmentCard) -> Speakable:
-    return Speakable(MESSAGE_IDS[APPOINTMENT], lambda t, f: appointment_text(t, f, card))
+    return Speakable(
+        MESSAGE_IDS[APPOINTMENT],
+        lambda t, f: appointment_text(t, f, card),
+        appointment_values(card.appointment, card.staff_name),
+    )
 
 
 def task_speakable(task: Task, now: datetime, zone: ZoneInfo) -> Speakable:
     today = now.astimezone(zone).date()
-    return Speakable(MESSAGE_IDS[TASK], lambda t, f: task_text(t, f, task, today=today, now=now))
+    return Speakable(
+        MESSAGE_IDS[TASK],
+        lambda t, f: task_text(t, f, task, today=today, now=now),
+        task_values(task),
+    )
 
 
 # -- the button -------------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -10,7 +10,7 @@ import pytest
 from bot.fmt import Formatter
 from bot.i18n import Translator
 from bot.render.tasks import task_text
-from bot.speech import SpeechFormatter, plain, speech_text, values_hash
+from bot.speech import SpeechFormatter, plain, speech_text
 from storage.models import Task
 
 ZONE = ZoneInfo("Europe/Amsterdam")
@@ -99,16 +99,3 @@ def test_a_task_is_spoken_without_icons_or_markup() -> None:
     assert spoken.startswith("Stuur het formulier naar DUO.")
     assert "10 December 2026" in spoken
     assert "<" not in spoken and "📝" not in spoken
-
-
-def test_the_values_hash_is_the_same_in_every_language_and_changes_with_the_values() -> None:
-    first = values_hash(text, ZONE)
-    assert len(first) == 12 and int(first, 16) >= 0
-
-    def later(t: Translator, f: Formatter) -> str:
-        row = task()
-        row.due_date = row.due_date + timedelta(days=1) if row.due_date else None
-        return task_text(t, f, row, today=HALF_PAST.date(), now=HALF_PAST)
-
-    assert values_hash(later, ZONE) != first
-    assert values_hash(text, ZONE) == first

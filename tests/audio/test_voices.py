@@ -3,14 +3,24 @@
 from __future__ import annotations
 
 import shutil
+from datetime import date
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from bot import ogg
-from bot.audio import WORDS_PER_MINUTE, Audio, AudioFailed, Source, parse_voices
+from bot.audio import (
+    WORDS_PER_MINUTE,
+    Audio,
+    AudioFailed,
+    Source,
+    parse_voices,
+    task_values,
+    values_hash,
+)
 from bot.i18n import LANGUAGES
+from storage.models import Task
 
 ZONE = ZoneInfo("Europe/Amsterdam")
 LISTING = """\
@@ -78,3 +88,16 @@ async def test_a_clip_is_ogg_opus_and_as_long_as_its_words(
     expected = len(words.split()) / (WORDS_PER_MINUTE / 60)
     assert info.channels == 1
     assert expected / 2.5 < info.seconds < expected * 2.5, info.seconds
+
+
+def test_the_values_hash_names_the_values_not_the_day_it_is_read() -> None:
+    task = Task(
+        id=7, client_id=1, title="Stuur het formulier naar DUO", due_date=date(2026, 12, 10)
+    )
+    first = values_hash(task_values(task))
+    assert len(first) == 12 and first == values_hash(task_values(task))
+    assert (
+        values_hash(task_values(task.model_copy(update={"due_date": date(2026, 12, 11)}))) != first
+    )
+    assert values_hash(task_values(task.model_copy(update={"title": "Bel de school"}))) != first
+    assert values_hash(task_values(task.model_copy(update={"id": 8}))) == first  # same words

@@ -11,12 +11,11 @@ import pytest
 from sqlmodel import select
 
 from bot import ogg
-from bot.audio import WORDS_PER_MINUTE, Audio, Source, recording_name
+from bot.audio import WORDS_PER_MINUTE, Audio, Source, recording_name, values_hash
 from bot.fmt import Formatter
 from bot.handlers import listen
 from bot.i18n import translator
 from bot.render.appointments import AppointmentCard
-from bot.speech import values_hash
 from casework import case
 from fakebot import SimUser, StoredMessage
 from storage import appointments
@@ -212,7 +211,7 @@ async def test_a_recording_is_used_where_there_is_no_computer_voice(
         client = await factories.client(session, locale="ti")
         appointment = await factories.appointment(session, client=client)
     card = await _card(harness, appointment.id)
-    hashed = values_hash(listen.appointment_speakable(card).text, harness.settings.zone)
+    hashed = values_hash(listen.appointment_speakable(card).values)
     recorded = await _recording(harness, "Recorded by the municipality of Hoorn.")
     folder = tmp_path / "audio" / "ti"
     folder.mkdir(parents=True)
@@ -237,7 +236,7 @@ async def test_a_recording_that_is_not_ogg_opus_is_not_used(
         client = await factories.client(session, locale="ti")
         appointment = await factories.appointment(session, client=client)
     card = await _card(harness, appointment.id)
-    hashed = values_hash(listen.appointment_speakable(card).text, harness.settings.zone)
+    hashed = values_hash(listen.appointment_speakable(card).values)
     folder = tmp_path / "audio" / "ti"
     folder.mkdir(parents=True)
     (folder / recording_name("appointment", hashed)).write_bytes(b"ID3 an mp3, not opus")
