@@ -84,6 +84,7 @@ def task() -> Task:
     return Task(
         id=7,
         client_id=1,
+        external_id="t-7",
         title="Stuur het formulier naar DUO",
         due_date=datetime(2026, 12, 10).date(),
     )

@@ -92,7 +92,11 @@ async def test_a_clip_is_ogg_opus_and_as_long_as_its_words(
 
 def test_the_values_hash_names_the_values_not_the_day_it_is_read() -> None:
     task = Task(
-        id=7, client_id=1, title="Stuur het formulier naar DUO", due_date=date(2026, 12, 10)
+        id=7,
+        client_id=1,
+        external_id="t-7",
+        title="Stuur het formulier naar DUO",
+        due_date=date(2026, 12, 10),
     )
     first = values_hash(task_values(task))
     assert len(first) == 12 and first == values_hash(task_values(task))
