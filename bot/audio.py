@@ -37,7 +37,7 @@ LISTEN = "say"  # the callback prefix of the 🔊 Listen button: say:v1:<plan|ap
 # espeak-ng's name of the voice for our language code, where it is not the code itself.
 ESPEAK_NAMES = {"en": "en-gb", "fr": "fr-fr", "fa_AF": "fa-af"}
 WORDS_PER_MINUTE = 145  # a little slower than espeak-ng's 175: clients are learning to listen
-_RECORDING = re.compile(r"^(?P<message>[a-z0-9_]{1,40})__(?P<values>[0-9a-f]{12})\.ogg$")
+RECORDING_NAME = re.compile(r"^(?P<message>[a-z0-9_]{1,40})__(?P<values>[0-9a-f]{12})\.ogg$")
 
 
 class AudioFailed(RuntimeError):
