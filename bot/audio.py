@@ -297,15 +297,15 @@ class Audio:
         except OSError as error:
             raise AudioFailed(f"{command[0]} cannot be started: {error.strerror}") from error
         try:
-            out, err = await process.communicate(stdin)
+            out, _err = await process.communicate(stdin)
         except asyncio.CancelledError:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(process.pid, signal.SIGKILL)
             await process.wait()
             raise
         if process.returncode != 0:
-            message = err.decode(errors="replace").strip()[:200]
-            raise AudioFailed(f"{command[0]} exited with {process.returncode}: {message}")
+            # Not its stderr: a program may quote the text it was given, and texts stay out of logs.
+            raise AudioFailed(f"{command[0]} exited with {process.returncode}")
         return out
 
 

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram import InlineKeyboardButton, Update
+from telegram.constants import ChatAction
 from telegram.error import BadRequest
 from telegram.ext import BaseHandler, CallbackQueryHandler
 
@@ -240,6 +241,8 @@ async def send_clip(update: Update, context: BotContext, source: Source) -> None
             async with context.db.transaction() as session:
                 await clips.used(session, key=source.key)
             return
+    if source.computer_voice:  # making speech takes a moment: show "recording a voice message"
+        await context.bot.send_chat_action(chat.id, ChatAction.RECORD_VOICE)
     try:
         data = await audio.make(source)
         info = ogg.read(data)
