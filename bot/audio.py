@@ -27,6 +27,7 @@ from zoneinfo import ZoneInfo
 from bot import ogg
 from bot.i18n import LANGUAGES
 from bot.render.plan import PlanPage
+from bot.settings import Settings
 from bot.speech import Text, speech_text
 from storage.models import Appointment, Task
 
@@ -311,3 +312,13 @@ class Audio:
 
 def _all_locales() -> tuple[str, ...]:
     return tuple(language.code for language in LANGUAGES)
+
+
+def audio_for(settings: Settings) -> Audio:
+    """The Listen service as the operator configured it (INBURGERBOT_AUDIO_DIR and friends)."""
+    return Audio(
+        settings.audio_dir,
+        settings.zone,
+        timeout=settings.audio_timeout_seconds,
+        computer_voice=settings.computer_voice,
+    )
