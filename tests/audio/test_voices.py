@@ -15,11 +15,14 @@ from bot.audio import (
     Audio,
     AudioFailed,
     Source,
+    Speakable,
     parse_voices,
+    recording_name,
     task_values,
     values_hash,
 )
-from bot.i18n import LANGUAGES
+from bot.fmt import Formatter
+from bot.i18n import LANGUAGES, Translator
 from storage.models import Task
 
 ZONE = ZoneInfo("Europe/Amsterdam")
@@ -105,3 +108,40 @@ def test_the_values_hash_names_the_values_not_the_day_it_is_read() -> None:
     )
     assert values_hash(task_values(task.model_copy(update={"title": "Bel de school"}))) != first
     assert values_hash(task_values(task.model_copy(update={"id": 8}))) == first  # same words
+
+
+def _task_speakable() -> Speakable:
+    task = Task(
+        id=7, client_id=1, external_id="t-7", title="Bel de school", due_date=date(2026, 12, 10)
+    )
+
+    def text(t: Translator, f: Formatter) -> str:
+        return task.title
+
+    return Speakable("task", text, task_values(task))
+
+
+@needs_espeak
+async def test_a_recording_comes_before_the_computer_voice(tmp_path: Path) -> None:
+    audio = Audio(tmp_path, ZONE)
+    spoken = _task_speakable()
+    computer = await audio.source("ar", spoken)
+    assert computer is not None and computer.computer_voice and computer.spoken == "Bel de school."
+    (tmp_path / "ar").mkdir()
+    clip = await audio.make(computer)
+    (tmp_path / "ar" / recording_name("task", values_hash(spoken.values))).write_bytes(clip)
+    recorded = await audio.source("ar", spoken)
+    assert recorded is not None and not recorded.computer_voice
+    assert recorded.voice == f"recording:ar/task__{values_hash(spoken.values)}.ogg"
+    assert recorded.key != computer.key
+    assert await audio.make(recorded) == clip
+
+
+async def test_without_a_voice_only_a_recorded_message_is_available(tmp_path: Path) -> None:
+    audio = Audio(tmp_path, ZONE, computer_voice=False)
+    spoken = _task_speakable()
+    assert not await audio.available("so", spoken) and await audio.source("so", spoken) is None
+    (tmp_path / "so").mkdir()
+    name = recording_name("task", values_hash(spoken.values))
+    (tmp_path / "so" / name).write_bytes(b"OggS but not really")
+    assert not await audio.available("so", spoken)  # not OGG/Opus: never sent
