@@ -10,7 +10,7 @@ UV_VERSION := 0.13.9
 JOBS ?= $(shell n=$$(nproc 2>/dev/null || echo 2); [ $$n -gt 4 ] && n=4; echo $$n)
 PARALLEL := $(if $(filter 0,$(JOBS)),,-n $(JOBS) --dist worksteal)
 
-.PHONY: test-night install run test lint format i18n i18n-report i18n-sheet i18n-sheet-import migrate soak bench browser clean sandbox lock readme-screenshot
+.PHONY: test-night install audio-tools audio-report run test lint format i18n i18n-report i18n-sheet i18n-sheet-import migrate soak bench browser clean sandbox lock readme-screenshot
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,8 +31,28 @@ lock:
 	.venv-uv/bin/uv pip compile pyproject.toml requirements/build.in --extra test --universal \
 		--generate-hashes --python-version 3.11 --upgrade --quiet -o $(LOCK)
 
-install: $(STAMP)
+install: $(STAMP) audio-tools
 	@$(BIN)/python -m bot.i18n_tools compile --quiet
+
+# The computer voice of 🔊 Listen (docs/audio.md): Debian's espeak-ng and opus-tools, installed
+# when missing. Without them the bot still runs; Listen then uses the municipality's recordings
+# only, and the tests that need the programs are skipped.
+audio-tools:
+	@if ! command -v espeak-ng >/dev/null 2>&1 || ! command -v opusenc >/dev/null 2>&1; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+			echo "Installing espeak-ng and opus-tools (the computer voice of 🔊 Listen)"; \
+			(apt-get update -qq && apt-get install -y -qq espeak-ng opus-tools >/dev/null) || \
+				echo "make: apt-get could not install espeak-ng and opus-tools; 🔊 Listen uses recordings only (docs/audio.md)" >&2; \
+		else \
+			echo "make: espeak-ng and opus-tools are missing, and apt-get cannot run here (it needs root on Debian or Ubuntu)." >&2; \
+			echo "      Install them with: sudo apt-get install espeak-ng opus-tools" >&2; \
+			echo "      Until then 🔊 Listen uses the municipality's recordings only (docs/audio.md)." >&2; \
+		fi; \
+	fi
+
+# What the municipality could still record for 🔊 Listen, per language (docs/audio.md).
+audio-report: install
+	$(BIN)/python -m bot.audio_tools report $(if $(TEXT),--text)
 
 migrate: install
 	$(BIN)/inburgerbot db upgrade

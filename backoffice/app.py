@@ -38,6 +38,7 @@ from backoffice.web import (
     pager,
 )
 from bot.app import planning_rules
+from bot.audio import audio_for
 from bot.context import Services
 from bot.i18n import available_locales
 from bot.services.relay import TelegramRelay
@@ -114,6 +115,7 @@ def build_backoffice(
         shipped_locales=available_locales(),
         instance=f"backoffice:{socket.gethostname()}",
     )
+    services.audio = audio_for(settings)  # 🔊 Listen (docs/audio.md)
     if settings.staff_chat_id is not None and bot is not None:
         services.relay = TelegramRelay(services)  # acts here show in the staff chat's topics
     bo = Backoffice(

@@ -16,10 +16,11 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
-from telegram import Bot
+from telegram import Bot, InlineKeyboardMarkup
 from telegram.error import TelegramError
 
 from bot.fmt import Formatter
+from bot.handlers import listen
 from bot.html import escape
 from bot.i18n import N_, Translator, translator
 from bot.render.appointments import AppointmentCard, appointment_buttons, appointment_text
@@ -118,12 +119,20 @@ def appointment_news_text(
     return text
 
 
-def appointment_keyboard(
+async def appointment_keyboard(
     services: Services, appointment: Appointment, client: Client, now: datetime
 ) -> Any:
-    """The bot's buttons under the appointment (confirm, cannot come, calendar)."""
+    """The bot's buttons under the appointment (confirm, cannot come, calendar, 🔊 Listen)."""
     locale = relay.client_locale(services, client)
-    return appointment_buttons(translator(locale), appointment, now)
+    t = translator(locale)
+    markup = appointment_buttons(t, appointment, now)
+    async with services.db.reading() as session:
+        card = await listen.card_of(session, appointment, now)
+    speakable = listen.appointment_speakable(card)
+    row = await listen.listen_row(
+        services.audio, t, locale, speakable, listen.APPOINTMENT, appointment.id
+    )
+    return InlineKeyboardMarkup([*markup.inline_keyboard, row]) if row else markup
 
 
 def task_news_text(news: TaskNews, task: Task, *, today: date, now: datetime) -> ClientText:
@@ -139,5 +148,11 @@ def task_news_text(news: TaskNews, task: Task, *, today: date, now: datetime) ->
     return text
 
 
-def task_keyboard(services: Services, task: Task, client: Client, now: datetime) -> Any:
-    return task_buttons(translator(relay.client_locale(services, client)), task, now)
+async def task_keyboard(services: Services, task: Task, client: Client, now: datetime) -> Any:
+    """Done and a question under a new task, and 🔊 Listen where there is audio."""
+    locale = relay.client_locale(services, client)
+    t = translator(locale)
+    markup = task_buttons(t, task, now)
+    speakable = listen.task_speakable(task, now, services.settings.zone)
+    row = await listen.listen_row(services.audio, t, locale, speakable, listen.TASK, task.id)
+    return InlineKeyboardMarkup([*markup.inline_keyboard, row]) if row else markup

@@ -10,6 +10,7 @@ from telegram import BotCommand, BotCommandScopeAllPrivateChats
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes
 from telegram.request import BaseRequest
 
+from bot.audio import audio_for
 from bot.context import BotContext, BotData, Services
 from bot.handlers import register
 from bot.i18n import BY_CODE, available_locales, require_catalogues, translator
@@ -71,6 +72,7 @@ def build_application(
         shipped_locales=available_locales(),
         instance=f"{socket.gethostname()}:{id(settings):x}",
     )
+    services.audio = audio_for(settings)  # 🔊 Listen (docs/audio.md)
     if settings.staff_chat_id is not None:
         services.relay = TelegramRelay(services)  # the optional Telegram staff chat
     engine = engine_for(settings)

@@ -14,6 +14,7 @@ from casework.clock import Clock, SystemClock
 from casework.planning import PlanningRules
 
 if TYPE_CHECKING:
+    from bot.audio import Audio
     from bot.services.relay import Relay
     from bot.services.translating import Translating
     from bot.settings import Settings
@@ -34,6 +35,7 @@ class Services:
     relay: Relay | None = None  # the Telegram staff chat, when a team uses one
     metrics: Metrics = field(default_factory=Metrics)  # this process's own registry
     translating: Translating | None = None  # machine translation, where it is switched on
+    audio: Audio | None = None  # 🔊 Listen: recordings and the computer voice (bot/audio.py)
 
 
 class BotData:

@@ -72,6 +72,10 @@ class Settings(BaseSettings):
     db_pool_recycle: int = Field(default=1800, ge=-1)
     # Updates handled at once (different chats; each chat in order): bot/ordering.py.
     update_concurrency: int = Field(default=16, ge=1, le=1024)
+    # 🔊 Listen (docs/audio.md): the recordings' folder, the computer voice and its time-out.
+    audio_dir: Path = Path("audio")
+    computer_voice: bool = True
+    audio_timeout_seconds: float = Field(default=20.0, gt=0, le=120)
     team_phone: str = ""
     team_email: str = ""
     # The caseworkers' web back-office (backoffice/).

@@ -40,14 +40,17 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from telegram import LinkPreviewOptions
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, TelegramError
 
+from bot.audio import LISTEN, Audio
+from bot.callbacks import make
+from bot.i18n import translator
 from casework import blocking
 from casework.planning import PlanningRules
 from casework.timewindows import QuietHours
-from scheduler.render import Contact, Subject, can_render, render
+from scheduler.render import Contact, Subject, can_render, render, speakable
 from storage import pace
 from storage import reminders as reminder_rows
 from storage.enums import (
@@ -353,8 +356,10 @@ class Dispatcher:
         concurrency: int = SEND_CONCURRENCY,
         send_timeout: float | None = None,
         shared_pace: bool = True,
+        audio: Audio | None = None,
     ) -> None:
         self.db = db
+        self.audio = audio  # 🔊 Listen under appointment and task reminders (bot/audio.py)
         self.clock = clock
         self.settings = settings
         self.rules = rules
@@ -473,6 +478,24 @@ class Dispatcher:
                 )
         return weeks
 
+    async def with_listen(
+        self, subject: Subject, markup: InlineKeyboardMarkup | None, now: datetime
+    ) -> InlineKeyboardMarkup | None:
+        """The reminder's buttons, and 🔊 Listen where there is audio in the client's language."""
+        spoken = speakable(subject, now, self.contact)
+        if self.audio is None or spoken is None:
+            return markup
+        locale = subject.client.locale or self.settings.default_locale
+        try:
+            if not await self.audio.available(locale, spoken):
+                return markup
+        except Exception:  # a reminder goes out without the button rather than not at all
+            log.exception("reminder %s: could not tell whether audio exists", subject.reminder.id)
+            return markup
+        label = "🔊 " + translator(locale)("Listen")
+        row = [InlineKeyboardButton(label, callback_data=make(LISTEN, "rem", subject.reminder.id))]
+        return InlineKeyboardMarkup([*(markup.inline_keyboard if markup else ()), row])
+
 
 class _Round:
     """One claimed batch on its way out."""
@@ -580,13 +603,14 @@ class _Round:
                 reminder, ReminderStatus.FAILED, last_error=f"RenderError: {type(exc).__name__}"
             )
             return
+        markup = await self.d.with_listen(subject, outgoing.markup, now)
         await self.d.pacer.wait()
         try:
             message = await self.bot.send_message(
                 subject.client.telegram_chat_id,
                 outgoing.text,
                 parse_mode=ParseMode.HTML,
-                reply_markup=outgoing.markup,
+                reply_markup=markup,
                 link_preview_options=NO_PREVIEW,
                 **self._send_options(),
             )
@@ -673,4 +697,5 @@ def for_services(services: Any, *, rate_limited: bool) -> Dispatcher:
         rules=services.rules,
         instance=services.instance,
         rate_per_second=SAFE_RATE if rate_limited else None,
+        audio=getattr(services, "audio", None),
     )

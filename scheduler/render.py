@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from telegram import InlineKeyboardMarkup
 from telegram.constants import MessageLimit
 
+from bot.audio import Speakable, appointment_values, task_values
 from bot.fmt import Formatter
 from bot.html import Html, escape, html_translator
 from bot.i18n import Translator, translator
@@ -213,6 +214,29 @@ def buttons(subject: Subject, t: Translator, now: datetime) -> InlineKeyboardMar
     elif subject.reminder.kind == ReminderKind.TASK and subject.task is not None:
         markup = task_buttons(t, subject.task, now)
     return markup if markup is not None and markup.inline_keyboard else None
+
+
+# The message ids of reminders in the audio catalogue (audio/manifest.json); the other kinds
+# (deadline, digest) have no 🔊 Listen button.
+SPEAKABLE: dict[str, str] = {
+    ReminderKind.APPOINTMENT: "reminder_appointment",
+    ReminderKind.TASK: "reminder_task",
+}
+
+
+def speakable(subject: Subject, now: datetime, contact: Contact) -> Speakable | None:
+    """The reminder as something to listen to, for the kinds that have a 🔊 Listen button."""
+    message_id = SPEAKABLE.get(subject.reminder.kind)
+    if message_id is None:
+        return None
+    text = RENDERERS[subject.reminder.kind](subject, now, contact)
+    if subject.appointment is not None:
+        return Speakable(
+            message_id, text, appointment_values(subject.appointment, subject.staff_name)
+        )
+    if subject.task is not None:
+        return Speakable(message_id, text, task_values(subject.task))
+    return None
 
 
 def can_render(kind: str) -> bool:

@@ -218,6 +218,25 @@ class SendPace(Timestamped, table=True):
     next_at: float = Field(default=0.0)
 
 
+class AudioClip(Timestamped, table=True):
+    """A voice message made once per text, language and voice, and Telegram's id to send it again.
+
+    `key` is a hash of (language, voice, spoken text); the text itself is not kept. `message_id`
+    and `values_hash` name the message a municipality could record instead (docs/audio.md).
+    """
+
+    __tablename__ = "audio_clip"
+    key: str = Field(max_length=64, unique=True)
+    message_id: str = Field(max_length=40)
+    values_hash: str = Field(max_length=16)
+    locale: str = Field(max_length=10)
+    voice: str = Field(max_length=120)
+    computer_voice: bool = Field(default=False)
+    seconds: float = Field(default=0.0)
+    file_id: str | None = Field(default=None, max_length=255)
+    uses: int = Field(default=0)
+
+
 class Plan(Timestamped, table=True):
     __table_args__ = (
         UniqueConstraint("client_id", "version"),

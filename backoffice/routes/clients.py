@@ -241,7 +241,7 @@ async def add_appointment(request: Request) -> Response:
             )
     except (FormProblem, case.CaseError) as problem:
         return _problem(request, client_id, problem)
-    markup = notify.appointment_keyboard(bo.services, appointment, client, bo.clock.now())
+    markup = await notify.appointment_keyboard(bo.services, appointment, client, bo.clock.now())
     await _tell(request, client, text, markup)
     return redirect(f"/clients/{client.id}#appointments")
 
@@ -283,7 +283,7 @@ async def move_appointment(request: Request) -> Response:
             )
     except (FormProblem, case.CaseError) as problem:
         return _problem(request, client_id, problem)
-    markup = notify.appointment_keyboard(bo.services, appointment, client, bo.clock.now())
+    markup = await notify.appointment_keyboard(bo.services, appointment, client, bo.clock.now())
     await _tell(request, client, text, markup)
     return redirect(f"/clients/{client.id}#appointments")
 
@@ -352,7 +352,7 @@ async def _tell_task(request: Request, client: Client, task: Task, news: notify.
     today = now.astimezone(bo.settings.zone).date()
     text = notify.task_news_text(news, task, today=today, now=now)
     added = news == notify.TaskNews.ADDED
-    markup = notify.task_keyboard(bo.services, task, client, now) if added else None
+    markup = await notify.task_keyboard(bo.services, task, client, now) if added else None
     await _tell(request, client, text, markup)
 
 

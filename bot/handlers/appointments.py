@@ -19,14 +19,14 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, Mess
 
 from bot import callbacks, ics
 from bot.context import BotContext
-from bot.handlers import questions
+from bot.handlers import listen, questions
 from bot.handlers.fallback import stale_button
 from bot.keyboards import ICON_APPOINTMENTS, MENU_ICONS
 from bot.render import appointments as view
 from bot.render.appointments import AppointmentCard
 from bot.replies import NO_PREVIEW, answer, render
 from casework.case import CaseError, respond_to_appointment
-from storage import appointments, clients, staff
+from storage import appointments, clients
 from storage.bsn import mask_bsn
 from storage.enums import ClientResponse
 from storage.ids import pk
@@ -60,19 +60,31 @@ async def show_appointments(update: Update, context: BotContext) -> None:
 
 
 async def _card(session: AsyncSession, appointment: Appointment, now: datetime) -> AppointmentCard:
-    member = (
-        await staff.by_id(session, staff_id=appointment.staff_id) if appointment.staff_id else None
-    )
-    return AppointmentCard(appointment, member.name if member else None, now)
+    return await listen.card_of(session, appointment, now)
 
 
 def _markup(markup: InlineKeyboardMarkup) -> InlineKeyboardMarkup | None:
     return markup if markup.inline_keyboard else None
 
 
+async def _buttons(context: BotContext, card: AppointmentCard) -> InlineKeyboardMarkup:
+    """The answer buttons, and 🔊 Listen where there is audio in the client's language."""
+    appointment = card.appointment
+    markup = view.appointment_buttons(context.t, appointment, card.now)
+    row = await listen.listen_row(
+        context.services.audio,
+        context.t,
+        context.locale,
+        listen.appointment_speakable(card),
+        listen.APPOINTMENT,
+        appointment.id,
+    )
+    return InlineKeyboardMarkup([*markup.inline_keyboard, row]) if row else markup
+
+
 async def _send_card(update: Update, context: BotContext, card: AppointmentCard) -> None:
     appointment = card.appointment
-    buttons = view.appointment_buttons(context.t, appointment, card.now)
+    buttons = await _buttons(context, card)
     await answer(
         update,
         context,
@@ -316,7 +328,7 @@ async def _refresh(update: Update, context: BotContext, appointment: Appointment
     now = context.clock.now()
     async with context.db.reading() as session:
         card = await _card(session, appointment, now)
-    markup = _markup(view.appointment_buttons(context.t, appointment, now))
+    markup = _markup(await _buttons(context, card))
     try:
         await query.edit_message_text(
             render(context, lambda t, f: view.appointment_text(t, f, card)),

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from telegram import Update
+from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import BaseHandler, CommandHandler, MessageHandler, filters
 
 from bot.context import BotContext
+from bot.handlers import listen
 from bot.keyboards import ICON_PLAN
-from bot.render.plan import PlanPage, no_plan_text, plan_text
+from bot.render.plan import no_plan_text, plan_text
 from bot.replies import answer
-from storage import plans, staff
-from storage.ids import pk
 
 
 async def show_plan(update: Update, context: BotContext) -> None:
@@ -18,24 +17,24 @@ async def show_plan(update: Update, context: BotContext) -> None:
     assert client is not None
     now = context.clock.now()
     async with context.db.reading() as session:
-        view = await plans.current(session, client_id=pk(client))
-        caseworker = (
-            await staff.by_id(session, staff_id=client.caseworker_id)
-            if client.caseworker_id
-            else None
-        )
-        guide = (
-            await staff.by_id(session, staff_id=client.social_guide_id)
-            if client.social_guide_id
-            else None
-        )
-    if view is None:
+        page = await listen.plan_page(session, client, now, context.settings.zone)
+    if page is None:
         await answer(update, context, no_plan_text)
         return
-    page = PlanPage(
-        view.plan, view.parts, caseworker, guide, now.astimezone(context.settings.zone).date(), now
+    row = await listen.listen_row(
+        context.services.audio,
+        context.t,
+        context.locale,
+        listen.plan_speakable(page),
+        listen.PLAN,
+        page.plan.id,
     )
-    await answer(update, context, lambda t, f: plan_text(t, f, page))
+    await answer(
+        update,
+        context,
+        lambda t, f: plan_text(t, f, page),
+        reply_markup=InlineKeyboardMarkup([row]) if row else None,
+    )
 
 
 def handlers() -> list[BaseHandler[Update, BotContext, None]]:

@@ -7,14 +7,14 @@ from collections.abc import Awaitable, Callable
 from datetime import date, datetime
 from enum import StrEnum
 
-from telegram import Update
+from telegram import InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot import callbacks
 from bot.context import BotContext
-from bot.handlers import questions
+from bot.handlers import listen, questions
 from bot.handlers.fallback import stale_button
 from bot.keyboards import ICON_TASKS
 from bot.render import tasks as view
@@ -54,7 +54,7 @@ async def show_tasks(update: Update, context: BotContext) -> None:
             update,
             context,
             _task_text(task, today, now),
-            reply_markup=view.task_buttons(context.t, task, now),
+            reply_markup=await _buttons(context, task, now),
         )
     await answer(
         update,
@@ -199,6 +199,20 @@ def _task_text(task: Task, today: date, now: datetime) -> Text:
     return lambda t, f: view.task_text(t, f, task, today=today, now=now)
 
 
+async def _buttons(context: BotContext, task: Task, now: datetime) -> InlineKeyboardMarkup:
+    """Done, Undo or a question, and 🔊 Listen where there is audio in the client's language."""
+    markup = view.task_buttons(context.t, task, now)
+    row = await listen.listen_row(
+        context.services.audio,
+        context.t,
+        context.locale,
+        listen.task_speakable(task, now, context.settings.zone),
+        listen.TASK,
+        task.id,
+    )
+    return InlineKeyboardMarkup([*markup.inline_keyboard, row]) if row else markup
+
+
 def _not_open(task: Task) -> Text:
     return view.already_done_toast if task.status == TaskStatus.DONE else view.not_open_toast
 
@@ -209,7 +223,7 @@ async def _refresh(update: Update, context: BotContext, task: Task) -> None:
     assert query is not None
     now = context.clock.now()
     today = now.astimezone(context.settings.zone).date()
-    markup = view.task_buttons(context.t, task, now)
+    markup = await _buttons(context, task, now)
     try:
         await query.edit_message_text(
             render(context, _task_text(task, today, now)),

@@ -3,6 +3,7 @@ client in their language), link status, invitation codes and the reminder histor
 
 from __future__ import annotations
 
+import shutil
 from datetime import UTC, datetime, timedelta
 
 from sqlmodel import col, select
@@ -96,6 +97,9 @@ async def test_new_appointment_plans_reminders_and_tells_the_client_in_arabic(
     assert AR("You have a new appointment (afspraak).") in told
     assert "Gemeentehuis Hoorn" in told
     assert "appt:v1:confirm:" + str(created.id) in user.inbox[-1].callback_data
+    # 🔊 under the news where Arabic has a voice: espeak-ng, when make could install it
+    listen = f"say:v1:appt:{created.id}"
+    assert (listen in user.inbox[-1].callback_data) == (shutil.which("espeak-ng") is not None)
     assert "appointment.create" in await audit_actions(db, client_id=world.own.client.id)
 
 

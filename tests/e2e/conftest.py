@@ -65,6 +65,9 @@ def harness_settings(fake: FakeTelegram, database_url: str, **overrides: Any) ->
         "database_url": database_url,
         "staff_chat_id": STAFF_CHAT_ID,
         "bot_username": "inburgerbot_test_bot",
+        # 🔊 Listen is off unless a test turns it on (tests/e2e/test_listen.py): no computer
+        # voice, and no recordings in the repository's audio/ folder.
+        "computer_voice": False,
     }
     values.update(overrides)
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]
