@@ -43,6 +43,7 @@ from bot.i18n import available_locales
 from bot.services.relay import TelegramRelay
 from bot.settings import Settings
 from casework.clock import Clock, SystemClock
+from casework.contacts import ContactQueue
 from casework.planning import PlanningRules
 from storage.db import Database
 
@@ -116,6 +117,8 @@ def build_backoffice(
     )
     if settings.staff_chat_id is not None and bot is not None:
         services.relay = TelegramRelay(services)  # acts here show in the staff chat's topics
+    if settings.open_klant_enabled:
+        services.contacts = ContactQueue(db, clock)  # answers here become contact moments too
     bo = Backoffice(
         settings=settings,
         db=db,

@@ -16,6 +16,7 @@ from casework.planning import PlanningRules
 if TYPE_CHECKING:
     from bot.services.relay import Relay
     from bot.settings import Settings
+    from casework.ports import CaseSystem, Channel
     from storage.db import Database
     from storage.models import Client, Staff
 
@@ -32,6 +33,10 @@ class Services:
     instance: str = "bot"
     relay: Relay | None = None  # the Telegram staff chat, when a team uses one
     metrics: Metrics = field(default_factory=Metrics)  # this process's own registry
+    # Common Ground: the queue of contact moments (a channel that hears every question and
+    # answer) and the case system that the scheduler's job sends them to (docs/common-ground.md).
+    contacts: Channel | None = None
+    case_system: CaseSystem | None = None
 
 
 class BotData:

@@ -85,6 +85,27 @@ class Settings(BaseSettings):
     oidc_client_secret: SecretStr | None = None
     oidc_scopes: str = "openid email profile"
     oidc_login_claim: str = "email"
+    # Common Ground (docs/common-ground.md): Open Klant's klantinteracties API (its root, up to
+    # and including /api/v1) and its token. Without both, no contact moments are kept.
+    open_klant_url: str | None = None
+    open_klant_token: SecretStr | None = None
+    # The actor (the team, a UUID in Open Klant) that gets an internetaak for every question;
+    # unset: no internetaken (the team answers in Telegram or the back-office only).
+    open_klant_actor_uuid: str | None = None
+    open_klant_confidential: bool = True
+    contacts_interval_seconds: float = Field(default=15.0, gt=0, le=3600)
+    contacts_alert_minutes: float = Field(default=15.0, gt=0)
+
+    @property
+    def open_klant_enabled(self) -> bool:
+        return bool(self.open_klant_url and self.open_klant_token)
+
+    @field_validator("open_klant_actor_uuid")
+    @classmethod
+    def _actor_uuid(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"[0-9a-fA-F-]{36}", value):
+            raise ValueError("must be a UUID (the actor's uuid in Open Klant)")
+        return value
 
     @field_validator("webhook_secret", "metrics_token")
     @classmethod

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
 
 from casework.events import QuestionEvent
@@ -45,3 +47,76 @@ async def publish(channels: Sequence[Channel], event: QuestionEvent) -> None:
                     "client_id": event.client.id,
                 },
             )
+
+
+# -- the case system ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class ContactMoment:
+    """One contact moment as the case system records it (Open Klant: a klantcontact).
+
+    `key` is unique per moment and stays the same on every attempt, so that a case system can be
+    asked whether an earlier attempt arrived after all (`first_attempt` False). `party` is the
+    client's party identifier as the municipality's configuration names it (never a BSN);
+    `zaak` the inburgering zaak where known; `answers` the case system's id of the client's
+    contact that this answer answers.
+    """
+
+    key: str
+    kind: str  # "question" (from the client) or "answer" (from the team)
+    subject: str
+    content: str
+    language: str  # ISO 639-2, e.g. "nld", "ara"
+    confidential: bool
+    party: str
+    occurred_at: datetime
+    zaak: str | None = None
+    answers: str | None = None
+    reached: bool | None = None  # an answer: whether it reached the client (None: not known)
+    first_attempt: bool = True
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """The case system holds the moment (`remote_id`), and the caseworker's task if one was made."""
+
+    remote_id: str
+    task_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Unavailable:
+    """Not reached, or it failed on its side (time-out, 5xx, 429): try again later."""
+
+    reason: str
+
+
+@dataclass(frozen=True)
+class Unauthorized:
+    """Our key was refused (401/403), e.g. after a rotation: try again, and alert at once."""
+
+    reason: str
+
+
+@dataclass(frozen=True)
+class Refused:
+    """The case system refused the moment itself (400): trying again will not help."""
+
+    reason: str
+    fields: tuple[str, ...] = ()
+
+
+ContactOutcome = Recorded | Unavailable | Unauthorized | Refused
+
+
+class CaseSystem(Protocol):
+    """Where the municipality keeps its case work (docs/common-ground.md).
+
+    The JSON import (casework/importer.py) brings plans, appointments and tasks in and has no
+    place for contact moments; Common Ground (commonground/) records every relayed question and
+    answer as a klantcontact in Open Klant.
+    """
+
+    async def record_contact(self, moment: ContactMoment) -> ContactOutcome:
+        """Record one moment; never raise for a problem of the case system or the network."""

@@ -21,6 +21,8 @@ from telegram.request import BaseRequest
 from bot.app import BotApplication, build_application
 from bot.settings import Settings
 from casework.clock import Clock, SystemClock
+from casework.ports import CaseSystem
+from commonground.openklant import OpenKlant
 from storage.db import Database
 
 
@@ -38,6 +40,17 @@ class Running:
         if self.bot_application is None:
             raise RuntimeError("started without the bot: pass bot=True to running()")
         return self.bot_application
+
+
+def case_system_for(settings: Settings) -> CaseSystem | None:
+    """Common Ground's Open Klant when configured (docs/common-ground.md), else none."""
+    if not settings.open_klant_url or settings.open_klant_token is None:
+        return None
+    return OpenKlant(
+        settings.open_klant_url,
+        settings.open_klant_token.get_secret_value(),
+        actor_uuid=settings.open_klant_actor_uuid,
+    )
 
 
 def database_for(settings: Settings, *, pool_size: int | None = None) -> Database:
@@ -82,6 +95,7 @@ async def running(
                 rate_limit=rate_limit,
                 with_jobs=with_jobs,
                 request=request,
+                case_system=case_system_for(settings),
             )
             await application.initialize()
             stack.push_async_callback(application.shutdown)

@@ -8,6 +8,7 @@ from typing import Any
 
 from telegram.ext import Application, CallbackContext
 
+from casework.contacts import backlog_alert, send_due
 from casework.planning import plan_digests
 from scheduler import retention
 from scheduler.dispatch import Dispatcher, for_services
@@ -43,6 +44,9 @@ def schedule_jobs(application: Application[Any, Any, Any, Any, Any, Any]) -> Non
     job_queue.run_repeating(
         retry_tick, interval=RETRY_EVERY, first=RETRY_EVERY, name="questions_retry"
     )
+    if services.case_system is not None:
+        every = services.settings.contacts_interval_seconds
+        job_queue.run_repeating(contacts_tick, interval=every, first=every, name="contacts")
 
 
 async def dispatch_tick(context: CallbackContext[Any, Any, Any, Any]) -> None:
@@ -76,3 +80,18 @@ async def digest_tick(context: CallbackContext[Any, Any, Any, Any]) -> None:
         planned = await plan_digests(session, rules=services.rules, now=services.clock.now())
     if planned:
         log.info("planned %d weekly digests", planned)
+
+
+async def contacts_tick(context: CallbackContext[Any, Any, Any, Any]) -> None:
+    """Send the due contact moments to the case system; alert when they wait too long."""
+    services = context.application.bot_data.services
+    if services.case_system is None:
+        return
+    settings = services.settings
+    now = services.clock.now()
+    await send_due(
+        services.db, services.case_system, now=now, confidential=settings.open_klant_confidential
+    )
+    await backlog_alert(
+        services.db, now=now, after=timedelta(minutes=settings.contacts_alert_minutes)
+    )

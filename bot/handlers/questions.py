@@ -13,6 +13,7 @@ from telegram import Chat, Message, Update
 from telegram.constants import ChatMemberStatus
 from telegram.ext import BaseHandler, ChatMemberHandler, CommandHandler, MessageHandler, filters
 
+from bot.channels import channels_for
 from bot.context import BotContext
 from bot.fmt import Formatter
 from bot.i18n import Translator
@@ -20,6 +21,8 @@ from bot.keyboards import ICON_QUESTION
 from bot.replies import Text, answer
 from bot.services.relay import TelegramRelay
 from casework import questions as question_service
+from casework.events import Asked
+from casework.ports import publish
 from storage import clients
 from storage.bsn import contains_bsn, mask_bsn
 from storage.enums import ClientStatus, MessageKind
@@ -129,6 +132,13 @@ async def ask(
         extra={"question_id": asked.question.id, "kind": kind, "bsn_masked": sent_a_bsn},
     )
     await _relay(context, asked)
+    event = Asked(
+        client=client,
+        question_id=pk(asked.question),
+        by=client.first_name,
+        message_id=pk(asked.message),
+    )
+    await publish(channels_for(context.bot, context.services)[1], event)
     if sent_a_bsn:
         await answer(update, context, bsn_note)
     if asked.acknowledge:

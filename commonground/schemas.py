@@ -1,0 +1,285 @@
+"""JSON Schemas of the parts of Open Klant's klantinteracties API (0.9.0) that we use.
+
+Trimmed by hand from the official OpenAPI document (maykinmedia/open-klant,
+src/openklant/components/klantinteracties/openapi.yaml at 754d9cd2): the schemas `MaakKlantcontact`,
+`Klantcontact`, `BetrokkeneKlantcontactReadOnly`, `OnderwerpobjectKlantcontactReadOnly`,
+`Onderwerpobjectidentificator`, `InterneTaak`, the paginated lists and the foreign keys, with
+their types, lengths, enums and required fields as published. OpenAPI's `nullable` is written
+as a JSON Schema type union; a field marked `readOnly` is left out of the request schemas (a
+client does not send it) and required in the response schemas, as the document says. The
+error body (`ValidatieFout`, with `FieldValidationError`) is the one of the VNG APIs' common
+standard (the Zaken API 1.5.1 document), which Open Klant answers with on 400/401.
+
+Both our adapter (commonground/openklant.py) and the fake server (commonground/fakes/) validate
+against these, so neither can drift from the published contract unnoticed.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+from jsonschema import Draft202012Validator, FormatChecker
+
+UUID = {"type": "string", "format": "uuid"}
+URL = {"type": "string", "format": "uri", "minLength": 1, "maxLength": 1000}
+
+
+def _fk_in() -> dict[str, Any]:
+    """A foreign key as a client sends it (the url is read-only)."""
+    return {"type": "object", "properties": {"uuid": UUID}, "required": ["uuid"]}
+
+
+def _fk_out() -> dict[str, Any]:
+    return {"type": "object", "properties": {"uuid": UUID, "url": URL}, "required": ["url", "uuid"]}
+
+
+IDENTIFICATOR = {
+    "type": "object",
+    "properties": {
+        "objectId": {"type": "string", "maxLength": 200},
+        "codeObjecttype": {"type": "string", "maxLength": 200},
+        "codeRegister": {"type": "string", "maxLength": 200},
+        "codeSoortObjectId": {"type": "string", "maxLength": 200},
+    },
+}
+
+KLANTCONTACT_FIELDS: dict[str, Any] = {
+    "nummer": {"type": ["string", "null"], "maxLength": 10},
+    "referentienummer": {"type": ["string", "null"], "maxLength": 10},
+    "kanaal": {"type": "string", "maxLength": 50},
+    "onderwerp": {"type": "string", "maxLength": 200},
+    "inhoud": {"type": "string", "maxLength": 1000},
+    "reactie": {"type": "string", "maxLength": 4000},
+    "indicatieContactGelukt": {"type": ["boolean", "null"]},
+    "hoofdOnderwerpType": {"type": "string", "format": "uri", "maxLength": 200},
+    "verdereActieOndernomen": {"type": "boolean"},
+    "taal": {"type": "string", "maxLength": 3},
+    "vertrouwelijk": {"type": "boolean"},
+    "plaatsgevondenOp": {"type": "string", "format": "date-time"},
+    "metadata": {"type": "object", "additionalProperties": {"type": "string", "maxLength": 255}},
+}
+
+KLANTCONTACT_IN = {
+    "type": "object",
+    "properties": KLANTCONTACT_FIELDS,
+    "required": ["kanaal", "onderwerp", "taal", "vertrouwelijk"],
+}
+
+KLANTCONTACT_OUT = {
+    "type": "object",
+    "properties": {
+        **KLANTCONTACT_FIELDS,
+        "uuid": UUID,
+        "url": URL,
+        "gingOverOnderwerpobjecten": {"type": "array", "items": _fk_out()},
+        "hadBetrokkenActoren": {"type": "array", "items": {"type": "object"}},
+        "omvatteBijlagen": {"type": "array", "items": _fk_out()},
+        "hadBetrokkenen": {"type": "array", "items": _fk_out()},
+        "leiddeTotInterneTaken": {"type": "array", "items": _fk_out()},
+    },
+    "required": [
+        "gingOverOnderwerpobjecten",
+        "hadBetrokkenActoren",
+        "hadBetrokkenen",
+        "kanaal",
+        "leiddeTotInterneTaken",
+        "omvatteBijlagen",
+        "onderwerp",
+        "taal",
+        "url",
+        "uuid",
+        "vertrouwelijk",
+    ],
+}
+
+ROL = {"type": "string", "enum": ["vertegenwoordiger", "klant"]}
+
+BETROKKENE_IN = {
+    "type": "object",
+    "properties": {
+        "wasPartij": {"anyOf": [_fk_in(), {"type": "null"}]},
+        "rol": ROL,
+        "organisatienaam": {"type": "string", "maxLength": 200},
+        "initiator": {"type": "boolean"},
+    },
+    "required": ["initiator", "rol"],
+}
+
+BETROKKENE_OUT = {
+    "type": "object",
+    "properties": {
+        "uuid": UUID,
+        "url": URL,
+        "wasPartij": {"anyOf": [_fk_out(), {"type": "null"}]},
+        "hadKlantcontact": _fk_out(),
+        "digitaleAdressen": {"type": "array", "items": _fk_out()},
+        "volledigeNaam": {"type": "string"},
+        "rol": ROL,
+        "organisatienaam": {"type": "string", "maxLength": 200},
+        "initiator": {"type": "boolean"},
+    },
+    "required": [
+        "digitaleAdressen",
+        "hadKlantcontact",
+        "initiator",
+        "rol",
+        "url",
+        "uuid",
+        "volledigeNaam",
+    ],
+}
+
+ONDERWERPOBJECT_IN = {
+    "type": "object",
+    "properties": {
+        "wasKlantcontact": {"anyOf": [_fk_in(), {"type": "null"}]},
+        "onderwerpobjectidentificator": {"anyOf": [IDENTIFICATOR, {"type": "null"}]},
+    },
+}
+
+ONDERWERPOBJECT_OUT = {
+    "type": "object",
+    "properties": {
+        "uuid": UUID,
+        "url": URL,
+        "klantcontact": {"anyOf": [_fk_out(), {"type": "null"}]},
+        "wasKlantcontact": {"anyOf": [_fk_out(), {"type": "null"}]},
+        "onderwerpobjectidentificator": {"anyOf": [IDENTIFICATOR, {"type": "null"}]},
+    },
+    "required": ["klantcontact", "url", "uuid"],
+}
+
+STATUS = {"type": "string", "enum": ["te_verwerken", "verwerkt"]}
+
+INTERNETAAK_FIELDS: dict[str, Any] = {
+    "referentienummer": {"type": ["string", "null"], "maxLength": 10},
+    "gevraagdeHandeling": {"type": "string", "maxLength": 200},
+    "toelichting": {"type": "string", "maxLength": 1000},
+    "status": STATUS,
+    "afgehandeldOp": {"type": ["string", "null"], "format": "date-time"},
+}
+
+INTERNETAAK_IN = {
+    "type": "object",
+    "properties": {
+        **INTERNETAAK_FIELDS,
+        "aanleidinggevendKlantcontact": _fk_in(),
+        "toegewezenAanActoren": {"type": "array", "items": _fk_in()},
+    },
+    "required": ["aanleidinggevendKlantcontact", "gevraagdeHandeling", "status"],
+}
+
+INTERNETAAK_OUT = {
+    "type": "object",
+    "properties": {
+        **INTERNETAAK_FIELDS,
+        "uuid": UUID,
+        "url": URL,
+        "aanleidinggevendKlantcontact": _fk_out(),
+        "toegewezenAanActoren": {"type": "array", "items": _fk_out()},
+        "toegewezenOp": {"type": "string", "format": "date-time"},
+    },
+    "required": [
+        "aanleidinggevendKlantcontact",
+        "gevraagdeHandeling",
+        "status",
+        "toegewezenOp",
+        "url",
+        "uuid",
+    ],
+}
+
+
+def _page(item: dict[str, Any]) -> dict[str, Any]:
+    nullable_uri = {"type": ["string", "null"], "format": "uri"}
+    return {
+        "type": "object",
+        "properties": {
+            "count": {"type": "integer"},
+            "next": nullable_uri,
+            "previous": nullable_uri,
+            "results": {"type": "array", "items": item},
+        },
+        "required": ["count", "results"],
+    }
+
+
+SCHEMAS: dict[str, dict[str, Any]] = {
+    "MaakKlantcontact.request": {
+        "type": "object",
+        "properties": {
+            "klantcontact": KLANTCONTACT_IN,
+            "betrokkene": BETROKKENE_IN,
+            "onderwerpobject": ONDERWERPOBJECT_IN,
+        },
+        "required": ["klantcontact"],
+    },
+    "MaakKlantcontact.response": {
+        "type": "object",
+        "properties": {
+            "klantcontact": KLANTCONTACT_OUT,
+            "betrokkene": BETROKKENE_OUT,
+            "onderwerpobject": ONDERWERPOBJECT_OUT,
+        },
+        "required": ["klantcontact"],
+    },
+    "InterneTaak.request": INTERNETAAK_IN,
+    "InterneTaak.response": INTERNETAAK_OUT,
+    "PaginatedKlantcontactList": _page(KLANTCONTACT_OUT),
+    "PaginatedInterneTaakList": _page(INTERNETAAK_OUT),
+    "ValidatieFout": {
+        "type": "object",
+        "properties": {
+            "type": {"type": "string"},
+            "code": {"type": "string"},
+            "title": {"type": "string"},
+            "status": {"type": "integer"},
+            "detail": {"type": "string"},
+            "instance": {"type": "string"},
+            "invalidParams": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "name": {"type": "string"},
+                        "code": {"type": "string"},
+                        "reason": {"type": "string"},
+                    },
+                    "required": ["code", "name", "reason"],
+                },
+            },
+        },
+        "required": ["code", "detail", "instance", "invalidParams", "status", "title"],
+    },
+}
+
+_FORMATS = FormatChecker()
+
+
+@_FORMATS.checks("date-time", raises=ValueError)
+def _date_time(value: object) -> bool:
+    """RFC 3339: a date, a time and an offset (or Z)."""
+    if not isinstance(value, str):
+        return True
+    moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return "T" in value.upper() and moment.tzinfo is not None
+
+
+@_FORMATS.checks("uri")
+def _uri(value: object) -> bool:
+    if not isinstance(value, str):
+        return True
+    parts = urlsplit(value)
+    return bool(parts.scheme and parts.netloc)
+
+
+def problems(name: str, document: object) -> list[tuple[str, str]]:
+    """What is wrong with a document by the named schema: (field path, reason) pairs."""
+    validator = Draft202012Validator(SCHEMAS[name], format_checker=_FORMATS)
+    found = []
+    for error in validator.iter_errors(document):
+        path = ".".join(str(part) for part in error.absolute_path) or "nonFieldErrors"
+        found.append((path, error.message))
+    return sorted(found)
