@@ -17,6 +17,7 @@ from datetime import timedelta
 import httpx
 import pytest
 
+from bot.metrics import Metrics
 from casework import questions
 from casework.clock import FixedClock
 from casework.contacts import ContactQueue, backlog_alert, send_due
@@ -369,3 +370,21 @@ async def test_the_page_lists_klantcontacten_escaped(world: World, fake: FakeOpe
     assert "&lt;script&gt;alert(1)&lt;/script&gt; vraag" in page.text
     assert "<script>" not in page.text
     assert "zaak " + ZAAK[:8] in page.text
+
+
+async def test_the_outbox_is_measured_for_monitoring(world: World, fake: FakeOpenKlant) -> None:
+    fake.partijen.clear()
+    await ask(world, "Hallo")
+    await send_due(world.db, adapter(fake), now=world.clock.now())  # refused: unknown party
+    fake.outage = True
+    await ask(world, "Nog een vraag")
+    await send_due(world.db, adapter(fake), now=world.clock.now())  # down: kept for later
+    world.clock.advance(timedelta(minutes=10))
+    metrics = Metrics()
+    await metrics.refresh(world.db, now=world.clock.now())
+    body = metrics.render().decode()
+    assert 'inburgerbot_contact_moments{status="pending"} 1.0' in body
+    assert 'inburgerbot_contact_moments{status="failed"} 1.0' in body
+    assert 'inburgerbot_contact_moments{status="sent"} 0.0' in body
+    assert "inburgerbot_contact_moments_oldest_pending_seconds 600.0" in body
+    assert "Hallo" not in body and PARTY not in body
