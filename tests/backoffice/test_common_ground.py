@@ -1,4 +1,4 @@
-"""With Open Klant configured, an answer written in the back-office is queued as a contact moment."""
+"""With Open Klant configured, a back-office answer is queued as a contact moment."""
 
 from __future__ import annotations
 
