@@ -70,6 +70,8 @@ async def serve(
         if not stop.is_set():
             label = sandbox.clock_view()["label"]
             announce(f"The sandbox runs at {sandbox.url}  (sandbox time {label})")
+            if sandbox.open_klant_page is not None:
+                announce(f"Klantcontacten in the fake Open Klant: {sandbox.open_klant_page}")
             announce("Open it in your browser. Ctrl-C stops it.")
         await stop.wait()
         await sandbox.stop()
@@ -122,9 +124,22 @@ def _settings(ctx: click.Context) -> Settings:
     show_default=True,
     help="Sandbox time at start (local time), or 'now'.",
 )
+@click.option(
+    "--common-ground/--no-common-ground",
+    default=False,
+    envvar="INBURGERBOT_SANDBOX_COMMON_GROUND",
+    help="Start the Common Ground fakes beside it: questions and answers become klantcontacten "
+    "in a fake Open Klant, linked from the page (INBURGERBOT_SANDBOX_COMMON_GROUND=1).",
+)
 @click.pass_context
 def sandbox(
-    ctx: click.Context, host: str, port: int, database: Path, region: Path, start_at: str
+    ctx: click.Context,
+    host: str,
+    port: int,
+    database: Path,
+    region: Path,
+    start_at: str,
+    common_ground: bool,
 ) -> None:
     """Try the bot in a browser: a fake Telegram, the real bot, a phone and the staff chat."""
     settings = _settings(ctx)
@@ -134,6 +149,7 @@ def sandbox(
         database=database,
         region=region,
         start=parse_start(start_at, settings.zone),
+        common_ground=common_ground,
     )
     setup_logging(settings.log_level, settings.log_format)
     asyncio.run(serve(options, settings=settings, announce=click.echo))

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -24,6 +25,9 @@ from bot.i18n import is_rtl
 from bot.locales import choose_locale
 from bot.settings import Settings
 from casework.clock import ShiftedClock
+from casework.ports import CaseSystem
+from commonground.fakes.openklant import FakeOpenKlant
+from commonground.openklant import OpenKlant
 from fakebot import ChatParticipant, FakeTelegram, SimGroup, SimUser, StoredMessage
 from sandbox import views, world
 from sandbox.errors import NotFound, PortUnavailable, SandboxError
@@ -50,6 +54,10 @@ MAX_TEXT = 4096
 # Where "share my location" puts a phone: Hoorn's Roode Steen.
 PHONE_LOCATION = (52.6405, 5.0597)
 PHONE_NUMBER = "+31 6 00000000"
+OPEN_KLANT_TOKEN = "sandbox-open-klant"
+OPEN_KLANT_ACTOR = "5a1d3c2b-7e4f-4a6b-9c8d-0e1f2a3b4c5d"  # the team, in the fake Open Klant
+PARTY_NAMESPACE = uuid.UUID("0c7c1e55-4a8e-4f0e-9a57-2b8c3d4e5f60")
+CONTACTS_EVERY = 2.0  # seconds: a question shows on the fake's page while you look
 SAFE_IMAGE_TYPES = frozenset({"image/jpeg", "image/png", "image/gif", "image/webp"})
 
 
@@ -60,6 +68,9 @@ class SandboxOptions:
     database: Path = Path("sandbox.sqlite3")
     region: Path = DEFAULT_REGION
     start: datetime | None = DEMO_START  # None: the real time
+    # The Common Ground fakes beside the bot (docs/common-ground.md): questions and answers
+    # become klantcontacten in a fake Open Klant whose page the sandbox links to.
+    common_ground: bool = False
 
 
 @dataclass
@@ -125,6 +136,7 @@ class Sandbox:
         self._cursors: dict[int, _Cursor] = {}
         self._stamps: dict[tuple[int, int], datetime] = {}
         self._started_chats: set[int] = set()
+        self.open_klant: FakeOpenKlant | None = None
 
     # -- lifecycle ----------------------------------------------------------------------------
 
@@ -162,12 +174,19 @@ class Sandbox:
             self.settings = sandbox_settings(
                 self._base_settings or Settings(), fake=self.fake, database_url=self.db.url
             )
-            self.app = app = build_application(self.settings, db=self.db, clock=self.clock)
+            case_system = None
+            if self.options.common_ground:
+                case_system = await self._start_common_ground()
+            self.app = app = build_application(
+                self.settings, db=self.db, clock=self.clock, case_system=case_system
+            )
             services = app.bot_data.services
             assert services is not None
             self.world = await world.prepare(
                 self.db, region=self.options.region, rules=services.rules, now=self.clock.now()
             )
+            if self.open_klant is not None:
+                await self._give_parties()
             self._people()
             subscription = self.fake.subscribe(maxsize=10_000)
             self._pump = asyncio.create_task(self._pump_events(subscription), name="sandbox-pump")
@@ -182,6 +201,39 @@ class Sandbox:
             raise
         self.ready = True
         log.info("sandbox started", extra={"port": self.port})
+
+    async def _start_common_ground(self) -> CaseSystem:
+        """The fake Open Klant on loopback, and the settings that send contact moments to it."""
+        assert self.settings is not None
+        self.open_klant = FakeOpenKlant(tokens={OPEN_KLANT_TOKEN}, host=self.options.host)
+        await self.open_klant.start()
+        values = self.settings.model_dump()
+        values.update(
+            open_klant_url=self.open_klant.base_url,
+            open_klant_token=OPEN_KLANT_TOKEN,
+            open_klant_actor_uuid=OPEN_KLANT_ACTOR,
+            contacts_interval_seconds=CONTACTS_EVERY,
+        )
+        self.settings = Settings(_env_file=None, **values)  # type: ignore[call-arg]
+        return OpenKlant(self.open_klant.base_url, OPEN_KLANT_TOKEN, actor_uuid=OPEN_KLANT_ACTOR)
+
+    async def _give_parties(self) -> None:
+        """Every demo client a party in the fake Open Klant (a UUID made from their reference,
+        as a municipality would deliver it with the client record)."""
+        assert self.db is not None and self.open_klant is not None
+        async with self.db.transaction() as session:
+            for demo in self.world.clients:
+                party = str(uuid.uuid5(PARTY_NAMESPACE, demo.ref))
+                client = await clients.by_id(session, client_id=demo.id)
+                if client is None:
+                    continue
+                client.party_uuid = party
+                session.add(client)
+                self.open_klant.partijen.add(party)
+
+    @property
+    def open_klant_page(self) -> str | None:
+        return self.open_klant.root + "/" if self.open_klant is not None else None
 
     async def stop(self) -> None:
         """Stop the page, the bot and the fake Telegram, in that order; safe to call twice."""
@@ -205,6 +257,8 @@ class Sandbox:
                 await self._pump
             self._pump = None
         await self.fake.stop()
+        if self.open_klant is not None:
+            await self.open_klant.stop()
 
     def _people(self) -> None:
         """The demo clients' phones, and the staff chat with every linked staff member in it."""
@@ -377,6 +431,7 @@ class Sandbox:
             ],
             "staff_chat": {"chat_id": STAFF_CHAT_ID, "title": STAFF_CHAT_TITLE},
             "relay": self._relay_on(),
+            "open_klant": self.open_klant_page,
         }
 
     def _relay_on(self) -> bool:
