@@ -188,7 +188,8 @@ async def _send_one(
             asked = await rows.asked_before(
                 session, question_id=contact.question_id, message_id=contact.message_id
             )
-    if subject is None:
+    if subject is None or subject[1].erased_at is not None:
+        # Erased (retention, or the client's data) before it went: nothing left to record.
         await _finish(db, contact_id, failed="message_erased", now=now)
         done.failed.append(contact_id)
         return

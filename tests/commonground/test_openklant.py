@@ -26,6 +26,7 @@ from commonground.fakes.openklant import FakeOpenKlant
 from commonground.openklant import OpenKlant
 from storage import contacts as rows
 from storage import questions as question_rows
+from storage.retention import erase_message_contents
 from storage.db import Database
 from storage.enums import ContactStatus, MessageKind
 from storage.ids import pk
@@ -388,3 +389,21 @@ async def test_the_outbox_is_measured_for_monitoring(world: World, fake: FakeOpe
     assert 'inburgerbot_contact_moments{status="sent"} 0.0' in body
     assert "inburgerbot_contact_moments_oldest_pending_seconds 600.0" in body
     assert "Hallo" not in body and PARTY not in body
+
+
+async def test_a_message_erased_before_it_went_is_not_sent(
+    world: World, fake: FakeOpenKlant
+) -> None:
+    fake.outage = True
+    _, asked_id = await ask(world, "Oude vraag")
+    await send_due(world.db, adapter(fake), now=world.clock.now())
+    async with world.db.transaction() as session:
+        erased = await erase_message_contents(
+            session, before=world.clock.now() + timedelta(seconds=1), now=world.clock.now()
+        )
+    assert erased == 1
+    fake.outage = False
+    world.clock.advance(timedelta(minutes=1))
+    done = await send_due(world.db, adapter(fake), now=world.clock.now())
+    assert len(done.failed) == 1 and fake.klantcontacten == {}
+    assert (await row_of(world, asked_id)).last_error == "message_erased"
