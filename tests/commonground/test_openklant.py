@@ -26,11 +26,11 @@ from commonground.fakes.openklant import FakeOpenKlant
 from commonground.openklant import OpenKlant
 from storage import contacts as rows
 from storage import questions as question_rows
-from storage.retention import erase_message_contents
 from storage.db import Database
 from storage.enums import ContactStatus, MessageKind
 from storage.ids import pk
 from storage.models import CaseContact, Client
+from storage.retention import erase_message_contents
 from tests import factories
 
 PARTY = "6f0e3f5a-3f4c-4bb1-9d54-0f3bde1f6a11"
