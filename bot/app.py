@@ -80,7 +80,8 @@ def build_application(
         services.relay = TelegramRelay(services)  # the optional Telegram staff chat
     if case_system is not None:
         services.case_system = case_system
-        services.contacts = ContactQueue(services.db, services.clock)
+        if settings.open_klant_enabled:
+            services.contacts = ContactQueue(services.db, services.clock)
     builder = (
         ApplicationBuilder()
         .token(settings.telegram_token.get_secret_value())

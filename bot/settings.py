@@ -93,12 +93,21 @@ class Settings(BaseSettings):
     # unset: no internetaken (the team answers in Telegram or the back-office only).
     open_klant_actor_uuid: str | None = None
     open_klant_confidential: bool = True
+    # The Zaken API (Open Zaak): its root up to and including /api/v1, and the ZGW client id and
+    # secret the JWT is signed with. The plan view then shows the client's zaak.
+    zaken_api_url: str | None = None
+    zaken_client_id: str | None = None
+    zaken_secret: SecretStr | None = None
     contacts_interval_seconds: float = Field(default=15.0, gt=0, le=3600)
     contacts_alert_minutes: float = Field(default=15.0, gt=0)
 
     @property
     def open_klant_enabled(self) -> bool:
         return bool(self.open_klant_url and self.open_klant_token)
+
+    @property
+    def zaken_enabled(self) -> bool:
+        return bool(self.zaken_api_url and self.zaken_client_id and self.zaken_secret)
 
     @field_validator("open_klant_actor_uuid")
     @classmethod

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Protocol
 
 from casework.events import QuestionEvent
@@ -110,13 +110,42 @@ class Refused:
 ContactOutcome = Recorded | Unavailable | Unauthorized | Refused
 
 
+@dataclass(frozen=True)
+class ZaakStep:
+    """One status the zaak reached: when, and the municipality's own words about it (Dutch)."""
+
+    at: datetime
+    note: str
+
+
+@dataclass(frozen=True)
+class ZaakState:
+    """The client's inburgering zaak as the case system holds it now.
+
+    `steps` newest first; `closed` is the zaak's end date (closed, wherever that was done);
+    `planned_end` and `latest_end` are its deadlines (einddatumGepland and
+    uiterlijkeEinddatumAfdoening in the Zaken API).
+    """
+
+    reference: str
+    started: date
+    planned_end: date | None
+    latest_end: date | None
+    closed: date | None
+    steps: tuple[ZaakStep, ...]
+
+
 class CaseSystem(Protocol):
     """Where the municipality keeps its case work (docs/common-ground.md).
 
     The JSON import (casework/importer.py) brings plans, appointments and tasks in and has no
-    place for contact moments; Common Ground (commonground/) records every relayed question and
-    answer as a klantcontact in Open Klant.
+    place for contact moments; it stays the fallback whenever there is no case system or it
+    cannot be read. Common Ground (commonground/) records every relayed question and answer as a
+    klantcontact in Open Klant and reads the client's zaak from the Zaken API.
     """
 
     async def record_contact(self, moment: ContactMoment) -> ContactOutcome:
         """Record one moment; never raise for a problem of the case system or the network."""
+
+    async def zaak(self, zaak_id: str) -> ZaakState | None:
+        """The zaak as it is now; None when it cannot be read (the JSON import's plan stays)."""

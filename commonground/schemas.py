@@ -10,8 +10,13 @@ client does not send it) and required in the response schemas, as the document s
 error body (`ValidatieFout`, with `FieldValidationError`) is the one of the VNG APIs' common
 standard (the Zaken API 1.5.1 document), which Open Klant answers with on 400/401.
 
-Both our adapter (commonground/openklant.py) and the fake server (commonground/fakes/) validate
-against these, so neither can drift from the published contract unnoticed.
+From the VNG Zaken API 1.5.1 (VNG-Realisatie/zaken-api, src/openapi.yaml at 9be7e14b): `Zaak`
+(the fields we read, and every field the document marks required, with their types and formats)
+and `PaginatedStatusList` with `Status`. Unknown fields are allowed, as in the documents.
+
+Both our adapters (commonground/openklant.py, commonground/zaken.py) and the fake servers
+(commonground/fakes/) validate against these, so neither can drift from the published contract
+unnoticed.
 """
 
 from __future__ import annotations
@@ -254,6 +259,79 @@ SCHEMAS: dict[str, dict[str, Any]] = {
         "required": ["code", "detail", "instance", "invalidParams", "status", "title"],
     },
 }
+
+URI = {"type": "string", "format": "uri", "maxLength": 1000}
+NULLABLE_DATE = {"type": ["string", "null"], "format": "date"}
+NULLABLE_URI = {"type": ["string", "null"], "format": "uri", "maxLength": 1000}
+URIS = {"type": "array", "items": {"type": "string", "format": "uri"}}
+
+ZAAK = {
+    "type": "object",
+    "properties": {
+        "url": URL,
+        "uuid": UUID,
+        "identificatie": {"type": "string", "maxLength": 40},
+        "bronorganisatie": {"type": "string", "maxLength": 9},
+        "omschrijving": {"type": "string", "maxLength": 80},
+        "zaaktype": URI,
+        "verantwoordelijkeOrganisatie": {"type": "string", "maxLength": 9},
+        "startdatum": {"type": "string", "format": "date"},
+        "einddatum": NULLABLE_DATE,
+        "einddatumGepland": NULLABLE_DATE,
+        "uiterlijkeEinddatumAfdoening": NULLABLE_DATE,
+        "betalingsindicatieWeergave": {"type": "string"},
+        "deelzaken": URIS,
+        "eigenschappen": URIS,
+        "rollen": URIS,
+        "status": NULLABLE_URI,
+        "zaakinformatieobjecten": URIS,
+        "zaakobjecten": URIS,
+        "resultaat": NULLABLE_URI,
+    },
+    "required": [
+        "betalingsindicatieWeergave",
+        "bronorganisatie",
+        "deelzaken",
+        "eigenschappen",
+        "einddatum",
+        "resultaat",
+        "rollen",
+        "startdatum",
+        "status",
+        "url",
+        "uuid",
+        "verantwoordelijkeOrganisatie",
+        "zaakinformatieobjecten",
+        "zaakobjecten",
+        "zaaktype",
+    ],
+}
+
+STATUS_OF_ZAAK = {
+    "type": "object",
+    "properties": {
+        "url": URL,
+        "uuid": UUID,
+        "zaak": URL,
+        "statustype": URI,
+        "datumStatusGezet": {"type": "string", "format": "date-time"},
+        "statustoelichting": {"type": "string", "maxLength": 1000},
+        "indicatieLaatstGezetteStatus": {"type": "boolean"},
+        "zaakinformatieobjecten": URIS,
+    },
+    "required": [
+        "datumStatusGezet",
+        "indicatieLaatstGezetteStatus",
+        "statustype",
+        "url",
+        "uuid",
+        "zaak",
+        "zaakinformatieobjecten",
+    ],
+}
+
+SCHEMAS["Zaak"] = ZAAK
+SCHEMAS["PaginatedStatusList"] = _page(STATUS_OF_ZAAK)
 
 _FORMATS = FormatChecker()
 

@@ -23,6 +23,8 @@ from bot.settings import Settings
 from casework.clock import Clock, SystemClock
 from casework.ports import CaseSystem
 from commonground.openklant import OpenKlant
+from commonground.system import CommonGround
+from commonground.zaken import ZakenApi
 from storage.db import Database
 
 
@@ -43,14 +45,24 @@ class Running:
 
 
 def case_system_for(settings: Settings) -> CaseSystem | None:
-    """Common Ground's Open Klant when configured (docs/common-ground.md), else none."""
-    if not settings.open_klant_url or settings.open_klant_token is None:
+    """Common Ground (Open Klant, the Zaken API) as far as configured (docs/common-ground.md);
+    none at all: the JSON import is the only case system."""
+    open_klant = zaken = None
+    if settings.open_klant_url and settings.open_klant_token is not None:
+        open_klant = OpenKlant(
+            settings.open_klant_url,
+            settings.open_klant_token.get_secret_value(),
+            actor_uuid=settings.open_klant_actor_uuid,
+        )
+    if settings.zaken_api_url and settings.zaken_client_id and settings.zaken_secret is not None:
+        zaken = ZakenApi(
+            settings.zaken_api_url,
+            settings.zaken_client_id,
+            settings.zaken_secret.get_secret_value(),
+        )
+    if open_klant is None and zaken is None:
         return None
-    return OpenKlant(
-        settings.open_klant_url,
-        settings.open_klant_token.get_secret_value(),
-        actor_uuid=settings.open_klant_actor_uuid,
-    )
+    return CommonGround(open_klant=open_klant, zaken=zaken)
 
 
 def database_for(settings: Settings, *, pool_size: int | None = None) -> Database:

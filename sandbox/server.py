@@ -28,6 +28,7 @@ from casework.clock import ShiftedClock
 from casework.ports import CaseSystem
 from commonground.fakes.openklant import FakeOpenKlant
 from commonground.openklant import OpenKlant
+from commonground.system import CommonGround
 from fakebot import ChatParticipant, FakeTelegram, SimGroup, SimUser, StoredMessage
 from sandbox import views, world
 from sandbox.errors import NotFound, PortUnavailable, SandboxError
@@ -215,7 +216,10 @@ class Sandbox:
             contacts_interval_seconds=CONTACTS_EVERY,
         )
         self.settings = Settings(_env_file=None, **values)  # type: ignore[call-arg]
-        return OpenKlant(self.open_klant.base_url, OPEN_KLANT_TOKEN, actor_uuid=OPEN_KLANT_ACTOR)
+        open_klant = OpenKlant(
+            self.open_klant.base_url, OPEN_KLANT_TOKEN, actor_uuid=OPEN_KLANT_ACTOR
+        )
+        return CommonGround(open_klant=open_klant, zaken=None)
 
     async def _give_parties(self) -> None:
         """Every demo client a party in the fake Open Klant (a UUID made from their reference,

@@ -44,7 +44,7 @@ def schedule_jobs(application: Application[Any, Any, Any, Any, Any, Any]) -> Non
     job_queue.run_repeating(
         retry_tick, interval=RETRY_EVERY, first=RETRY_EVERY, name="questions_retry"
     )
-    if services.case_system is not None:
+    if services.contacts is not None and services.case_system is not None:
         every = services.settings.contacts_interval_seconds
         job_queue.run_repeating(contacts_tick, interval=every, first=every, name="contacts")
 
