@@ -1,4 +1,4 @@
-"""📋 My plan (PIP)."""
+"""📋 My plan (PIP), and the client's zaak when the Zaken API is configured."""
 
 from __future__ import annotations
 
@@ -6,8 +6,10 @@ from telegram import Update
 from telegram.ext import BaseHandler, CommandHandler, MessageHandler, filters
 
 from bot.context import BotContext
+from bot.fmt import Formatter
+from bot.i18n import Translator
 from bot.keyboards import ICON_PLAN
-from bot.render.plan import PlanPage, no_plan_text, plan_text
+from bot.render.plan import PlanPage, no_plan_text, plan_text, zaak_text
 from bot.replies import answer
 from storage import plans, staff
 from storage.ids import pk
@@ -29,13 +31,27 @@ async def show_plan(update: Update, context: BotContext) -> None:
             if client.social_guide_id
             else None
         )
-    if view is None:
+    zaak = None
+    case_system = context.services.case_system
+    if case_system is not None and client.zaak_uuid:
+        zaak = await case_system.zaak(client.zaak_uuid)  # None: the import's plan alone
+    zone = context.settings.zone
+    if view is None and zaak is None:
         await answer(update, context, no_plan_text)
         return
-    page = PlanPage(
-        view.plan, view.parts, caseworker, guide, now.astimezone(context.settings.zone).date(), now
-    )
-    await answer(update, context, lambda t, f: plan_text(t, f, page))
+
+    def text(t: Translator, f: Formatter) -> str:
+        parts = [no_plan_text(t, f)]
+        if view is not None:
+            page = PlanPage(
+                view.plan, view.parts, caseworker, guide, now.astimezone(zone).date(), now
+            )
+            parts = [plan_text(t, f, page)]
+        if zaak is not None:
+            parts.append(zaak_text(t, f, zaak, zone))
+        return "\n\n".join(parts)
+
+    await answer(update, context, text)
 
 
 def handlers() -> list[BaseHandler[Update, BotContext, None]]:
