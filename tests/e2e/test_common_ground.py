@@ -8,16 +8,20 @@ sends (called here directly, at the test clock's time).
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
 
 from casework.contacts import send_due
 from commonground.fakes.openklant import FakeOpenKlant
-from commonground.openklant import OpenKlant
+from commonground.fakes.zaken import FakeZaken
+from commonground.system import CommonGround
+from fakebot import SimUser
 from storage import contacts as contact_rows
 from storage.enums import ContactStatus
 from storage.models import CaseContact
+from tests import factories
 from tests.e2e.conftest import Harness
 from tests.e2e.eventually import eventually
 from tests.e2e.test_staff_chat import (
@@ -30,6 +34,8 @@ from tests.e2e.test_staff_chat import (
 )
 
 PARTY = "6f0e3f5a-3f4c-4bb1-9d54-0f3bde1f6a11"
+ZAAK = "0b7a2c1e-55b9-4c0e-8d0e-1c2b3a4d5e6f"
+ZGW_SECRET = "a-zgw-secret-of-at-least-32-bytes!"
 
 
 @pytest.fixture
@@ -44,10 +50,38 @@ async def open_klant() -> AsyncIterator[FakeOpenKlant]:
 
 
 @pytest.fixture
-def settings_overrides(request: pytest.FixtureRequest, open_klant: FakeOpenKlant) -> dict[str, Any]:
+async def zaken() -> AsyncIterator[FakeZaken]:
+    fake = FakeZaken(clients={"inburgerbot": ZGW_SECRET})
+    await fake.start()
+    fake.add_zaak(
+        ZAAK,
+        reference="ZAAK-2025-0012",
+        started=date(2025, 3, 15),
+        planned_end=date(2028, 3, 15),
+        latest_end=date(2028, 9, 15),
+    )
+    fake.add_status(ZAAK, datetime(2025, 3, 15, 9, 0, tzinfo=UTC), "Intake gedaan")
+    fake.add_status(ZAAK, datetime(2025, 5, 1, 9, 0, tzinfo=UTC), "Plan <PIP> vastgesteld")
+    try:
+        yield fake
+    finally:
+        await fake.stop()
+        assert fake.violations == []
+
+
+@pytest.fixture
+def settings_overrides(
+    request: pytest.FixtureRequest, open_klant: FakeOpenKlant, zaken: FakeZaken
+) -> dict[str, Any]:
     if request.node.get_closest_marker("without_open_klant"):
         return {}
-    return {"open_klant_url": open_klant.base_url, "open_klant_token": "test-token"}
+    return {
+        "open_klant_url": open_klant.base_url,
+        "open_klant_token": "test-token",
+        "zaken_api_url": zaken.base_url,
+        "zaken_client_id": "inburgerbot",
+        "zaken_secret": ZGW_SECRET,
+    }
 
 
 async def queued(harness: Harness) -> list[CaseContact]:
@@ -59,7 +93,7 @@ async def test_a_phone_question_and_its_answer_become_klantcontacten(
     harness: Harness, open_klant: FakeOpenKlant
 ) -> None:
     services = harness.app.bot_data.services
-    assert services is not None and isinstance(services.case_system, OpenKlant)
+    assert services is not None and isinstance(services.case_system, CommonGround)
     world = await make_world(harness)
     async with harness.db.transaction() as session:
         client = await session.get(type(world.client), world.client.id)
@@ -107,3 +141,59 @@ async def test_without_open_klant_nothing_is_queued(harness: Harness) -> None:
     assert await queued(harness) == []
     assert harness.app.job_queue is not None
     assert not harness.app.job_queue.get_jobs_by_name("contacts")
+
+
+async def plan_client(harness: Harness, *, plan: bool = True) -> SimUser:
+    async with harness.db.transaction() as session:
+        client = await factories.client(session, locale="en", zaak_uuid=ZAAK)
+        if plan:
+            await factories.plan(session, client=client)
+    return await harness.linked_user(client, language_code="en")
+
+
+async def plan_text(user: SimUser) -> str:
+    await user.send_command("/plan")
+    return (await user.next_message()).text or ""
+
+
+async def test_the_plan_view_shows_the_zaak_its_steps_and_deadlines(
+    harness: Harness, zaken: FakeZaken
+) -> None:
+    user = await plan_client(harness)
+    text = await plan_text(user)
+    assert "Your plan" in text  # the import's plan, then the zaak
+    assert "Your case at the municipality (zaak ZAAK-2025-0012)" in text
+    assert "Latest step, on 1 May 2025:\nPlan <PIP> vastgesteld" in text
+    assert "Earlier steps:\n• 15 March 2025 — Intake gedaan" in text
+    assert "Planned to be finished by 15 March 2028." in text
+    assert "To be finished at the latest by 15 September 2028." in text
+    assert "closed this case" not in text
+
+
+async def test_a_zaak_closed_elsewhere_shows_as_closed(harness: Harness, zaken: FakeZaken) -> None:
+    user = await plan_client(harness)
+    assert "closed this case" not in await plan_text(user)
+    zaken.close(ZAAK, date(2026, 11, 20), datetime(2026, 11, 20, 14, 0, tzinfo=UTC), "Afgerond")
+    text = await plan_text(user)  # read again: the zaak as it is now
+    assert "Your municipality closed this case on 20 November 2026." in text
+    assert "Latest step, on 20 November 2026:\nAfgerond" in text
+    assert "Planned to be finished" not in text
+
+
+async def test_without_the_zaken_api_the_imported_plan_stays(
+    harness: Harness, zaken: FakeZaken
+) -> None:
+    user = await plan_client(harness)
+    zaken.down = True
+    text = await plan_text(user)
+    assert "Your plan" in text and "Your case at the municipality" not in text
+
+
+async def test_a_zaak_without_an_imported_plan(harness: Harness, zaken: FakeZaken) -> None:
+    user = await plan_client(harness, plan=False)
+    text = await plan_text(user)
+    assert text.startswith("There is no plan (PIP) here yet.")
+    assert "Your case at the municipality" in text
+    zaken.zaken.clear()  # a zaak the Zaken API does not know (any more)
+    assert (await plan_text(user)).startswith("There is no plan (PIP) here yet.")
+    assert "Your case" not in await plan_text(user)
