@@ -13,7 +13,7 @@ import contextlib
 import logging
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -27,8 +27,10 @@ from bot.settings import Settings
 from casework.clock import ShiftedClock
 from casework.ports import CaseSystem
 from commonground.fakes.openklant import FakeOpenKlant
+from commonground.fakes.zaken import FakeZaken
 from commonground.openklant import OpenKlant
 from commonground.system import CommonGround
+from commonground.zaken import ZakenApi
 from fakebot import ChatParticipant, FakeTelegram, SimGroup, SimUser, StoredMessage
 from sandbox import views, world
 from sandbox.errors import NotFound, PortUnavailable, SandboxError
@@ -58,6 +60,9 @@ PHONE_NUMBER = "+31 6 00000000"
 OPEN_KLANT_TOKEN = "sandbox-open-klant"
 OPEN_KLANT_ACTOR = "5a1d3c2b-7e4f-4a6b-9c8d-0e1f2a3b4c5d"  # the team, in the fake Open Klant
 PARTY_NAMESPACE = uuid.UUID("0c7c1e55-4a8e-4f0e-9a57-2b8c3d4e5f60")
+ZAAK_NAMESPACE = uuid.UUID("5e2d8f1a-9b3c-4e7d-8a6f-1c0b2d3e4f50")
+ZGW_CLIENT = "inburgerbot-sandbox"
+ZGW_SECRET = "sandbox-zgw-secret-of-32-bytes-or-more"
 CONTACTS_EVERY = 2.0  # seconds: a question shows on the fake's page while you look
 SAFE_IMAGE_TYPES = frozenset({"image/jpeg", "image/png", "image/gif", "image/webp"})
 
@@ -138,6 +143,7 @@ class Sandbox:
         self._stamps: dict[tuple[int, int], datetime] = {}
         self._started_chats: set[int] = set()
         self.open_klant: FakeOpenKlant | None = None
+        self.zaken: FakeZaken | None = None
 
     # -- lifecycle ----------------------------------------------------------------------------
 
@@ -204,36 +210,54 @@ class Sandbox:
         log.info("sandbox started", extra={"port": self.port})
 
     async def _start_common_ground(self) -> CaseSystem:
-        """The fake Open Klant on loopback, and the settings that send contact moments to it."""
+        """The fake Open Klant and Zaken API on loopback, and the settings that use them."""
         assert self.settings is not None
         self.open_klant = FakeOpenKlant(tokens={OPEN_KLANT_TOKEN}, host=self.options.host)
         await self.open_klant.start()
+        self.zaken = FakeZaken(clients={ZGW_CLIENT: ZGW_SECRET}, host=self.options.host)
+        await self.zaken.start()
         values = self.settings.model_dump()
         values.update(
             open_klant_url=self.open_klant.base_url,
             open_klant_token=OPEN_KLANT_TOKEN,
             open_klant_actor_uuid=OPEN_KLANT_ACTOR,
             contacts_interval_seconds=CONTACTS_EVERY,
+            zaken_api_url=self.zaken.base_url,
+            zaken_client_id=ZGW_CLIENT,
+            zaken_secret=ZGW_SECRET,
         )
         self.settings = Settings(_env_file=None, **values)  # type: ignore[call-arg]
         open_klant = OpenKlant(
             self.open_klant.base_url, OPEN_KLANT_TOKEN, actor_uuid=OPEN_KLANT_ACTOR
         )
-        return CommonGround(open_klant=open_klant, zaken=None)
+        zaken = ZakenApi(self.zaken.base_url, ZGW_CLIENT, ZGW_SECRET)
+        return CommonGround(open_klant=open_klant, zaken=zaken)
 
     async def _give_parties(self) -> None:
-        """Every demo client a party in the fake Open Klant (a UUID made from their reference,
-        as a municipality would deliver it with the client record)."""
-        assert self.db is not None and self.open_klant is not None
+        """Every demo client a party in the fake Open Klant and an inburgering zaak in the fake
+        Zaken API (UUIDs made from their reference, as a municipality would deliver them with
+        the client record); the zaak's first step is the intake."""
+        assert self.db is not None and self.open_klant is not None and self.zaken is not None
+        today = self.clock.now().astimezone(self.zone).date()
         async with self.db.transaction() as session:
             for demo in self.world.clients:
                 party = str(uuid.uuid5(PARTY_NAMESPACE, demo.ref))
+                zaak = str(uuid.uuid5(ZAAK_NAMESPACE, demo.ref))
                 client = await clients.by_id(session, client_id=demo.id)
                 if client is None:
                     continue
-                client.party_uuid = party
+                client.party_uuid, client.zaak_uuid = party, zaak
                 session.add(client)
                 self.open_klant.partijen.add(party)
+                started = client.integration_start or today
+                self.zaken.add_zaak(
+                    zaak,
+                    reference=f"ZAAK-{demo.ref}"[:40],
+                    started=started,
+                    planned_end=client.integration_end,
+                )
+                intake = datetime.combine(started, time(10, 0), tzinfo=self.zone)
+                self.zaken.add_status(zaak, intake, "Intake gedaan")
 
     @property
     def open_klant_page(self) -> str | None:
@@ -263,6 +287,8 @@ class Sandbox:
         await self.fake.stop()
         if self.open_klant is not None:
             await self.open_klant.stop()
+        if self.zaken is not None:
+            await self.zaken.stop()
 
     def _people(self) -> None:
         """The demo clients' phones, and the staff chat with every linked staff member in it."""

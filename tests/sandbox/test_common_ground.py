@@ -82,6 +82,15 @@ async def test_a_question_on_the_phone_shows_up_as_a_klantcontact(sandbox: Sandb
     assert fake is not None and len(fake.internetaken) == 1  # the team's task for the question
 
 
+async def test_the_plan_view_shows_the_zaak_from_the_fake_zaken_api(sandbox: Sandbox) -> None:
+    phone = await linked_phone(sandbox, "Grace")  # English
+    await phone.send_command("/plan")
+    text = (await phone.next_message()).text or ""
+    assert "Your case at the municipality (zaak ZAAK-HRN-2)" in text
+    assert "Intake gedaan" in text
+    assert sandbox.zaken is not None and sandbox.zaken.violations == []
+
+
 async def test_without_the_flag_there_is_no_open_klant(db: Database, region: Path) -> None:
     running = Sandbox(
         SandboxOptions(port=0, region=region), settings=Settings(_env_file=None), db=db
@@ -89,6 +98,7 @@ async def test_without_the_flag_there_is_no_open_klant(db: Database, region: Pat
     await running.start()
     try:
         assert running.open_klant is None and running.state_view()["open_klant"] is None
+        assert running.zaken is None
         assert running.app is not None
         services = running.app.bot_data.services
         assert services is not None and services.case_system is None
