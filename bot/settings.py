@@ -98,6 +98,12 @@ class Settings(BaseSettings):
     zaken_api_url: str | None = None
     zaken_client_id: str | None = None
     zaken_secret: SecretStr | None = None
+    # The Objects API: its root (up to and including /api/v2), its token, the URL of the "taak"
+    # objecttype, and the identification type that names the party's UUID in a taak's data.
+    objects_api_url: str | None = None
+    objects_token: SecretStr | None = None
+    objects_type_url: str | None = None
+    objects_identification_type: str = "partij_uuid"
     contacts_interval_seconds: float = Field(default=15.0, gt=0, le=3600)
     contacts_alert_minutes: float = Field(default=15.0, gt=0)
 

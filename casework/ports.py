@@ -135,6 +135,17 @@ class ZaakState:
     steps: tuple[ZaakStep, ...]
 
 
+@dataclass(frozen=True)
+class RemoteTask:
+    """A task the case system keeps for the client (a "taak" object in the Objects API)."""
+
+    remote_id: str
+    title: str
+    done: bool
+    due: date | None
+    link: str
+
+
 class CaseSystem(Protocol):
     """Where the municipality keeps its case work (docs/common-ground.md).
 
@@ -149,3 +160,9 @@ class CaseSystem(Protocol):
 
     async def zaak(self, zaak_id: str) -> ZaakState | None:
         """The zaak as it is now; None when it cannot be read (the JSON import's plan stays)."""
+
+    async def tasks(self, party: str) -> list[RemoteTask] | None:
+        """The party's tasks as they are now; None when they cannot be read (kept as they were)."""
+
+    async def set_task_done(self, remote_id: str, done: bool) -> bool:
+        """Write a task's status back; False when it did not get there (tried again later)."""

@@ -333,6 +333,61 @@ STATUS_OF_ZAAK = {
 SCHEMAS["Zaak"] = ZAAK
 SCHEMAS["PaginatedStatusList"] = _page(STATUS_OF_ZAAK)
 
+# The Objects API 2.7.0 (maykinmedia/objects-api, src/objects/api/v2/openapi.yaml at e69c72a8):
+# `Object` with `ObjectRecord`, `PaginatedObjectList`, and `PatchedObject` as we send it.
+RECORD_FIELDS: dict[str, Any] = {
+    "typeVersion": {"type": "integer", "minimum": 0, "maximum": 32767},
+    "data": {"type": "object"},
+    "startAt": {"type": "string", "format": "date"},
+    "correctionFor": {"type": ["integer", "null"], "minimum": 0, "maximum": 2147483647},
+}
+RECORD_OUT = {
+    "type": "object",
+    "properties": {
+        **RECORD_FIELDS,
+        "index": {"type": "integer"},
+        "endAt": NULLABLE_DATE,
+        "registrationAt": {"type": "string", "format": "date"},
+        "correctedBy": {"type": ["integer", "null"], "minimum": 0, "maximum": 2147483647},
+    },
+    "required": ["startAt", "typeVersion"],
+}
+OBJECT_OUT = {
+    "type": "object",
+    "properties": {"url": URL, "uuid": UUID, "type": URL, "record": RECORD_OUT},
+    "required": ["record", "type"],
+}
+SCHEMAS["Object"] = OBJECT_OUT
+SCHEMAS["PaginatedObjectList"] = _page(OBJECT_OUT)
+SCHEMAS["PatchedObject.request"] = {
+    "type": "object",
+    "properties": {
+        "type": URL,
+        "record": {
+            "type": "object",
+            "properties": RECORD_FIELDS,
+            "required": ["startAt", "typeVersion"],
+        },
+    },
+}
+# Not from the API's document: the JSON schema of the "taak" objecttype's data as this project
+# reads it (the objecttype is the municipality's own; docs/common-ground.md names the fields).
+SCHEMAS["Taak.data"] = {
+    "type": "object",
+    "properties": {
+        "titel": {"type": "string", "minLength": 1, "maxLength": 200},
+        "status": {"type": "string", "enum": ["open", "afgerond"]},
+        "verloopdatum": NULLABLE_DATE,
+        "url": {"type": "string", "format": "uri", "maxLength": 500},
+        "identificatie": {
+            "type": "object",
+            "properties": {"type": {"type": "string"}, "value": {"type": "string"}},
+            "required": ["type", "value"],
+        },
+    },
+    "required": ["titel", "status", "identificatie"],
+}
+
 _FORMATS = FormatChecker()
 
 

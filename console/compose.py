@@ -22,6 +22,7 @@ from bot.app import BotApplication, build_application
 from bot.settings import Settings
 from casework.clock import Clock, SystemClock
 from casework.ports import CaseSystem
+from commonground.objecten import ObjectsApi
 from commonground.openklant import OpenKlant
 from commonground.system import CommonGround
 from commonground.zaken import ZakenApi
@@ -45,8 +46,8 @@ class Running:
 
 
 def case_system_for(settings: Settings) -> CaseSystem | None:
-    """Common Ground (Open Klant, the Zaken API) as far as configured (docs/common-ground.md);
-    none at all: the JSON import is the only case system."""
+    """Common Ground (Open Klant, the Zaken API, the Objects API) as far as configured
+    (docs/common-ground.md); none at all: the JSON import is the only case system."""
     open_klant = zaken = None
     if settings.open_klant_url and settings.open_klant_token is not None:
         open_klant = OpenKlant(
@@ -60,9 +61,17 @@ def case_system_for(settings: Settings) -> CaseSystem | None:
             settings.zaken_client_id,
             settings.zaken_secret.get_secret_value(),
         )
-    if open_klant is None and zaken is None:
+    objects = None
+    if settings.objects_api_url and settings.objects_token and settings.objects_type_url:
+        objects = ObjectsApi(
+            settings.objects_api_url,
+            settings.objects_token.get_secret_value(),
+            type_url=settings.objects_type_url,
+            identification_type=settings.objects_identification_type,
+        )
+    if open_klant is None and zaken is None and objects is None:
         return None
-    return CommonGround(open_klant=open_klant, zaken=zaken)
+    return CommonGround(open_klant=open_klant, zaken=zaken, objects=objects)
 
 
 def database_for(settings: Settings, *, pool_size: int | None = None) -> Database:

@@ -10,6 +10,7 @@ from telegram.ext import Application, CallbackContext
 
 from casework.contacts import backlog_alert, send_due
 from casework.planning import plan_digests
+from casework.remote_tasks import push_due
 from scheduler import retention
 from scheduler.dispatch import Dispatcher, for_services
 from scheduler.waiting import RETRY_EVERY, WAITING_EVERY, retry_tick, waiting_tick
@@ -44,9 +45,11 @@ def schedule_jobs(application: Application[Any, Any, Any, Any, Any, Any]) -> Non
     job_queue.run_repeating(
         retry_tick, interval=RETRY_EVERY, first=RETRY_EVERY, name="questions_retry"
     )
+    every = services.settings.contacts_interval_seconds
     if services.contacts is not None and services.case_system is not None:
-        every = services.settings.contacts_interval_seconds
         job_queue.run_repeating(contacts_tick, interval=every, first=every, name="contacts")
+    if services.case_system is not None:
+        job_queue.run_repeating(task_status_tick, interval=every, first=every, name="task_status")
 
 
 async def dispatch_tick(context: CallbackContext[Any, Any, Any, Any]) -> None:
@@ -95,3 +98,10 @@ async def contacts_tick(context: CallbackContext[Any, Any, Any, Any]) -> None:
     await backlog_alert(
         services.db, now=now, after=timedelta(minutes=settings.contacts_alert_minutes)
     )
+
+
+async def task_status_tick(context: CallbackContext[Any, Any, Any, Any]) -> None:
+    """Write the task statuses changed here back to the case system (Objects API)."""
+    services = context.application.bot_data.services
+    if services.case_system is not None:
+        await push_due(services.db, services.case_system, now=services.clock.now())

@@ -343,6 +343,11 @@ class Task(Timestamped, table=True):
     done_at: datetime | None = moment()
     done_by: str | None = Field(default=None, max_length=20)
     done_by_staff_id: int | None = fk("staff.id", nullable=True, ondelete="SET NULL", index=False)
+    # A task from the case system's Objects API (external_id "objects:<uuid>"): its link, and
+    # when its status is next to be written back there (None: nothing to write back).
+    link: str = Field(default="", max_length=500)
+    remote_due_at: datetime | None = moment(index=True)
+    remote_attempts: int = 0
 
 
 class Question(Timestamped, table=True):

@@ -1,4 +1,4 @@
-"""case_contact: the contact outbox for the case system; client party and zaak
+"""case_contact: the contact outbox for the case system; client party and zaak; task link and write-back
 
 Revision ID: 7c1d0e5a9b2f
 Revises: c922dd35fbfa
@@ -56,9 +56,21 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('party_uuid', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=True))
         batch_op.add_column(sa.Column('zaak_uuid', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=True))
 
+    with op.batch_alter_table('task', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('link', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False, server_default=''))
+        batch_op.add_column(sa.Column('remote_due_at', storage.types.UTCDateTime(), nullable=True))
+        batch_op.add_column(sa.Column('remote_attempts', sa.Integer(), nullable=False, server_default='0'))
+        batch_op.create_index(batch_op.f('ix_task_remote_due_at'), ['remote_due_at'], unique=False)
+
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('task', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_task_remote_due_at'))
+        batch_op.drop_column('remote_attempts')
+        batch_op.drop_column('remote_due_at')
+        batch_op.drop_column('link')
+
     with op.batch_alter_table('client', schema=None) as batch_op:
         batch_op.drop_column('zaak_uuid')
         batch_op.drop_column('party_uuid')
