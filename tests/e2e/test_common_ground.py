@@ -14,6 +14,8 @@ from typing import Any
 import pytest
 
 from casework.contacts import send_due
+from casework.remote_tasks import push_due
+from commonground.fakes.objecten import TAAK_TYPE, FakeObjects
 from commonground.fakes.openklant import FakeOpenKlant
 from commonground.fakes.zaken import FakeZaken
 from commonground.system import CommonGround
@@ -70,8 +72,22 @@ async def zaken() -> AsyncIterator[FakeZaken]:
 
 
 @pytest.fixture
+async def objects() -> AsyncIterator[FakeObjects]:
+    fake = FakeObjects()
+    await fake.start()
+    try:
+        yield fake
+    finally:
+        await fake.stop()
+        assert fake.violations == []
+
+
+@pytest.fixture
 def settings_overrides(
-    request: pytest.FixtureRequest, open_klant: FakeOpenKlant, zaken: FakeZaken
+    request: pytest.FixtureRequest,
+    open_klant: FakeOpenKlant,
+    zaken: FakeZaken,
+    objects: FakeObjects,
 ) -> dict[str, Any]:
     if request.node.get_closest_marker("without_open_klant"):
         return {}
@@ -81,6 +97,9 @@ def settings_overrides(
         "zaken_api_url": zaken.base_url,
         "zaken_client_id": "inburgerbot",
         "zaken_secret": ZGW_SECRET,
+        "objects_api_url": objects.base_url,
+        "objects_token": "objects-token",
+        "objects_type_url": TAAK_TYPE,
     }
 
 
@@ -197,3 +216,35 @@ async def test_a_zaak_without_an_imported_plan(harness: Harness, zaken: FakeZake
     zaken.zaken.clear()  # a zaak the Zaken API does not know (any more)
     assert (await plan_text(user)).startswith("There is no plan (PIP) here yet.")
     assert "Your case" not in await plan_text(user)
+
+
+async def test_a_portal_task_is_shown_with_its_link_and_done_is_written_back(
+    harness: Harness, objects: FakeObjects
+) -> None:
+    key = objects.add_task(
+        party=PARTY,
+        title="Upload <je> diploma",
+        due=date(2026, 12, 1),
+        link="https://mijn.example/t/1",
+    )
+    async with harness.db.transaction() as session:
+        client = await factories.client(session, locale="en", party_uuid=PARTY)
+    user = await harness.linked_user(client, language_code="en")
+    await user.send_command("/tasks")
+    shown = await user.next_message()
+    await user.next_message()  # the summary
+    assert (shown.text or "").startswith("📝 Upload <je> diploma")
+    links = [e for e in shown.entities if e["type"] == "text_link"]
+    assert links and links[0]["url"] == "https://mijn.example/t/1"
+    done_button = shown.callback_data[0]
+    answer = await (await user.press(shown, done_button)).answer()
+    assert answer["text"] == "Well done! ✅"
+    services = harness.app.bot_data.services
+    assert services is not None and services.case_system is not None
+
+    async def written() -> bool:
+        assert services.case_system is not None
+        await push_due(harness.db, services.case_system, now=harness.clock.now())
+        return objects.status_of(key) == "afgerond"
+
+    await eventually(written)
