@@ -1492,13 +1492,31 @@ class _Writer:
                         events.append(self._event(f"task.{target}", "task", row[0], client_id, now))
                     if status_changed or row[5] != text[2]:
                         replan[key] = (client_id, state[0], item.due_date)
-                writes.append((client_id, item.external_id, *text, *state, *stamp, *stamp))
+                writes.append(
+                    (
+                        client_id,
+                        item.external_id,
+                        *text,
+                        *state,
+                        *self._native(TASK_DEFAULTS.values()),
+                        *stamp,
+                        *stamp,
+                    )
+                )
         written = await imports.upsert(
             self.session,
             imports.TASK,
-            ("client_id", "external_id", *TASK_COLUMNS, "created_at", "updated_at"),
+            (
+                "client_id",
+                "external_id",
+                *TASK_COLUMNS,
+                *TASK_DEFAULTS,
+                "created_at",
+                "updated_at",
+            ),
             writes,
             keys=("client_id", "external_id"),
+            insert_only=(*TASK_DEFAULTS, "created_at"),
             returning=("client_id", "external_id", "id") if replan else (),
         )
         new_ids = {(client_id, external_id): row_id for client_id, external_id, row_id in written}
@@ -1630,6 +1648,11 @@ TASK_COLUMNS = (
     "done_at",
     "done_by",
     "done_by_staff_id",
+)
+# Columns the import never sets (a task's link and write-back state belong to the Objects API's
+# tasks): their model defaults, on new rows only.
+TASK_DEFAULTS = imports.column_defaults(
+    imports.TASK, ("client_id", "external_id", *TASK_COLUMNS, "created_at", "updated_at")
 )
 AUDIT_COLUMNS = (
     "actor_kind",

@@ -26,8 +26,10 @@ from bot.locales import choose_locale
 from bot.settings import Settings
 from casework.clock import ShiftedClock
 from casework.ports import CaseSystem
+from commonground.fakes.objecten import TAAK_TYPE, FakeObjects
 from commonground.fakes.openklant import FakeOpenKlant
 from commonground.fakes.zaken import FakeZaken
+from commonground.objecten import ObjectsApi
 from commonground.openklant import OpenKlant
 from commonground.system import CommonGround
 from commonground.zaken import ZakenApi
@@ -61,6 +63,7 @@ OPEN_KLANT_TOKEN = "sandbox-open-klant"
 OPEN_KLANT_ACTOR = "5a1d3c2b-7e4f-4a6b-9c8d-0e1f2a3b4c5d"  # the team, in the fake Open Klant
 PARTY_NAMESPACE = uuid.UUID("0c7c1e55-4a8e-4f0e-9a57-2b8c3d4e5f60")
 ZAAK_NAMESPACE = uuid.UUID("5e2d8f1a-9b3c-4e7d-8a6f-1c0b2d3e4f50")
+OBJECTS_TOKEN = "sandbox-objects"
 ZGW_CLIENT = "inburgerbot-sandbox"
 ZGW_SECRET = "sandbox-zgw-secret-of-32-bytes-or-more"
 CONTACTS_EVERY = 2.0  # seconds: a question shows on the fake's page while you look
@@ -144,6 +147,7 @@ class Sandbox:
         self._started_chats: set[int] = set()
         self.open_klant: FakeOpenKlant | None = None
         self.zaken: FakeZaken | None = None
+        self.objects: FakeObjects | None = None
 
     # -- lifecycle ----------------------------------------------------------------------------
 
@@ -210,12 +214,15 @@ class Sandbox:
         log.info("sandbox started", extra={"port": self.port})
 
     async def _start_common_ground(self) -> CaseSystem:
-        """The fake Open Klant and Zaken API on loopback, and the settings that use them."""
+        """The fake Open Klant, Zaken API and Objects API on loopback, and the settings that
+        use them."""
         assert self.settings is not None
         self.open_klant = FakeOpenKlant(tokens={OPEN_KLANT_TOKEN}, host=self.options.host)
         await self.open_klant.start()
         self.zaken = FakeZaken(clients={ZGW_CLIENT: ZGW_SECRET}, host=self.options.host)
         await self.zaken.start()
+        self.objects = FakeObjects(tokens={OBJECTS_TOKEN}, host=self.options.host)
+        await self.objects.start()
         values = self.settings.model_dump()
         values.update(
             open_klant_url=self.open_klant.base_url,
@@ -225,18 +232,22 @@ class Sandbox:
             zaken_api_url=self.zaken.base_url,
             zaken_client_id=ZGW_CLIENT,
             zaken_secret=ZGW_SECRET,
+            objects_api_url=self.objects.base_url,
+            objects_token=OBJECTS_TOKEN,
+            objects_type_url=TAAK_TYPE,
         )
         self.settings = Settings(_env_file=None, **values)  # type: ignore[call-arg]
         open_klant = OpenKlant(
             self.open_klant.base_url, OPEN_KLANT_TOKEN, actor_uuid=OPEN_KLANT_ACTOR
         )
         zaken = ZakenApi(self.zaken.base_url, ZGW_CLIENT, ZGW_SECRET)
-        return CommonGround(open_klant=open_klant, zaken=zaken)
+        objects = ObjectsApi(self.objects.base_url, OBJECTS_TOKEN, type_url=TAAK_TYPE)
+        return CommonGround(open_klant=open_klant, zaken=zaken, objects=objects)
 
     async def _give_parties(self) -> None:
         """Every demo client a party in the fake Open Klant and an inburgering zaak in the fake
         Zaken API (UUIDs made from their reference, as a municipality would deliver them with
-        the client record); the zaak's first step is the intake."""
+        the client record); the zaak's first step is the intake; each has a portal task."""
         assert self.db is not None and self.open_klant is not None and self.zaken is not None
         today = self.clock.now().astimezone(self.zone).date()
         async with self.db.transaction() as session:
@@ -258,6 +269,13 @@ class Sandbox:
                 )
                 intake = datetime.combine(started, time(10, 0), tzinfo=self.zone)
                 self.zaken.add_status(zaak, intake, "Intake gedaan")
+                assert self.objects is not None
+                self.objects.add_task(
+                    party=party,
+                    title="Upload uw diploma in Mijn Gemeente",
+                    due=today + timedelta(days=14),
+                    link="https://mijn.gemeente.example/taken/diploma",
+                )
 
     @property
     def open_klant_page(self) -> str | None:
@@ -289,6 +307,8 @@ class Sandbox:
             await self.open_klant.stop()
         if self.zaken is not None:
             await self.zaken.stop()
+        if self.objects is not None:
+            await self.objects.stop()
 
     def _people(self) -> None:
         """The demo clients' phones, and the staff chat with every linked staff member in it."""

@@ -91,6 +91,16 @@ async def test_the_plan_view_shows_the_zaak_from_the_fake_zaken_api(sandbox: San
     assert sandbox.zaken is not None and sandbox.zaken.violations == []
 
 
+async def test_the_task_list_has_the_portal_task_from_the_fake_objects_api(
+    sandbox: Sandbox,
+) -> None:
+    phone = await linked_phone(sandbox, "Grace")
+    await phone.send_command("/tasks")
+    texts = [(await phone.next_message()).text or "" for _ in range(2)]
+    assert any(text.startswith("📝 Upload uw diploma in Mijn Gemeente") for text in texts)
+    assert sandbox.objects is not None and sandbox.objects.violations == []
+
+
 async def test_without_the_flag_there_is_no_open_klant(db: Database, region: Path) -> None:
     running = Sandbox(
         SandboxOptions(port=0, region=region), settings=Settings(_env_file=None), db=db
@@ -98,7 +108,7 @@ async def test_without_the_flag_there_is_no_open_klant(db: Database, region: Pat
     await running.start()
     try:
         assert running.open_klant is None and running.state_view()["open_klant"] is None
-        assert running.zaken is None
+        assert running.zaken is None and running.objects is None
         assert running.app is not None
         services = running.app.bot_data.services
         assert services is not None and services.case_system is None
