@@ -104,6 +104,15 @@ class Settings(BaseSettings):
     objects_token: SecretStr | None = None
     objects_type_url: str | None = None
     objects_identification_type: str = "partij_uuid"
+    # The Notificaties API: its root (up to and including /api/v1) and the ZGW client id and
+    # secret (`inburgerbot common-ground subscribe` makes the abonnement), and the secret the
+    # Notificaties API sends back on every callback to the back-office (/notificaties/callback).
+    notificaties_url: str | None = None
+    notificaties_client_id: str | None = None
+    notificaties_secret: SecretStr | None = None
+    notifications_callback_secret: SecretStr | None = None
+    # How often every client's tasks are read anew (the fallback for missed notifications).
+    objects_poll_minutes: float = Field(default=60.0, gt=0)
     contacts_interval_seconds: float = Field(default=15.0, gt=0, le=3600)
     contacts_alert_minutes: float = Field(default=15.0, gt=0)
 
@@ -122,7 +131,7 @@ class Settings(BaseSettings):
             raise ValueError("must be a UUID (the actor's uuid in Open Klant)")
         return value
 
-    @field_validator("webhook_secret", "metrics_token")
+    @field_validator("webhook_secret", "metrics_token", "notifications_callback_secret")
     @classmethod
     def _strong_secret(cls, value: SecretStr | None) -> SecretStr | None:
         """At least 32 characters of Telegram's secret-token alphabet (A-Z, a-z, 0-9, _ -)."""

@@ -166,3 +166,6 @@ class CaseSystem(Protocol):
 
     async def set_task_done(self, remote_id: str, done: bool) -> bool:
         """Write a task's status back; False when it did not get there (tried again later)."""
+
+    async def task_owner(self, remote_id: str) -> str | None:
+        """The party a task belongs to, read anew; None: no such task of ours (or unreadable)."""

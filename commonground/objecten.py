@@ -96,6 +96,21 @@ class ObjectsApi:
             )
         return found
 
+    async def task_owner(self, remote_id: str) -> str | None:
+        """The party of one taak object, read anew (a notification is only a hint)."""
+        try:
+            async with self._client() as http:
+                found = _read(await http.get(f"/objects/{remote_id}", headers=CRS), 200, "Object")
+        except (_Unreadable, httpx.HTTPError):
+            return None
+        data = found["record"].get("data") or {}
+        if found.get("type") != self.type_url or problems("Taak.data", data):
+            return None
+        identity = data["identificatie"]
+        if identity["type"] != self.identification_type:
+            return None
+        return str(identity["value"])
+
     async def set_task_done(self, remote_id: str, done: bool) -> bool:
         try:
             async with self._client() as http:

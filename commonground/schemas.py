@@ -370,6 +370,48 @@ SCHEMAS["PatchedObject.request"] = {
         },
     },
 }
+# The Notificaties API 1.0 (VNG): no copy of its document was given to this project, so these
+# are written from the standard's published resource definitions (Abonnement with its Kanalen,
+# and the Notificatie message a subscriber receives) and are the place to check first when a
+# real Notificaties API disagrees.
+KANAAL = {
+    "type": "object",
+    "properties": {
+        "naam": {"type": "string", "maxLength": 50},
+        "filters": {"type": "object", "additionalProperties": {"type": "string"}},
+    },
+    "required": ["naam"],
+}
+ABONNEMENT_FIELDS: dict[str, Any] = {
+    "callbackUrl": {"type": "string", "format": "uri", "maxLength": 200},
+    "auth": {"type": "string", "maxLength": 1000},
+    "kanalen": {"type": "array", "items": KANAAL},
+}
+SCHEMAS["Abonnement.request"] = {
+    "type": "object",
+    "properties": ABONNEMENT_FIELDS,
+    "required": ["callbackUrl", "auth", "kanalen"],
+}
+SCHEMAS["Abonnement.response"] = {
+    "type": "object",
+    "properties": {**ABONNEMENT_FIELDS, "url": URL},
+    "required": ["url", "callbackUrl", "kanalen"],
+}
+SCHEMAS["AbonnementList"] = {"type": "array", "items": SCHEMAS["Abonnement.response"]}
+SCHEMAS["Notificatie"] = {
+    "type": "object",
+    "properties": {
+        "kanaal": {"type": "string", "maxLength": 50},
+        "hoofdObject": {"type": "string", "format": "uri", "maxLength": 1000},
+        "resource": {"type": "string", "maxLength": 100},
+        "resourceUrl": {"type": "string", "format": "uri", "maxLength": 1000},
+        "actie": {"type": "string", "maxLength": 100},
+        "aanmaakdatum": {"type": "string", "format": "date-time"},
+        "kenmerken": {"type": "object", "additionalProperties": {"type": "string"}},
+    },
+    "required": ["kanaal", "hoofdObject", "resource", "resourceUrl", "actie", "aanmaakdatum"],
+}
+
 # Not from the API's document: the JSON schema of the "taak" objecttype's data as this project
 # reads it (the objecttype is the municipality's own; docs/common-ground.md names the fields).
 SCHEMAS["Taak.data"] = {

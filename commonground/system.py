@@ -42,3 +42,8 @@ class CommonGround:
         if self.objects is None:  # no task of ours is "objects:" then: nothing to write
             return False
         return await self.objects.set_task_done(remote_id, done)
+
+    async def task_owner(self, remote_id: str) -> str | None:
+        if self.objects is None:
+            return None
+        return await self.objects.task_owner(remote_id)

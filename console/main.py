@@ -14,6 +14,7 @@ from console import (
     backoffice,
     bot,
     clients,
+    commonground,
     data,
     database,
     dispatch,
@@ -51,5 +52,6 @@ for command in (
     tasks.task,
     clients.plan,
     reminders.reminders,
+    commonground.common_ground,
 ):
     main.add_command(command)

@@ -9,6 +9,7 @@ from typing import Any
 from telegram.ext import Application, CallbackContext
 
 from casework.contacts import backlog_alert, send_due
+from casework.notifications import poll
 from casework.planning import plan_digests
 from casework.remote_tasks import push_due
 from scheduler import retention
@@ -50,6 +51,8 @@ def schedule_jobs(application: Application[Any, Any, Any, Any, Any, Any]) -> Non
         job_queue.run_repeating(contacts_tick, interval=every, first=every, name="contacts")
     if services.case_system is not None:
         job_queue.run_repeating(task_status_tick, interval=every, first=every, name="task_status")
+        poll = timedelta(minutes=services.settings.objects_poll_minutes)
+        job_queue.run_repeating(tasks_poll_tick, interval=poll, first=poll, name="tasks_poll")
 
 
 async def dispatch_tick(context: CallbackContext[Any, Any, Any, Any]) -> None:
@@ -105,3 +108,13 @@ async def task_status_tick(context: CallbackContext[Any, Any, Any, Any]) -> None
     services = context.application.bot_data.services
     if services.case_system is not None:
         await push_due(services.db, services.case_system, now=services.clock.now())
+
+
+async def tasks_poll_tick(context: CallbackContext[Any, Any, Any, Any]) -> None:
+    """Read every client's tasks anew: the fallback for notifications that never came."""
+    services = context.application.bot_data.services
+    if services.case_system is not None:
+        read, failed = await poll(
+            services.db, services.case_system, rules=services.rules, now=services.clock.now()
+        )
+        log.info("tasks polled", extra={"read": read, "not_read": failed})

@@ -77,3 +77,9 @@ async def claim_remote(session: AsyncSession, *, task: Task, lease_until: dateti
         .execution_options(synchronize_session=False)
     )
     return int(result.rowcount or 0) == 1
+
+
+async def by_any_external_id(session: AsyncSession, *, external_id: str) -> Task | None:
+    """A task by its external id, whoever's (ids of the case system's own tasks are unique)."""
+    query = select(Task).where(Task.external_id == external_id).limit(1)
+    return (await session.exec(query)).first()

@@ -6,7 +6,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from backoffice.routes import admin, auth, clients, inbox, oidc, questions
+from backoffice.routes import admin, auth, clients, inbox, notifications, oidc, questions
 from backoffice.web import redirect
 
 
@@ -23,6 +23,7 @@ def routes() -> list[BaseRoute]:
     return [
         Route("/", home, methods=get),
         Route("/healthz", health, methods=get),
+        Route("/notificaties/callback", notifications.callback, methods=post),
         # logging in and out
         Route("/login", auth.login_form, methods=get),
         Route("/login", auth.login, methods=post),
