@@ -96,14 +96,15 @@ class FakeNotificaties:
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> list[int]:
         """Send one notification to every matching abonnement; the callbacks' status codes."""
-        message = {
+        marks = kenmerken or {}
+        message: dict[str, Any] = {
             "kanaal": kanaal,
             "hoofdObject": resource_url,
             "resource": "object" if kanaal == "objecten" else kanaal.rstrip("n"),
             "resourceUrl": resource_url,
             "actie": actie,
             "aanmaakdatum": datetime.now(UTC).isoformat(),
-            "kenmerken": kenmerken or {},
+            "kenmerken": marks,
         }
         wrong = problems("Notificatie", message)
         if wrong:
@@ -114,7 +115,7 @@ class FakeNotificaties:
             for abonnement in self.abonnementen:
                 for channel in abonnement["kanalen"]:
                     filters = channel.get("filters") or {}
-                    wanted = all(message["kenmerken"].get(k) == v for k, v in filters.items())
+                    wanted = all(marks.get(k) == v for k, v in filters.items())
                     if channel["naam"] == kanaal and wanted:
                         response = await http.post(
                             abonnement["callbackUrl"],
