@@ -113,6 +113,9 @@ async def test_a_phone_question_and_its_answer_become_klantcontacten(
 ) -> None:
     services = harness.app.bot_data.services
     assert services is not None and isinstance(services.case_system, CommonGround)
+    assert harness.app.job_queue is not None
+    names = {job.name for job in harness.app.job_queue.jobs()}
+    assert {"contacts", "task_status", "tasks_poll"} <= names
     world = await make_world(harness)
     async with harness.db.transaction() as session:
         client = await session.get(type(world.client), world.client.id)
@@ -159,7 +162,8 @@ async def test_without_open_klant_nothing_is_queued(harness: Harness) -> None:
     assert acknowledged(await world.user.next_message())
     assert await queued(harness) == []
     assert harness.app.job_queue is not None
-    assert not harness.app.job_queue.get_jobs_by_name("contacts")
+    names = {job.name for job in harness.app.job_queue.jobs()}
+    assert not names & {"contacts", "task_status", "tasks_poll"}
 
 
 async def plan_client(harness: Harness, *, plan: bool = True) -> SimUser:
