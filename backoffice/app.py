@@ -44,7 +44,9 @@ from bot.i18n import available_locales
 from bot.services.relay import TelegramRelay
 from bot.settings import Settings
 from casework.clock import Clock, SystemClock
+from casework.contacts import ContactQueue
 from casework.planning import PlanningRules
+from casework.ports import CaseSystem
 from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -102,6 +104,7 @@ def build_backoffice(
     bot: Bot | None = None,
     hasher: PasswordHasher | None = None,
     sandbox: bool = False,
+    case_system: CaseSystem | None = None,
 ) -> Starlette:
     """Assemble the back-office: state, session middleware, routes, static files."""
     templates = Jinja2Templates(env=template_environment())
@@ -118,6 +121,10 @@ def build_backoffice(
     services.audio = audio_for(settings)  # 🔊 Listen (docs/audio.md)
     if settings.staff_chat_id is not None and bot is not None:
         services.relay = TelegramRelay(services)  # acts here show in the staff chat's topics
+    if settings.open_klant_enabled:
+        services.contacts = ContactQueue(db, clock)  # answers here become contact moments too
+    # The case system (built by the console): notifications' callbacks read it anew.
+    services.case_system = case_system
     bo = Backoffice(
         settings=settings,
         db=db,

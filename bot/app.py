@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import socket
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from telegram import BotCommand, BotCommandScopeAllPrivateChats
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes
@@ -21,9 +21,13 @@ from bot.services.relay import TelegramRelay
 from bot.services.translating import Translating, engine_for
 from bot.settings import Settings
 from casework.clock import Clock, SystemClock
+from casework.contacts import ContactQueue
 from casework.planning import PlanningRules
 from scheduler.jobs import schedule_jobs
 from storage.db import Database
+
+if TYPE_CHECKING:
+    from casework.ports import CaseSystem
 
 log = logging.getLogger(__name__)
 BotApplication = Application[Any, BotContext, Any, Any, BotData, Any]
@@ -46,13 +50,15 @@ def build_application(
     with_jobs: bool = True,
     request: BaseRequest | None = None,
     concurrent_updates: int | None = None,
+    case_system: CaseSystem | None = None,
 ) -> BotApplication:
     """Assemble the bot: services, handlers in order, error handler and periodic jobs.
 
     `request` carries the Bot API calls (not getUpdates); by default it retries time-outs and
     5xx while an update is handled (bot/request.py). Updates of different chats are handled
     concurrently, up to `concurrent_updates` (default INBURGERBOT_UPDATE_CONCURRENCY) at once,
-    each chat's in order (bot/ordering.py).
+    each chat's in order (bot/ordering.py). With a `case_system` (Common Ground, built by the
+    console), every question and answer is queued as a contact moment and a job sends them.
     """
     if settings.telegram_token is None:
         raise ValueError("INBURGERBOT_TELEGRAM_TOKEN is not set")
@@ -78,6 +84,10 @@ def build_application(
     engine = engine_for(settings)
     if engine is not None:  # machine translation (docs/translation.md)
         services.translating = Translating(services, engine)
+    if case_system is not None:
+        services.case_system = case_system
+        if settings.open_klant_enabled:
+            services.contacts = ContactQueue(services.db, services.clock)
     builder = (
         ApplicationBuilder()
         .token(settings.telegram_token.get_secret_value())

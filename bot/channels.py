@@ -124,4 +124,6 @@ def channels_for(bot: Bot, services: Services) -> tuple[TelegramClientChannel, l
     channels: list[Channel] = [client]
     if isinstance(services.relay, TelegramRelay):
         channels.append(TelegramStaffChannel(bot, services.relay))
+    if services.contacts is not None:
+        channels.append(services.contacts)  # the case system's contact moments (Open Klant)
     return client, channels

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from bot.services.relay import Relay
     from bot.services.translating import Translating
     from bot.settings import Settings
+    from casework.ports import CaseSystem, Channel
     from storage.db import Database
     from storage.models import Client, Staff
 
@@ -36,6 +37,10 @@ class Services:
     metrics: Metrics = field(default_factory=Metrics)  # this process's own registry
     translating: Translating | None = None  # machine translation, where it is switched on
     audio: Audio | None = None  # 🔊 Listen: recordings and the computer voice (bot/audio.py)
+    # Common Ground: the queue of contact moments (a channel that hears every question and
+    # answer) and the case system that the scheduler's job sends them to (docs/common-ground.md).
+    contacts: Channel | None = None
+    case_system: CaseSystem | None = None
 
 
 class BotData:

@@ -2,8 +2,9 @@
 
 What is measured: updates handled by kind and the time their handling took; failed Bot API calls
 by error code and method; webhook requests by outcome; and, read from the database when scraped,
-the reminder outbox by status with the age of the oldest overdue row, and the questions waiting
-for an answer with the age of the oldest. Labels are kinds, status codes and Bot API method names
+the reminder outbox by status with the age of the oldest overdue row, the questions waiting
+for an answer with the age of the oldest, and the case system's contact moments by status with
+the age of the oldest unsent one. Labels are kinds, status codes and Bot API method names
 only: never a name, a chat id, a text or a file path.
 
 Every process of a deployment reports the database-derived gauges alike (they describe the
@@ -36,10 +37,11 @@ from telegram.request import BaseRequest, RequestData
 
 from bot.logs import log_ids
 from bot.request import WrappingRequest
+from storage import contacts as contact_rows
 from storage import monitoring
 from storage import reminders as reminder_rows
 from storage.db import Database
-from storage.enums import ReminderStatus
+from storage.enums import ContactStatus, ReminderStatus
 
 log = logging.getLogger(__name__)
 
@@ -128,6 +130,18 @@ class Metrics:
             "How long the longest-waiting question has waited (0 when none).",
             registry=r,
         )
+        self.contacts = Gauge(
+            "inburgerbot_contact_moments",
+            "Contact moments for the case system (Open Klant), by status: failed ones were "
+            "refused and wait for someone to look (docs/common-ground.md).",
+            ["status"],
+            registry=r,
+        )
+        self.contacts_oldest = Gauge(
+            "inburgerbot_contact_moments_oldest_pending_seconds",
+            "How long the oldest unsent contact moment has waited (0 when none): Open Klant down.",
+            registry=r,
+        )
         self.database_up = Gauge(
             "inburgerbot_database_up",
             "1 when the last read of the gauges above reached the database, else 0.",
@@ -152,6 +166,7 @@ class Metrics:
                 async with asyncio.timeout(REFRESH_TIMEOUT), db.reading() as session:
                     outbox = await reminder_rows.outbox_status(session, now=now)
                     waiting = await monitoring.questions_waiting(session)
+                    moments = await contact_rows.outbox_status(session)
             except (SQLAlchemyError, OSError, TimeoutError) as exc:
                 log.warning("metrics: database unreachable: %s", type(exc).__name__)
                 self.database_up.set(0)
@@ -163,6 +178,9 @@ class Metrics:
         self.reminders_overdue.set(_age(outbox.oldest_due, now))
         self.questions_waiting.set(waiting.count)
         self.questions_waiting_oldest.set(_age(waiting.oldest, now))
+        for state in ContactStatus:
+            self.contacts.labels(status=str(state)).set(moments.counts.get(str(state), 0))
+        self.contacts_oldest.set(_age(moments.oldest_pending, now))
 
     def render(self) -> bytes:
         """The text exposition format."""

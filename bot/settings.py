@@ -103,8 +103,53 @@ class Settings(BaseSettings):
     ctranslate2_threads: int = Field(default=2, ge=1, le=64)
     translation_timeout_seconds: float = Field(default=30.0, gt=0, le=600)
     translation_interval_seconds: float = Field(default=15.0, gt=0, le=3600)
+    # Common Ground (docs/common-ground.md): Open Klant's klantinteracties API (its root, up to
+    # and including /api/v1) and its token. Without both, no contact moments are kept.
+    open_klant_url: str | None = None
+    open_klant_token: SecretStr | None = None
+    # The actor (the team, a UUID in Open Klant) that gets an internetaak for every question;
+    # unset: no internetaken (the team answers in Telegram or the back-office only).
+    open_klant_actor_uuid: str | None = None
+    open_klant_confidential: bool = True
+    # The Zaken API (Open Zaak): its root up to and including /api/v1, and the ZGW client id and
+    # secret the JWT is signed with. The plan view then shows the client's zaak.
+    zaken_api_url: str | None = None
+    zaken_client_id: str | None = None
+    zaken_secret: SecretStr | None = None
+    # The Objects API: its root (up to and including /api/v2), its token, the URL of the "taak"
+    # objecttype, and the identification type that names the party's UUID in a taak's data.
+    objects_api_url: str | None = None
+    objects_token: SecretStr | None = None
+    objects_type_url: str | None = None
+    objects_identification_type: str = "partij_uuid"
+    # The Notificaties API: its root (up to and including /api/v1) and the ZGW client id and
+    # secret (`inburgerbot common-ground subscribe` makes the abonnement), and the secret the
+    # Notificaties API sends back on every callback to the back-office (/notificaties/callback).
+    notificaties_url: str | None = None
+    notificaties_client_id: str | None = None
+    notificaties_secret: SecretStr | None = None
+    notifications_callback_secret: SecretStr | None = None
+    # How often every client's tasks are read anew (the fallback for missed notifications).
+    objects_poll_minutes: float = Field(default=60.0, gt=0)
+    contacts_interval_seconds: float = Field(default=15.0, gt=0, le=3600)
+    contacts_alert_minutes: float = Field(default=15.0, gt=0)
 
-    @field_validator("webhook_secret", "metrics_token")
+    @property
+    def open_klant_enabled(self) -> bool:
+        return bool(self.open_klant_url and self.open_klant_token)
+
+    @property
+    def zaken_enabled(self) -> bool:
+        return bool(self.zaken_api_url and self.zaken_client_id and self.zaken_secret)
+
+    @field_validator("open_klant_actor_uuid")
+    @classmethod
+    def _actor_uuid(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"[0-9a-fA-F-]{36}", value):
+            raise ValueError("must be a UUID (the actor's uuid in Open Klant)")
+        return value
+
+    @field_validator("webhook_secret", "metrics_token", "notifications_callback_secret")
     @classmethod
     def _strong_secret(cls, value: SecretStr | None) -> SecretStr | None:
         """At least 32 characters of Telegram's secret-token alphabet (A-Z, a-z, 0-9, _ -)."""

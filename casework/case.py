@@ -28,6 +28,7 @@ class Actor:
 
 
 SYSTEM = Actor(ActorKind.SYSTEM)
+REMOTE_TASK_PREFIX = "objects:"  # tasks of the case system's Objects API (casework/remote_tasks.py)
 
 
 @dataclass
@@ -211,6 +212,11 @@ async def set_task_status(
         task.done_at = None
         task.done_by = None
         task.done_by_staff_id = None
+    remote = task.external_id.startswith(REMOTE_TASK_PREFIX)
+    if remote and actor.kind != ActorKind.SYSTEM and status != TaskStatus.CANCELLED:
+        # The case system's own task: written back by casework.remote_tasks.push_due (this row
+        # is its outbox, in this same transaction).
+        task.remote_due_at, task.remote_attempts = now, 0
     session.add(task)
     await replan_task(session, task=task, client=client, rules=rules, now=now)
     _audit(session, actor, f"task.{status}", "task", task.id, client, now)

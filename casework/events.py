@@ -45,6 +45,13 @@ class Unlinked(ClientEvent):
 
 
 @dataclass(frozen=True, kw_only=True)
+class Asked(QuestionEvent):
+    """The client sent a message that was stored in their question (`by`: their first name)."""
+
+    message_id: int
+
+
+@dataclass(frozen=True, kw_only=True)
 class Closed(QuestionEvent):
     pass
 

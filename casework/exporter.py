@@ -142,6 +142,8 @@ async def _client(
         literacy_support=client.literacy_support,
         integration_start=client.integration_start,
         integration_end=client.integration_end,
+        party_uuid=client.party_uuid,
+        zaak_uuid=client.zaak_uuid,
         status=client.status if client.status in CASE_STATUSES else None,
         plan=await _plan(session, plan) if plan else None,
         exams=[_exam(exam) for exam in await plan_queries.exams(session, client_id=pk(client))],

@@ -106,6 +106,17 @@ Reference = Annotated[
     str, StringConstraints(pattern=REFERENCE_PATTERN, min_length=1, max_length=64)
 ]
 Locale = Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}(_[A-Z]{2})?$", max_length=10)]
+# An identifier of fixed shape, not words: the BSN scan leaves it out (a UUID's last group of
+# twelve hex digits may hold nine decimal ones that pass the eleven-test by chance).
+IDENTIFIER = object()
+# A UUID in its canonical text form, lower case (Common Ground identifiers, docs/common-ground.md).
+Uuid = Annotated[
+    str,
+    StringConstraints(
+        pattern=r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", max_length=36
+    ),
+    IDENTIFIER,
+]
 EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 Email = Annotated[str, StringConstraints(pattern=EMAIL_PATTERN, max_length=200)]
 EmailOrEmpty = Annotated[
@@ -300,6 +311,15 @@ class ClientRecord(Record):
     literacy_support: LiteracySupport = LiteracySupport.TEXT
     integration_start: dt.date | None = None
     integration_end: dt.date | None = None
+    party_uuid: Uuid | None = Field(
+        default=None,
+        description="The client's party (partij) in Open Klant: contact moments are recorded "
+        "for it (docs/common-ground.md). Never a BSN.",
+    )
+    zaak_uuid: Uuid | None = Field(
+        default=None,
+        description="The client's inburgering zaak in the Zaken API: contact moments are about it.",
+    )
     status: ClientStatus | None = Field(
         default=None, description="Usually left out: paused or closed come from the case system."
     )
@@ -647,6 +667,8 @@ def _kind(annotation: Any) -> str | None:
         item = _kind(get_args(annotation)[0])
         return {"text": "texts", "one": "many"}.get(item or "")
     if get_origin(annotation) is Annotated:
+        if IDENTIFIER in get_args(annotation)[1:]:
+            return None
         return _kind(get_args(annotation)[0])
     if annotation is str:
         return "text"
@@ -1179,6 +1201,8 @@ class _Writer:
                     record.literacy_support,
                     record.integration_start,
                     record.integration_end,
+                    record.party_uuid,
+                    record.zaak_uuid,
                     status,
                 )
             )
@@ -1468,13 +1492,31 @@ class _Writer:
                         events.append(self._event(f"task.{target}", "task", row[0], client_id, now))
                     if status_changed or row[5] != text[2]:
                         replan[key] = (client_id, state[0], item.due_date)
-                writes.append((client_id, item.external_id, *text, *state, *stamp, *stamp))
+                writes.append(
+                    (
+                        client_id,
+                        item.external_id,
+                        *text,
+                        *state,
+                        *self._native(TASK_DEFAULTS.values()),
+                        *stamp,
+                        *stamp,
+                    )
+                )
         written = await imports.upsert(
             self.session,
             imports.TASK,
-            ("client_id", "external_id", *TASK_COLUMNS, "created_at", "updated_at"),
+            (
+                "client_id",
+                "external_id",
+                *TASK_COLUMNS,
+                *TASK_DEFAULTS,
+                "created_at",
+                "updated_at",
+            ),
             writes,
             keys=("client_id", "external_id"),
+            insert_only=(*TASK_DEFAULTS, "created_at"),
             returning=("client_id", "external_id", "id") if replan else (),
         )
         new_ids = {(client_id, external_id): row_id for client_id, external_id, row_id in written}
@@ -1561,6 +1603,8 @@ CLIENT_COLUMNS = (
     "literacy_support",
     "integration_start",
     "integration_end",
+    "party_uuid",
+    "zaak_uuid",
     "status",
 )
 CLIENT_DEFAULTS = imports.column_defaults(
@@ -1604,6 +1648,11 @@ TASK_COLUMNS = (
     "done_at",
     "done_by",
     "done_by_staff_id",
+)
+# Columns the import never sets (a task's link and write-back state belong to the Objects API's
+# tasks): their model defaults, on new rows only.
+TASK_DEFAULTS = imports.column_defaults(
+    imports.TASK, ("client_id", "external_id", *TASK_COLUMNS, "created_at", "updated_at")
 )
 AUDIT_COLUMNS = (
     "actor_kind",

@@ -17,7 +17,7 @@ from bot.logs import setup_logging
 from bot.settings import Settings
 from casework.clock import Clock
 from console.common import state_of
-from console.compose import running
+from console.compose import case_system_for, running
 from storage import audit
 from storage import backoffice as queries
 from storage import staff as staff_queries
@@ -53,7 +53,13 @@ def serve(ctx: click.Context, host: str | None, port: int | None, forwarded_allo
 
     async def main() -> None:
         async with running(settings, clock=clock) as started:
-            app = build_backoffice(settings, db=started.db, clock=clock, bot=make_bot(settings))
+            app = build_backoffice(
+                settings,
+                db=started.db,
+                clock=clock,
+                bot=make_bot(settings),
+                case_system=case_system_for(settings),
+            )
             config = uvicorn.Config(
                 app,
                 host=host or settings.backoffice_host,

@@ -12,6 +12,7 @@ from bot.logs import setup_logging
 from bot.serve import WebhookOptions, serve_polling, serve_webhook
 from bot.settings import Settings
 from console.common import state_of
+from console.compose import case_system_for
 from sandbox.cli import sandbox
 
 log = logging.getLogger(__name__)
@@ -45,7 +46,7 @@ def run(ctx: click.Context) -> None:
             sandbox.invoke(sandbox_ctx)
         return
     setup_logging(settings.log_level, settings.log_format)
-    application = build_application(settings)
+    application = build_application(settings, case_system=case_system_for(settings))
     log.info("bot starting (long polling)")
     health = (settings.health_listen, settings.health_port) if settings.health_port else None
     asyncio.run(serve_polling(application, health=health))
@@ -84,7 +85,7 @@ def webhook(
         raise SystemExit(1)
     setup_logging(settings.log_level, settings.log_format)
     path = (url_path or settings.webhook_path).strip("/")
-    application = build_application(settings)
+    application = build_application(settings, case_system=case_system_for(settings))
     log.info("bot starting (webhook)", extra={"path": path, "sets_webhook": set_webhook})
     options = WebhookOptions(
         listen=listen or settings.webhook_listen,

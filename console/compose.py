@@ -21,6 +21,11 @@ from telegram.request import BaseRequest
 from bot.app import BotApplication, build_application
 from bot.settings import Settings
 from casework.clock import Clock, SystemClock
+from casework.ports import CaseSystem
+from commonground.objecten import ObjectsApi
+from commonground.openklant import OpenKlant
+from commonground.system import CommonGround
+from commonground.zaken import ZakenApi
 from storage.db import Database
 
 
@@ -38,6 +43,35 @@ class Running:
         if self.bot_application is None:
             raise RuntimeError("started without the bot: pass bot=True to running()")
         return self.bot_application
+
+
+def case_system_for(settings: Settings) -> CaseSystem | None:
+    """Common Ground (Open Klant, the Zaken API, the Objects API) as far as configured
+    (docs/common-ground.md); none at all: the JSON import is the only case system."""
+    open_klant = zaken = None
+    if settings.open_klant_url and settings.open_klant_token is not None:
+        open_klant = OpenKlant(
+            settings.open_klant_url,
+            settings.open_klant_token.get_secret_value(),
+            actor_uuid=settings.open_klant_actor_uuid,
+        )
+    if settings.zaken_api_url and settings.zaken_client_id and settings.zaken_secret is not None:
+        zaken = ZakenApi(
+            settings.zaken_api_url,
+            settings.zaken_client_id,
+            settings.zaken_secret.get_secret_value(),
+        )
+    objects = None
+    if settings.objects_api_url and settings.objects_token and settings.objects_type_url:
+        objects = ObjectsApi(
+            settings.objects_api_url,
+            settings.objects_token.get_secret_value(),
+            type_url=settings.objects_type_url,
+            identification_type=settings.objects_identification_type,
+        )
+    if open_klant is None and zaken is None and objects is None:
+        return None
+    return CommonGround(open_klant=open_klant, zaken=zaken, objects=objects)
 
 
 def database_for(settings: Settings, *, pool_size: int | None = None) -> Database:
@@ -82,6 +116,7 @@ async def running(
                 rate_limit=rate_limit,
                 with_jobs=with_jobs,
                 request=request,
+                case_system=case_system_for(settings),
             )
             translating = application.bot_data.services.translating  # type: ignore[union-attr]
             if translating is not None:  # its connections and worker process, after the bot

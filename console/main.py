@@ -14,6 +14,7 @@ from console import (
     backoffice,
     bot,
     clients,
+    commonground,
     data,
     database,
     dispatch,
@@ -55,5 +56,6 @@ for command in (
     clients.plan,
     reminders.reminders,
     translation.translation,
+    commonground.common_ground,
 ):
     main.add_command(command)

@@ -81,6 +81,8 @@ async def serve(
                     f"The caseworkers' back-office runs beside it at {sandbox.backoffice.url}/  "
                     "(demo accounts, one click, sandbox only)"
                 )
+            if sandbox.open_klant_page is not None:
+                announce(f"Klantcontacten in the fake Open Klant: {sandbox.open_klant_page}")
             announce("Open it in your browser. Ctrl-C stops it.")
         await stop.wait()
         await sandbox.stop()
@@ -152,6 +154,13 @@ def _settings(ctx: click.Context) -> Settings:
     is_flag=True,
     help="Machine translation by a fake LibreTranslate on loopback (docs/translation.md).",
 )
+@click.option(
+    "--common-ground/--no-common-ground",
+    default=False,
+    envvar="INBURGERBOT_SANDBOX_COMMON_GROUND",
+    help="Start the Common Ground fakes beside it: questions and answers become klantcontacten "
+    "in a fake Open Klant, linked from the page (INBURGERBOT_SANDBOX_COMMON_GROUND=1).",
+)
 @click.pass_context
 def sandbox(
     ctx: click.Context,
@@ -163,6 +172,7 @@ def sandbox(
     region: Path,
     start_at: str,
     fake_translation: bool,
+    common_ground: bool,
 ) -> None:
     """Try the bot in a browser: a fake Telegram, the real bot, a phone, the staff chat and the
     caseworkers' back-office (with one-click demo accounts)."""
@@ -175,6 +185,7 @@ def sandbox(
         region=region,
         start=parse_start(start_at, settings.zone),
         fake_translation=fake_translation,
+        common_ground=common_ground,
     )
     setup_logging(settings.log_level, settings.log_format)
     asyncio.run(serve(options, settings=settings, announce=click.echo))

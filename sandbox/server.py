@@ -13,8 +13,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,14 @@ from bot.services import ready_answers
 from bot.services.relay import client_locale
 from bot.settings import Settings
 from casework.clock import ShiftedClock
+from casework.ports import CaseSystem
+from commonground.fakes.objecten import TAAK_TYPE, FakeObjects
+from commonground.fakes.openklant import FakeOpenKlant
+from commonground.fakes.zaken import FakeZaken
+from commonground.objecten import ObjectsApi
+from commonground.openklant import OpenKlant
+from commonground.system import CommonGround
+from commonground.zaken import ZakenApi
 from fakebot import ChatParticipant, FakeTelegram, SimGroup, SimUser, StoredMessage
 from sandbox import tour, views, world
 from sandbox.backoffice import BackofficeBeside
@@ -56,6 +65,14 @@ MAX_TEXT = 4096
 # Where "share my location" puts a phone: Hoorn's Roode Steen.
 PHONE_LOCATION = (52.6405, 5.0597)
 PHONE_NUMBER = "+31 6 00000000"
+OPEN_KLANT_TOKEN = "sandbox-open-klant"
+OPEN_KLANT_ACTOR = "5a1d3c2b-7e4f-4a6b-9c8d-0e1f2a3b4c5d"  # the team, in the fake Open Klant
+PARTY_NAMESPACE = uuid.UUID("0c7c1e55-4a8e-4f0e-9a57-2b8c3d4e5f60")
+ZAAK_NAMESPACE = uuid.UUID("5e2d8f1a-9b3c-4e7d-8a6f-1c0b2d3e4f50")
+OBJECTS_TOKEN = "sandbox-objects"
+ZGW_CLIENT = "inburgerbot-sandbox"
+ZGW_SECRET = "sandbox-zgw-secret-of-32-bytes-or-more"
+CONTACTS_EVERY = 2.0  # seconds: a question shows on the fake's page while you look
 SAFE_IMAGE_TYPES = frozenset({"image/jpeg", "image/png", "image/gif", "image/webp"})
 
 
@@ -69,6 +86,9 @@ class SandboxOptions:
     # The back-office beside the phone (0: any free port); None leaves it out.
     backoffice_port: int | None = None
     fake_translation: bool = False  # machine translation by a fake LibreTranslate on loopback
+    # The Common Ground fakes beside the bot (docs/common-ground.md): questions and answers
+    # become klantcontacten in a fake Open Klant whose page the sandbox links to.
+    common_ground: bool = False
 
 
 @dataclass
@@ -151,6 +171,9 @@ class Sandbox:
         self._cursors: dict[int, _Cursor] = {}
         self._stamps: dict[tuple[int, int], datetime] = {}
         self._started_chats: set[int] = set()
+        self.open_klant: FakeOpenKlant | None = None
+        self.zaken: FakeZaken | None = None
+        self.objects: FakeObjects | None = None
 
     # -- lifecycle ----------------------------------------------------------------------------
 
@@ -194,12 +217,19 @@ class Sandbox:
                 database_url=self.db.url,
                 translation=self.translation,
             )
-            self.app = app = build_application(self.settings, db=self.db, clock=self.clock)
+            case_system = None
+            if self.options.common_ground:
+                case_system = await self._start_common_ground()
+            self.app = app = build_application(
+                self.settings, db=self.db, clock=self.clock, case_system=case_system
+            )
             services = app.bot_data.services
             assert services is not None
             self.world = await world.prepare(
                 self.db, region=self.options.region, rules=services.rules, now=self.clock.now()
             )
+            if self.open_klant is not None:
+                await self._give_parties()
             self._people()
             subscription = self.fake.subscribe(maxsize=10_000)
             self._pump = asyncio.create_task(self._pump_events(subscription), name="sandbox-pump")
@@ -237,6 +267,74 @@ class Sandbox:
             raise BackofficePortUnavailable(exc.errno, exc.strerror) from exc
         self.backoffice = beside
 
+    async def _start_common_ground(self) -> CaseSystem:
+        """The fake Open Klant, Zaken API and Objects API on loopback, and the settings that
+        use them."""
+        assert self.settings is not None
+        self.open_klant = FakeOpenKlant(tokens={OPEN_KLANT_TOKEN}, host=self.options.host)
+        await self.open_klant.start()
+        self.zaken = FakeZaken(clients={ZGW_CLIENT: ZGW_SECRET}, host=self.options.host)
+        await self.zaken.start()
+        self.objects = FakeObjects(tokens={OBJECTS_TOKEN}, host=self.options.host)
+        await self.objects.start()
+        values = self.settings.model_dump()
+        values.update(
+            open_klant_url=self.open_klant.base_url,
+            open_klant_token=OPEN_KLANT_TOKEN,
+            open_klant_actor_uuid=OPEN_KLANT_ACTOR,
+            contacts_interval_seconds=CONTACTS_EVERY,
+            zaken_api_url=self.zaken.base_url,
+            zaken_client_id=ZGW_CLIENT,
+            zaken_secret=ZGW_SECRET,
+            objects_api_url=self.objects.base_url,
+            objects_token=OBJECTS_TOKEN,
+            objects_type_url=TAAK_TYPE,
+        )
+        self.settings = Settings(_env_file=None, **values)  # type: ignore[call-arg]
+        open_klant = OpenKlant(
+            self.open_klant.base_url, OPEN_KLANT_TOKEN, actor_uuid=OPEN_KLANT_ACTOR
+        )
+        zaken = ZakenApi(self.zaken.base_url, ZGW_CLIENT, ZGW_SECRET)
+        objects = ObjectsApi(self.objects.base_url, OBJECTS_TOKEN, type_url=TAAK_TYPE)
+        return CommonGround(open_klant=open_klant, zaken=zaken, objects=objects)
+
+    async def _give_parties(self) -> None:
+        """Every demo client a party in the fake Open Klant and an inburgering zaak in the fake
+        Zaken API (UUIDs made from their reference, as a municipality would deliver them with
+        the client record); the zaak's first step is the intake; each has a portal task."""
+        assert self.db is not None and self.open_klant is not None and self.zaken is not None
+        today = self.clock.now().astimezone(self.zone).date()
+        async with self.db.transaction() as session:
+            for demo in self.world.clients:
+                party = str(uuid.uuid5(PARTY_NAMESPACE, demo.ref))
+                zaak = str(uuid.uuid5(ZAAK_NAMESPACE, demo.ref))
+                client = await clients.by_id(session, client_id=demo.id)
+                if client is None:
+                    continue
+                client.party_uuid, client.zaak_uuid = party, zaak
+                session.add(client)
+                self.open_klant.partijen.add(party)
+                started = client.integration_start or today
+                self.zaken.add_zaak(
+                    zaak,
+                    reference=f"ZAAK-{demo.ref}"[:40],
+                    started=started,
+                    planned_end=client.integration_end,
+                )
+                intake = datetime.combine(started, time(10, 0), tzinfo=self.zone)
+                self.zaken.add_status(zaak, intake, "Intake gedaan")
+                assert self.objects is not None
+                self.objects.add_task(
+                    party=party,
+                    title="Upload uw diploma in Mijn Gemeente",
+                    due=today + timedelta(days=14),
+                    link="https://mijn.gemeente.example/taken/diploma",
+                )
+
+    @property
+    def open_klant_page(self) -> str | None:
+        return self.open_klant.root + "/" if self.open_klant is not None else None
+
     async def stop(self) -> None:
         """Stop the page, the back-office, the bot and the fake Telegram, in that order; safe
         to call twice."""
@@ -269,6 +367,12 @@ class Sandbox:
                 await self._pump
             self._pump = None
         await self.fake.stop()
+        if self.open_klant is not None:
+            await self.open_klant.stop()
+        if self.zaken is not None:
+            await self.zaken.stop()
+        if self.objects is not None:
+            await self.objects.stop()
 
     def _people(self) -> None:
         """The demo clients' phones, and the staff chat with every linked staff member in it."""
@@ -445,6 +549,7 @@ class Sandbox:
             "relay": self._relay_on(),
             "backoffice": self._backoffice_view(),
             "guide": self._guide_view(),
+            "open_klant": self.open_klant_page,
         }
 
     def _backoffice_view(self) -> dict[str, Any] | None:

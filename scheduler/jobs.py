@@ -8,7 +8,10 @@ from typing import Any
 
 from telegram.ext import Application, CallbackContext
 
+from casework.contacts import backlog_alert, send_due
+from casework.notifications import poll
 from casework.planning import plan_digests
+from casework.remote_tasks import push_due
 from scheduler import retention
 from scheduler.dispatch import Dispatcher, for_services
 from scheduler.waiting import RETRY_EVERY, WAITING_EVERY, retry_tick, waiting_tick
@@ -46,6 +49,13 @@ def schedule_jobs(application: Application[Any, Any, Any, Any, Any, Any]) -> Non
     if services.translating is not None:
         every = services.settings.translation_interval_seconds
         job_queue.run_repeating(translation_tick, interval=every, first=every, name="translation")
+    every = services.settings.contacts_interval_seconds
+    if services.contacts is not None and services.case_system is not None:
+        job_queue.run_repeating(contacts_tick, interval=every, first=every, name="contacts")
+    if services.case_system is not None:
+        job_queue.run_repeating(task_status_tick, interval=every, first=every, name="task_status")
+        poll = timedelta(minutes=services.settings.objects_poll_minutes)
+        job_queue.run_repeating(tasks_poll_tick, interval=poll, first=poll, name="tasks_poll")
 
 
 async def dispatch_tick(context: CallbackContext[Any, Any, Any, Any]) -> None:
@@ -86,3 +96,35 @@ async def digest_tick(context: CallbackContext[Any, Any, Any, Any]) -> None:
         planned = await plan_digests(session, rules=services.rules, now=services.clock.now())
     if planned:
         log.info("planned %d weekly digests", planned)
+
+
+async def contacts_tick(context: CallbackContext[Any, Any, Any, Any]) -> None:
+    """Send the due contact moments to the case system; alert when they wait too long."""
+    services = context.application.bot_data.services
+    if services.case_system is None:
+        return
+    settings = services.settings
+    now = services.clock.now()
+    await send_due(
+        services.db, services.case_system, now=now, confidential=settings.open_klant_confidential
+    )
+    await backlog_alert(
+        services.db, now=now, after=timedelta(minutes=settings.contacts_alert_minutes)
+    )
+
+
+async def task_status_tick(context: CallbackContext[Any, Any, Any, Any]) -> None:
+    """Write the task statuses changed here back to the case system (Objects API)."""
+    services = context.application.bot_data.services
+    if services.case_system is not None:
+        await push_due(services.db, services.case_system, now=services.clock.now())
+
+
+async def tasks_poll_tick(context: CallbackContext[Any, Any, Any, Any]) -> None:
+    """Read every client's tasks anew: the fallback for notifications that never came."""
+    services = context.application.bot_data.services
+    if services.case_system is not None:
+        read, failed = await poll(
+            services.db, services.case_system, rules=services.rules, now=services.clock.now()
+        )
+        log.info("tasks polled", extra={"read": read, "not_read": failed})

@@ -109,3 +109,23 @@ async def mark_blocked(session: AsyncSession, *, client_ids: Sequence[int]) -> N
 
 async def count(session: AsyncSession) -> int:
     return (await session.exec(select(func.count()).select_from(Client))).one()
+
+
+async def by_party(session: AsyncSession, *, party_uuid: str) -> Client | None:
+    """The client whose case-system party this is (docs/common-ground.md)."""
+    query = select(Client).where(Client.party_uuid == party_uuid)
+    return (await session.exec(query)).first()
+
+
+async def with_party(session: AsyncSession, *, limit: int = 10_000) -> Sequence[Client]:
+    """Linked, active clients that have a case-system party (the tasks poll)."""
+    query = (
+        select(Client)
+        .where(
+            col(Client.party_uuid).is_not(None),
+            Client.status == ClientStatus.ACTIVE,
+        )
+        .order_by(col(Client.id))
+        .limit(limit)
+    )
+    return (await session.exec(query)).all()

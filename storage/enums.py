@@ -181,3 +181,16 @@ class ActorKind(StrEnum):
     STAFF = "staff"
     CLIENT = "client"
     SYSTEM = "system"
+
+
+class ContactStatus(StrEnum):
+    """A contact moment in the case system's outbox (storage/models.py CaseContact)."""
+
+    PENDING = "pending"  # to be sent (again) at next_attempt_at
+    SENT = "sent"
+    FAILED = "failed"  # refused by the case system (400) or undeliverable: kept, alerted
+
+
+class ContactKind(StrEnum):
+    QUESTION = "question"  # a client's message
+    ANSWER = "answer"  # a staff member's answer that went to the client

@@ -23,6 +23,8 @@ from storage.enums import (
     AppointmentStatus,
     ClientResponse,
     ClientStatus,
+    ContactKind,
+    ContactStatus,
     Direction,
     ExamComponent,
     ExamResult,
@@ -171,6 +173,10 @@ class Client(Timestamped, table=True):
     # What the bot waits for from this client next (e.g. a reason typed after "I cannot come").
     # Kept in the database, not in memory, so that several bot processes agree.
     awaiting: str | None = Field(default=None, max_length=60)
+    # Common Ground (docs/common-ground.md): the client's party in Open Klant and their
+    # inburgering zaak, as UUIDs delivered with the client record. Never a BSN.
+    party_uuid: str | None = Field(default=None, max_length=36)
+    zaak_uuid: str | None = Field(default=None, max_length=36)
 
 
 class Invite(Timestamped, table=True):
@@ -360,6 +366,11 @@ class Task(Timestamped, table=True):
     done_at: datetime | None = moment()
     done_by: str | None = Field(default=None, max_length=20)
     done_by_staff_id: int | None = fk("staff.id", nullable=True, ondelete="SET NULL", index=False)
+    # A task from the case system's Objects API (external_id "objects:<uuid>"): its link, and
+    # when its status is next to be written back there (None: nothing to write back).
+    link: str = Field(default="", max_length=500)
+    remote_due_at: datetime | None = moment(index=True)
+    remote_attempts: int = 0
 
 
 class Question(Timestamped, table=True):
@@ -484,6 +495,37 @@ class Reminder(Timestamped, table=True):
     reason: str | None = Field(default=None, max_length=60)
     sent_at: datetime | None = moment()
     telegram_message_id: int | None = Field(default=None, sa_type=BigInt)
+
+
+class CaseContact(Timestamped, table=True):
+    """The outbox of contact moments for the case system (Open Klant's klantcontacten).
+
+    One row per relayed client message or answer (`kind`), written when the desk publishes the
+    act and sent by casework/contacts.py with retries. `key` is sent along (as the klantcontact's
+    referentienummer) so that a retry after an unclear failure finds the earlier one instead of
+    making a second. No text is copied here: it is read from the message when sent.
+    """
+
+    __tablename__ = "case_contact"
+    __table_args__ = (one_of("status", ContactStatus), one_of("kind", ContactKind))
+
+    client_id: int = fk("client.id")
+    message_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("message.id", ondelete="CASCADE"), nullable=False, unique=True
+        )
+    )
+    question_id: int = fk("question.id")
+    kind: str = Field(max_length=20)
+    key: str = Field(max_length=10, unique=True)
+    status: str = Field(default=ContactStatus.PENDING, max_length=20, index=True)
+    attempts: int = 0
+    next_attempt_at: datetime | None = moment(index=True)
+    last_error: str | None = Field(default=None, max_length=200)
+    remote_uuid: str | None = Field(default=None, max_length=36)
+    task_uuid: str | None = Field(default=None, max_length=36)
+    queued_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    sent_at: datetime | None = moment()
 
 
 class AuditEvent(Timestamped, table=True):

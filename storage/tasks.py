@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
+from sqlalchemy import update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -43,3 +45,41 @@ async def with_status(
 async def for_client(session: AsyncSession, *, client_id: int) -> Sequence[Task]:
     query = select(Task).where(Task.client_id == client_id).order_by(col(Task.id))
     return (await session.exec(query)).all()
+
+
+async def with_prefix(session: AsyncSession, *, client_id: int, prefix: str) -> Sequence[Task]:
+    """A client's tasks whose external id starts with a prefix (those of one source)."""
+    query = (
+        select(Task)
+        .where(Task.client_id == client_id, col(Task.external_id).startswith(prefix))
+        .order_by(col(Task.id))
+    )
+    return (await session.exec(query)).all()
+
+
+async def remote_due(session: AsyncSession, *, now: datetime, limit: int) -> Sequence[Task]:
+    """Tasks whose status is due to be written back to the case system, oldest first."""
+    query = (
+        select(Task)
+        .where(col(Task.remote_due_at).is_not(None), col(Task.remote_due_at) <= now)
+        .order_by(col(Task.remote_due_at), col(Task.id))
+        .limit(limit)
+    )
+    return (await session.exec(query)).all()
+
+
+async def claim_remote(session: AsyncSession, *, task: Task, lease_until: datetime) -> bool:
+    """Take a task's write-back for one attempt; False when another process took it first."""
+    result = await session.exec(
+        update(Task)  # type: ignore[call-overload]
+        .where(col(Task.id) == task.id, col(Task.remote_due_at) == task.remote_due_at)
+        .values(remote_due_at=lease_until, remote_attempts=Task.remote_attempts + 1)
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount or 0) == 1
+
+
+async def by_any_external_id(session: AsyncSession, *, external_id: str) -> Task | None:
+    """A task by its external id, whoever's (ids of the case system's own tasks are unique)."""
+    query = select(Task).where(Task.external_id == external_id).limit(1)
+    return (await session.exec(query)).first()

@@ -18,6 +18,7 @@ PACKAGES = (
     "console",
     "sandbox",
     "fakebot",
+    "commonground",
 )
 
 

@@ -7,7 +7,7 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from backoffice.portal import api as portal_api
-from backoffice.routes import admin, auth, clients, inbox, oidc, questions
+from backoffice.routes import admin, auth, clients, inbox, notifications, oidc, questions
 from backoffice.web import redirect
 
 
@@ -24,6 +24,7 @@ def routes() -> list[BaseRoute]:
     return [
         Route("/", home, methods=get),
         Route("/healthz", health, methods=get),
+        Route("/notificaties/callback", notifications.callback, methods=post),
         # logging in and out
         Route("/login", auth.login_form, methods=get),
         Route("/login", auth.login, methods=post),

@@ -1,4 +1,4 @@
-"""📋 My plan (PIP)."""
+"""📋 My plan (PIP), and the client's zaak when the Zaken API is configured."""
 
 from __future__ import annotations
 
@@ -6,9 +6,11 @@ from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import BaseHandler, CommandHandler, MessageHandler, filters
 
 from bot.context import BotContext
+from bot.fmt import Formatter
 from bot.handlers import listen
+from bot.i18n import Translator
 from bot.keyboards import ICON_PLAN
-from bot.render.plan import no_plan_text, plan_text
+from bot.render.plan import no_plan_text, plan_text, zaak_text
 from bot.replies import answer
 
 
@@ -18,21 +20,37 @@ async def show_plan(update: Update, context: BotContext) -> None:
     now = context.clock.now()
     async with context.db.reading() as session:
         page = await listen.plan_page(session, client, now, context.settings.zone)
-    if page is None:
+    zaak = None
+    case_system = context.services.case_system
+    if case_system is not None and client.zaak_uuid:
+        zaak = await case_system.zaak(client.zaak_uuid)  # None: the import's plan alone
+    zone = context.settings.zone
+    if page is None and zaak is None:
         await answer(update, context, no_plan_text)
         return
-    row = await listen.listen_row(
-        context.services.audio,
-        context.t,
-        context.locale,
-        listen.plan_speakable(page),
-        listen.PLAN,
-        page.plan.id,
+    row = (
+        await listen.listen_row(
+            context.services.audio,
+            context.t,
+            context.locale,
+            listen.plan_speakable(page),
+            listen.PLAN,
+            page.plan.id,
+        )
+        if page is not None
+        else None
     )
+
+    def text(t: Translator, f: Formatter) -> str:
+        parts = [plan_text(t, f, page) if page is not None else no_plan_text(t, f)]
+        if zaak is not None:
+            parts.append(zaak_text(t, f, zaak, zone))
+        return "\n\n".join(parts)
+
     await answer(
         update,
         context,
-        lambda t, f: plan_text(t, f, page),
+        text,
         reply_markup=InlineKeyboardMarkup([row]) if row else None,
     )
 

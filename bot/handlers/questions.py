@@ -13,6 +13,7 @@ from telegram import Chat, Message, Update
 from telegram.constants import ChatMemberStatus
 from telegram.ext import BaseHandler, ChatMemberHandler, CommandHandler, MessageHandler, filters
 
+from bot.channels import channels_for
 from bot.context import BotContext
 from bot.fmt import Formatter
 from bot.i18n import Translator
@@ -21,6 +22,8 @@ from bot.replies import Text, answer
 from bot.services.relay import TelegramRelay
 from bot.services.translating import translation_locale
 from casework import questions as question_service
+from casework.events import Asked
+from casework.ports import publish
 from storage import clients
 from storage.bsn import contains_bsn, mask_bsn
 from storage.enums import ClientStatus, MessageKind
@@ -133,6 +136,13 @@ async def ask(
     await _relay(context, asked)
     if context.services.translating is not None and asked.message.translation_status:
         context.services.translating.soon(context.application)
+    event = Asked(
+        client=client,
+        question_id=pk(asked.question),
+        by=client.first_name,
+        message_id=pk(asked.message),
+    )
+    await publish(channels_for(context.bot, context.services)[1], event)
     if sent_a_bsn:
         await answer(update, context, bsn_note)
     if asked.acknowledge:

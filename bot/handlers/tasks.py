@@ -19,6 +19,7 @@ from bot.handlers.fallback import stale_button
 from bot.keyboards import ICON_TASKS
 from bot.render import tasks as view
 from bot.replies import Text, answer, render
+from casework import remote_tasks
 from casework.case import Actor, set_task_status
 from storage import clients, tasks
 from storage.enums import ActorKind, TaskStatus
@@ -42,6 +43,11 @@ async def show_tasks(update: Update, context: BotContext) -> None:
     assert client is not None
     now = context.clock.now()
     today = now.astimezone(context.settings.zone).date()
+    case_system = context.services.case_system
+    if case_system is not None:  # the case system's own tasks, as they are now (Objects API)
+        await remote_tasks.refresh(
+            context.db, case_system, client=client, rules=context.rules, now=now
+        )
     async with context.db.reading() as session:
         open_tasks = view.sort_open(
             await tasks.with_status(session, client_id=pk(client), status=TaskStatus.OPEN)

@@ -1,14 +1,16 @@
-"""The client's plan (PIP) as a message: route, parts, period, people."""
+"""The client's plan (PIP) as a message: route, parts, period, people; and, where the Zaken API
+is configured, their zaak: its steps and deadlines (docs/common-ground.md)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 
 from bot.fmt import Formatter
 from bot.html import Html, escape
 from bot.i18n import N_, Translator
+from casework.ports import ZaakState
 from storage.models import Plan, PlanPart, Staff
 
 # Translator comments: the Dutch names of the routes stay next to the translation.
@@ -124,6 +126,56 @@ def _time_left(t: Translator, f: Formatter, end: date, today: date) -> str:
     if months >= 2:
         return t.ngettext("That is {n} month from now.", "That is {n} months from now.", months)
     return t.ngettext("That is {n} day from now.", "That is {n} days from now.", days)
+
+
+def zaak_text(t: Translator, f: Formatter, zaak: ZaakState, zone: tzinfo) -> str:
+    """The client's zaak as the Zaken API holds it: closed or not, its steps, its deadlines.
+
+    The steps' notes are the municipality's own words (Dutch), shown as they are.
+    """
+
+    def day(moment: datetime) -> str:
+        return f.date(moment.astimezone(zone).date(), with_weekday=False)
+
+    heading = "🏛 <b>" + t("Your case at the municipality") + "</b>"
+    if zaak.reference:
+        heading += " (" + f.ltr(Html(f"<i>zaak {escape(zaak.reference)}</i>")) + ")"
+    lines = [heading]
+    if zaak.closed is not None:
+        lines.append(
+            "✅ "
+            + t(
+                "Your municipality closed this case on {date}.",
+                date=f.date(zaak.closed, with_weekday=False),
+            )
+        )
+    if zaak.steps:
+        latest, *earlier = zaak.steps
+        lines.append(t("Latest step, on {date}:", date=day(latest.at)))
+        if latest.note:
+            lines.append(f.auto(escape(latest.note)))
+        if earlier:
+            lines.append(t("Earlier steps:"))
+            lines += [
+                "• " + day(step.at) + (" — " + f.auto(escape(step.note)) if step.note else "")
+                for step in earlier
+            ]
+    if zaak.closed is None and zaak.planned_end is not None:
+        lines.append(
+            "⏱ "
+            + t(
+                "Planned to be finished by {date}.",
+                date=f.date(zaak.planned_end, with_weekday=False),
+            )
+        )
+    if zaak.closed is None and zaak.latest_end is not None:
+        lines.append(
+            t(
+                "To be finished at the latest by {date}.",
+                date=f.date(zaak.latest_end, with_weekday=False),
+            )
+        )
+    return "\n".join(lines)
 
 
 def no_plan_text(t: Translator, _f: Formatter) -> str:

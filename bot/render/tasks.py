@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 from telegram import InlineKeyboardMarkup
 
 from bot.fmt import Formatter
-from bot.html import escape
+from bot.html import Html, escape
 from bot.i18n import Translator
 from bot.keyboards import button
 from storage.enums import ActorKind, TaskStatus
@@ -88,6 +88,8 @@ def task_text(t: Translator, f: Formatter, task: Task, *, today: date, now: date
             [f"🚫 <s>{title}</s>", t("This task was cancelled. You do not need to do it.")]
         )
     icon = "⚠️" if is_overdue(task, today) else "📝"
+    if task.link.startswith(("https://", "http://")):  # the portal's page of this task
+        title = Html(f'<a href="{escape(task.link)}">{title}</a>')
     lines = [f"{icon} <b>{title}</b>"]
     if task.description:
         lines.append(f.auto(escape(task.description)))

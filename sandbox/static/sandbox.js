@@ -782,6 +782,10 @@
     $("bot-name").textContent = state.bot.name;
     $("staff-chat-title").textContent = state.staff_chat.title;
     $("relay-note").hidden = state.relay;
+    if (state.open_klant) {  // --common-ground: the fake Open Klant's page of klantcontacten
+      $("open-klant-link").href = state.open_klant;
+      $("open-klant-link").hidden = false;
+    }
     page.staffChatId = state.staff_chat.chat_id;
     page.clients = state.clients;
     const clients = $("client-select");

@@ -200,3 +200,15 @@ def test_bad_sandbox_options_are_one_line_errors(monkeypatch: pytest.MonkeyPatch
     result, calls = invoke(["sandbox", "--port", "99999"], monkeypatch)
     assert result.exit_code == 1
     assert calls == []
+
+
+def test_the_common_ground_flag_and_its_environment_variable(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    result, calls = invoke(["sandbox", "--common-ground"], monkeypatch)
+    assert result.exit_code == 0, result.output
+    assert calls == [SandboxOptions(common_ground=True)]
+    monkeypatch.setenv("INBURGERBOT_SANDBOX_COMMON_GROUND", "1")  # what `make run` reads
+    result, calls = invoke(["run"], monkeypatch)
+    assert result.exit_code == 0
+    assert calls == [SandboxOptions(common_ground=True)]

@@ -1,0 +1,1 @@
+"""Fake Common Ground servers on loopback, written from the APIs' OpenAPI documents."""
