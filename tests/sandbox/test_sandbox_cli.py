@@ -207,8 +207,8 @@ def test_the_common_ground_flag_and_its_environment_variable(
 ) -> None:
     result, calls = invoke(["sandbox", "--common-ground"], monkeypatch)
     assert result.exit_code == 0, result.output
-    assert calls == [SandboxOptions(common_ground=True)]
+    assert calls == [SandboxOptions(common_ground=True, backoffice_port=8081)]
     monkeypatch.setenv("INBURGERBOT_SANDBOX_COMMON_GROUND", "1")  # what `make run` reads
     result, calls = invoke(["run"], monkeypatch)
     assert result.exit_code == 0
-    assert calls == [SandboxOptions(common_ground=True)]
+    assert calls == [SandboxOptions(common_ground=True, backoffice_port=8081)]
