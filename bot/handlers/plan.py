@@ -9,7 +9,7 @@ from bot.context import BotContext
 from bot.keyboards import ICON_PLAN
 from bot.render.plan import PlanPage, no_plan_text, plan_text
 from bot.replies import answer
-from storage import plans, staff
+from storage import plans
 from storage.ids import pk
 
 
@@ -18,23 +18,12 @@ async def show_plan(update: Update, context: BotContext) -> None:
     assert client is not None
     now = context.clock.now()
     async with context.db.reading() as session:
-        view = await plans.current(session, client_id=pk(client))
-        caseworker = (
-            await staff.by_id(session, staff_id=client.caseworker_id)
-            if client.caseworker_id
-            else None
-        )
-        guide = (
-            await staff.by_id(session, staff_id=client.social_guide_id)
-            if client.social_guide_id
-            else None
-        )
+        view = await plans.screen(session, client_id=pk(client))
     if view is None:
         await answer(update, context, no_plan_text)
         return
-    page = PlanPage(
-        view.plan, view.parts, caseworker, guide, now.astimezone(context.settings.zone).date(), now
-    )
+    today = now.astimezone(context.settings.zone).date()
+    page = PlanPage(view.plan, view.parts, view.caseworker, view.social_guide, today, now)
     await answer(update, context, lambda t, f: plan_text(t, f, page))
 
 
