@@ -610,26 +610,10 @@ def _record(model: type[Record], path: str, text: str, parsed: Any, scanner: Sca
     except ValidationError as exc:
         problem = _first_problem(exc)
         raise StreamError(_join(path, problem.path), problem.reason) from None
-    holder = _bsn_field(record) if _may_hold_bsn(text) else None
+    holder = _bsn_field(record)
     if holder is not None:
         raise StreamError(_join(path, json_path(holder)), BSN_REFUSED)
     return record
-
-
-def _may_hold_bsn(text: str) -> bool:
-    """Whether a record's JSON text may hold a BSN in one of its text fields: one regex pass
-    over the text instead of a walk over the record's fields.
-
-    A text value appears in the JSON text as it is, except for escapes; a `\\uXXXX` escape may
-    stand for a digit or a separator, so such a record is always walked. The other escapes
-    (`\\n`, `\\"`, ...) stand for, and are written with, characters that are neither digits
-    nor the separators a BSN is grouped with, and a string's quotes are neither either: every
-    run of digits and separators in a text value is the same run in the JSON text, with the
-    same kind of neighbour on each side, so a BSN found in the value is found in the text. The
-    converse does not hold (a number field, two values side by side), and then the walk
-    decides.
-    """
-    return "\\u" in text or contains_bsn(text)
 
 
 def _join(path: str, inner: str) -> str:
