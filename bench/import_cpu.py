@@ -31,13 +31,13 @@ from bench.importing import _empty, write_document
 NOW = datetime(2026, 12, 3, 9, 0, tzinfo=UTC)
 
 
-async def _import_twice(database_url: str, path: Path) -> dict[str, Any]:
+async def _import_twice(database_url: str, path: Path, size: int) -> dict[str, Any]:
     from casework.importer import import_file
     from casework.planning import PlanningRules
     from storage.db import Database
 
     db = Database(database_url)
-    limit = path.stat().st_size + 1
+    limit = size + 1
     try:
         rules = PlanningRules()
         cpu = time.process_time()
@@ -69,7 +69,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         profiler = cProfile.Profile() if args.profile else None
         if profiler is not None:
             profiler.enable()
-        result = asyncio.run(_import_twice(url, path))
+        result = asyncio.run(_import_twice(url, path, size))
         if profiler is not None:
             profiler.disable()
             out = io.StringIO()
