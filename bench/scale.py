@@ -32,7 +32,6 @@ from casework.clock import SystemClock
 from storage import appointments, plans, tasks
 from storage import reminders as reminder_rows
 from storage.db import Database
-from storage.enums import TaskStatus
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "region.json"
@@ -91,11 +90,12 @@ def _suffix_ids(value: Any, suffix: str) -> Any:
 
 
 async def open_client(db: Database, client_id: int, now: datetime) -> None:
-    """What 📋 and 📅 and ✅ read: the plan in force, upcoming appointments, open tasks."""
+    """What 📋 and 📅 and ✅ read (the handlers' own one query each): the plan in force with
+    its parts and people, upcoming appointments with their staff, open tasks."""
     async with db.reading() as session:
-        await plans.current(session, client_id=client_id)
-        await appointments.upcoming(session, client_id=client_id, now=now)
-        await tasks.with_status(session, client_id=client_id, status=TaskStatus.OPEN)
+        await plans.screen(session, client_id=client_id)
+        await appointments.upcoming_with_staff(session, client_id=client_id, now=now)
+        await tasks.screen(session, client_id=client_id)
 
 
 async def time_open(db: Database, clients: int, samples: int, now: datetime) -> list[float]:

@@ -40,6 +40,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from sqlalchemy import Table
 from sqlalchemy.exc import DBAPIError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -1420,28 +1421,19 @@ class _Writer:
                                 self._event(action, "appointment", row[0], client_id, now)
                             )
                 writes.append((client_id, item.external_id, *details, *state, *stamp, *stamp))
-        written = await imports.upsert(
-            self.session,
+        await self._upsert_and_plan(
             imports.APPOINTMENT,
-            ("client_id", "external_id", *APPOINTMENT_COLUMNS, "created_at", "updated_at"),
+            APPOINTMENT_COLUMNS,
             writes,
-            keys=("client_id", "external_id"),
-            returning=("client_id", "external_id", "id") if replan else (),
+            stored=stored,
+            replan=replan,
+            events=events,
+            kind=ReminderKind.APPOINTMENT,
+            wanted=lambda row_id, status, starts_at, quiet_hours: appointment_reminders(
+                _AppointmentView(row_id, status, starts_at), rules=self.rules, quiet=quiet_hours
+            ),
+            quiet=quiet,
         )
-        new_ids = {(client_id, external_id): row_id for client_id, external_id, row_id in written}
-        subjects = _Subjects(ReminderKind.APPOINTMENT)
-        for key, (client_id, status, starts_at) in replan.items():
-            row_id = new_ids[key]
-            view = _AppointmentView(row_id, status, starts_at)
-            wanted = appointment_reminders(
-                view, rules=self.rules, quiet=self._quiet(quiet, client_id)
-            )
-            if key in stored:
-                subjects.stored[row_id] = (client_id, wanted)
-            else:
-                subjects.fresh.append((client_id, wanted))
-        await self._plan_reminders(subjects)
-        await imports.insert_rows(self.session, imports.AUDIT, AUDIT_COLUMNS, events)
 
     async def _tasks(
         self, batch: Sequence[Item], ids: Mapping[str, int], quiet: Mapping[int, Any]
@@ -1492,46 +1484,61 @@ class _Writer:
                         events.append(self._event(f"task.{target}", "task", row[0], client_id, now))
                     if status_changed or row[5] != text[2]:
                         replan[key] = (client_id, state[0], item.due_date)
+                defaults = self._native(TASK_DEFAULTS.values())
                 writes.append(
-                    (
-                        client_id,
-                        item.external_id,
-                        *text,
-                        *state,
-                        *self._native(TASK_DEFAULTS.values()),
-                        *stamp,
-                        *stamp,
-                    )
+                    (client_id, item.external_id, *text, *state, *defaults, *stamp, *stamp)
                 )
+        await self._upsert_and_plan(
+            imports.TASK,
+            (*TASK_COLUMNS, *TASK_DEFAULTS),
+            writes,
+            insert_only=tuple(TASK_DEFAULTS),
+            stored=stored,
+            replan=replan,
+            events=events,
+            kind=ReminderKind.TASK,
+            wanted=lambda row_id, status, due, quiet_hours: task_reminders(
+                _TaskView(row_id, status, due), rules=self.rules, quiet=quiet_hours
+            ),
+            quiet=quiet,
+        )
+
+    async def _upsert_and_plan(
+        self,
+        table: Table,
+        columns: Sequence[str],
+        writes: Sequence[tuple[Any, ...]],
+        *,
+        stored: Mapping[tuple[int, str], Any],
+        replan: Mapping[tuple[int, str], tuple[int, str, Any]],
+        events: Sequence[tuple[Any, ...]],
+        kind: ReminderKind,
+        wanted: Callable[[int, str, Any, Any], list[Wanted]],
+        quiet: Mapping[int, Any],
+        insert_only: Sequence[str] = (),
+    ) -> None:
+        """Write a batch's appointment or task rows (one upsert on client and external id;
+        `insert_only` columns are set on new rows only),
+        plan the reminders of those to re-plan (`replan`: key to client, status, and the start
+        or due date), and add their audit rows."""
         written = await imports.upsert(
             self.session,
-            imports.TASK,
-            (
-                "client_id",
-                "external_id",
-                *TASK_COLUMNS,
-                *TASK_DEFAULTS,
-                "created_at",
-                "updated_at",
-            ),
+            table,
+            ("client_id", "external_id", *columns, "created_at", "updated_at"),
             writes,
             keys=("client_id", "external_id"),
-            insert_only=(*TASK_DEFAULTS, "created_at"),
+            insert_only=(*insert_only, "created_at"),
             returning=("client_id", "external_id", "id") if replan else (),
         )
         new_ids = {(client_id, external_id): row_id for client_id, external_id, row_id in written}
-        subjects = _Subjects(ReminderKind.TASK)
-        for key, (client_id, status, due) in replan.items():
+        subjects = _Subjects(kind)
+        for key, (client_id, status, moment) in replan.items():
             row_id = new_ids[key]
-            wanted = task_reminders(
-                _TaskView(row_id, status, due),
-                rules=self.rules,
-                quiet=self._quiet(quiet, client_id),
-            )
+            found = wanted(row_id, status, moment, self._quiet(quiet, client_id))
             if key in stored:
-                subjects.stored[row_id] = (client_id, wanted)
+                subjects.stored[row_id] = (client_id, found)
             else:
-                subjects.fresh.append((client_id, wanted))
+                subjects.fresh.append((client_id, found))
         await self._plan_reminders(subjects)
         await imports.insert_rows(self.session, imports.AUDIT, AUDIT_COLUMNS, events)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -19,9 +20,32 @@ def parse_clock(text: str) -> time:
     return time(int(match.group(1)), int(match.group(2)))
 
 
+# Zone conversions are the costly part of planning reminders (an import plans hundreds of
+# thousands), and the same few days, clock times and moments recur: both are cached. The keys
+# are exact: moments are turned to UTC first (equal UTC moments are the same instant; aware
+# local times equal across a DST fold are not), and a clock time with fold=1 is not cached.
+
+
 def local_at(day: date, clock: time, zone: ZoneInfo) -> datetime:
     """The UTC instant of a local wall-clock time, the earlier one when ambiguous."""
+    if clock.fold:
+        return datetime.combine(day, clock, tzinfo=zone).astimezone(UTC)
+    return _local_at(day, clock, zone)
+
+
+@lru_cache(maxsize=8192)
+def _local_at(day: date, clock: time, zone: ZoneInfo) -> datetime:
     return datetime.combine(day, clock, tzinfo=zone).astimezone(UTC)
+
+
+def in_zone(moment: datetime, zone: ZoneInfo) -> datetime:
+    """An aware moment as the local time of `zone`."""
+    return _utc_in_zone(moment if moment.tzinfo is UTC else moment.astimezone(UTC), zone)
+
+
+@lru_cache(maxsize=8192)
+def _utc_in_zone(moment: datetime, zone: ZoneInfo) -> datetime:
+    return moment.astimezone(zone)
 
 
 @dataclass(frozen=True)
@@ -43,7 +67,7 @@ class QuietHours:
 
     def contains(self, moment: datetime, zone: ZoneInfo) -> bool:
         """Whether a moment falls inside the window, in local time."""
-        clock = moment.astimezone(zone).time()
+        clock = in_zone(moment, zone).time()
         if self.start == self.end:
             return False
         if self.start < self.end:
@@ -54,7 +78,7 @@ class QuietHours:
         """The first moment at or after `moment` outside the window (UTC)."""
         if not self.contains(moment, zone):
             return moment
-        local = moment.astimezone(zone)
+        local = in_zone(moment, zone)
         day = local.date()
         if self.start > self.end and local.time() >= self.start:
             day += timedelta(days=1)
@@ -155,7 +179,7 @@ class ReminderOffset:
     def moment(self, event: datetime, zone: ZoneInfo) -> datetime:
         """The UTC moment to remind for an event starting at `event`."""
         if self.at is not None:
-            day = event.astimezone(zone).date() - timedelta(days=self.days_before)
+            day = in_zone(event, zone).date() - timedelta(days=self.days_before)
             return local_at(day, self.at, zone)
         assert self.lead is not None
         return event - self.lead

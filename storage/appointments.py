@@ -9,7 +9,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.enums import AppointmentStatus
-from storage.models import Appointment
+from storage.models import Appointment, Staff
 
 
 async def by_id(session: AsyncSession, *, appointment_id: int) -> Appointment | None:
@@ -50,6 +50,25 @@ async def upcoming(
         .limit(limit)
     )
     return [a for a in (await session.exec(query)).all() if (a.ends_at or a.starts_at) >= now]
+
+
+async def upcoming_with_staff(
+    session: AsyncSession, *, client_id: int, now: datetime, limit: int = 20
+) -> Sequence[tuple[Appointment, str | None]]:
+    """`upcoming`, each with the name of its staff member (if any), in one query."""
+    query = (
+        select(Appointment, Staff.name)
+        .outerjoin(Staff, col(Staff.id) == Appointment.staff_id)
+        .where(
+            Appointment.client_id == client_id,
+            Appointment.status == AppointmentStatus.PLANNED,
+            Appointment.starts_at >= now - timedelta(hours=4),
+        )
+        .order_by(col(Appointment.starts_at))
+        .limit(limit)
+    )
+    rows = (await session.exec(query)).all()
+    return [(a, name) for a, name in rows if (a.ends_at or a.starts_at) >= now]
 
 
 async def for_client(session: AsyncSession, *, client_id: int) -> Sequence[Appointment]:

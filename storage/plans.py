@@ -5,11 +5,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.enums import PlanStatus
-from storage.models import ExamAttempt, Plan, PlanPart
+from storage.models import Client, ExamAttempt, Plan, PlanPart, Staff
+
+IN_FORCE = (PlanStatus.ESTABLISHED, PlanStatus.REVISED)
 
 
 @dataclass(frozen=True)
@@ -20,14 +23,52 @@ class PlanView:
     parts: Sequence[PlanPart]
 
 
+@dataclass(frozen=True)
+class PlanScreen:
+    """What the client's plan screen shows: the plan in force, its parts, their people."""
+
+    plan: Plan
+    parts: Sequence[PlanPart]
+    caseworker: Staff | None
+    social_guide: Staff | None
+
+
+async def screen(session: AsyncSession, *, client_id: int) -> PlanScreen | None:
+    """The newest plan in force with its parts, the client's caseworker and social guide, in
+    one query (a row per part; the plan and the people repeat on each)."""
+    newest = aliased(Plan)
+    in_force = (
+        select(newest.id)
+        .where(newest.client_id == client_id, col(newest.status).in_(IN_FORCE))
+        .order_by(col(newest.version).desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    caseworker = aliased(Staff)
+    guide = aliased(Staff)
+    query = (
+        select(Plan, PlanPart, caseworker, guide)
+        .select_from(Client)
+        .join(Plan, col(Plan.id) == in_force)
+        .outerjoin(PlanPart, col(PlanPart.plan_id) == Plan.id)
+        .outerjoin(caseworker, col(caseworker.id) == Client.caseworker_id)
+        .outerjoin(guide, col(guide.id) == Client.social_guide_id)
+        .where(Client.id == client_id)
+        .order_by(col(PlanPart.position), col(PlanPart.id))
+    )
+    rows = (await session.exec(query)).all()
+    if not rows:
+        return None
+    plan, _, worker, social_guide = rows[0]
+    parts = [part for _, part, _, _ in rows if part is not None]
+    return PlanScreen(plan=plan, parts=parts, caseworker=worker, social_guide=social_guide)
+
+
 async def current(session: AsyncSession, *, client_id: int) -> PlanView | None:
     """The newest plan that is in force (established or revised), with its parts."""
     query = (
         select(Plan)
-        .where(
-            Plan.client_id == client_id,
-            col(Plan.status).in_([PlanStatus.ESTABLISHED, PlanStatus.REVISED]),
-        )
+        .where(Plan.client_id == client_id, col(Plan.status).in_(IN_FORCE))
         .order_by(col(Plan.version).desc())
         .limit(1)
     )

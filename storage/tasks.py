@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import update
+from sqlalchemy import case, update
+from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -40,6 +42,42 @@ async def with_status(
         .limit(limit)
     )
     return (await session.exec(query)).all()
+
+
+@dataclass(frozen=True)
+class TaskScreen:
+    """What the client's task screen needs: the open tasks, and whether any task is done."""
+
+    open: Sequence[Task]
+    any_done: bool
+
+
+async def screen(session: AsyncSession, *, client_id: int, limit: int = 50) -> TaskScreen:
+    """Open tasks by due date (as `with_status`) and whether one is done, in one query: one done
+    task (if any) sorts first, then up to `limit` open ones."""
+    done = aliased(Task)
+    one_done = (
+        select(done.id)
+        .where(done.client_id == client_id, done.status == TaskStatus.DONE)
+        .limit(1)
+        .scalar_subquery()
+    )
+    query = (
+        select(Task)
+        .where(
+            Task.client_id == client_id,
+            (col(Task.status) == TaskStatus.OPEN) | (col(Task.id) == one_done),
+        )
+        .order_by(
+            case((col(Task.status) == TaskStatus.OPEN, 1), else_=0),
+            col(Task.due_date).asc(),
+            col(Task.id),
+        )
+        .limit(limit + 1)
+    )
+    rows = (await session.exec(query)).all()
+    any_done = bool(rows) and rows[0].status == TaskStatus.DONE
+    return TaskScreen(open=rows[1:] if any_done else rows[:limit], any_done=any_done)
 
 
 async def for_client(session: AsyncSession, *, client_id: int) -> Sequence[Task]:

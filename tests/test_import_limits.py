@@ -429,3 +429,20 @@ async def test_a_login_can_pass_from_one_staff_member_to_another_in_one_file(
             session, parse_document(json.dumps(document)), rules=RULES, now=NOW
         )
     assert (summary["staff"].created, summary["staff"].updated) == (1, 1)
+
+
+def test_a_bsn_behind_json_escapes_is_refused() -> None:
+    """The BSN check reads the values as parsed: escapes in the JSON text do not hide a BSN."""
+    escaped = "".join(f"\\u{ord(c):04x}" for c in BSN)
+    for written in (
+        escaped,  # every digit escaped
+        f"Nr\\n{BSN}\\t",  # escapes beside it
+        f'\\"{BSN}\\"',
+        "1234\\u002e56\\u002e782",  # escaped dots between the groups
+    ):
+        text = json.dumps(base(), ensure_ascii=False).replace(
+            '"description": "', f'"description": "{written} ', 1
+        )
+        assert written in text
+        with pytest.raises(ImportRejected, match=r"^clients\[0\]\.tasks\[0\]\.description: "):
+            parse_document(text)

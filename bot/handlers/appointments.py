@@ -46,10 +46,10 @@ async def show_appointments(update: Update, context: BotContext) -> None:
     assert client is not None
     now = context.clock.now()
     async with context.db.reading() as session:
-        found = await appointments.upcoming(
+        found = await appointments.upcoming_with_staff(
             session, client_id=pk(client), now=now, limit=MAX_SHOWN + 1
         )
-        cards = [await _card(session, a, now) for a in found[:MAX_SHOWN]]
+    cards = [AppointmentCard(a, name, now) for a, name in found[:MAX_SHOWN]]
     if not cards:
         await answer(update, context, view.no_appointments_text)
         return

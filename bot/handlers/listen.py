@@ -61,18 +61,12 @@ MESSAGE_IDS = {PLAN: "plan", APPOINTMENT: "appointment", TASK: "task"}
 async def plan_page(
     session: AsyncSession, client: Client, now: datetime, zone: ZoneInfo
 ) -> PlanPage | None:
-    view = await plans.current(session, client_id=pk(client))
+    """The plan screen's data in one query (storage.plans.screen)."""
+    view = await plans.screen(session, client_id=pk(client))
     if view is None:
         return None
-    caseworker = (
-        await staff.by_id(session, staff_id=client.caseworker_id) if client.caseworker_id else None
-    )
-    guide = (
-        await staff.by_id(session, staff_id=client.social_guide_id)
-        if client.social_guide_id
-        else None
-    )
-    return PlanPage(view.plan, view.parts, caseworker, guide, now.astimezone(zone).date(), now)
+    today = now.astimezone(zone).date()
+    return PlanPage(view.plan, view.parts, view.caseworker, view.social_guide, today, now)
 
 
 def plan_speakable(page: PlanPage) -> Speakable:

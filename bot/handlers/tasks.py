@@ -49,12 +49,8 @@ async def show_tasks(update: Update, context: BotContext) -> None:
             context.db, case_system, client=client, rules=context.rules, now=now
         )
     async with context.db.reading() as session:
-        open_tasks = view.sort_open(
-            await tasks.with_status(session, client_id=pk(client), status=TaskStatus.OPEN)
-        )
-        any_done = await tasks.with_status(
-            session, client_id=pk(client), status=TaskStatus.DONE, limit=1
-        )
+        found = await tasks.screen(session, client_id=pk(client))
+    open_tasks = view.sort_open(found.open)
     for task in open_tasks[: view.OPEN_SHOWN]:
         await answer(
             update,
@@ -66,7 +62,7 @@ async def show_tasks(update: Update, context: BotContext) -> None:
         update,
         context,
         lambda t, f: view.summary_text(t, f, open_tasks, today),
-        reply_markup=view.done_list_button(context.t) if any_done else None,
+        reply_markup=view.done_list_button(context.t) if found.any_done else None,
     )
 
 

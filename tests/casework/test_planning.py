@@ -482,3 +482,22 @@ async def test_digests_are_planned_once_a_week_for_who_asked(db: Database) -> No
 
 
 RULES_MORNING = datetime(2026, 1, 1, 9, 0).time()
+
+
+def test_cached_zone_conversions_are_exact_across_a_dst_fold() -> None:
+    """The zone caches key on UTC instants: the two 02:30s of the autumn night stay apart."""
+    from datetime import time
+
+    from casework.timewindows import in_zone, local_at
+
+    amsterdam = ZoneInfo("Europe/Amsterdam")
+    first = datetime(2026, 10, 25, 2, 30, tzinfo=amsterdam)
+    second = first.replace(fold=1)
+    assert in_zone(first, UTC).hour == 0 and in_zone(second, UTC).hour == 1
+    assert in_zone(second, UTC).hour == 1  # cached now, still the later instant
+    day = date(2026, 10, 25)
+    assert local_at(day, time(2, 30), amsterdam) == datetime(2026, 10, 25, 0, 30, tzinfo=UTC)
+    assert local_at(day, time(2, 30, fold=1), amsterdam) == datetime(
+        2026, 10, 25, 1, 30, tzinfo=UTC
+    )
+    assert local_at(day, time(2, 30), amsterdam) == datetime(2026, 10, 25, 0, 30, tzinfo=UTC)
