@@ -40,7 +40,7 @@ run: migrate
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy bot storage scheduler backoffice fakebot sandbox console casework
+	$(BIN)/mypy bot texts storage scheduler backoffice fakebot sandbox console casework
 	$(BIN)/lint-imports
 
 format: install

@@ -39,12 +39,12 @@ from backoffice.web import (
 )
 from bot.app import planning_rules
 from bot.context import Services
-from bot.i18n import available_locales
 from bot.services.relay import TelegramRelay
-from bot.settings import Settings
 from casework.clock import Clock, SystemClock
 from casework.planning import PlanningRules
+from casework.settings import Settings
 from storage.db import Database
+from texts.i18n import available_locales
 
 log = logging.getLogger(__name__)
 HERE = Path(__file__).resolve().parent

@@ -19,17 +19,17 @@ from typing import TYPE_CHECKING, Any
 from telegram import Bot
 from telegram.error import TelegramError
 
-from bot.fmt import Formatter
-from bot.html import escape
-from bot.i18n import N_, Translator, translator
-from bot.render.appointments import AppointmentCard, appointment_buttons, appointment_text
-from bot.render.tasks import task_buttons, task_text
 from bot.services import relay
 from bot.services.relay import Delivery, Outcome
 from casework import blocking
 from storage.enums import ClientStatus
 from storage.ids import pk
 from storage.models import Appointment, Client, Organisation, Task
+from texts.fmt import Formatter
+from texts.html import escape
+from texts.i18n import N_, Translator, translator
+from texts.render.appointments import AppointmentCard, appointment_buttons, appointment_text
+from texts.render.tasks import task_buttons, task_text
 
 if TYPE_CHECKING:
     from bot.context import Services

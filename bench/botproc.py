@@ -22,8 +22,8 @@ from typing import Any
 
 from bench.echo_bot import build_echo
 from bot.app import build_application
-from bot.settings import Settings
 from casework.clock import SystemClock
+from casework.settings import Settings
 
 TOKEN = "123456:BENCH-TOKEN"
 

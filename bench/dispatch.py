@@ -35,8 +35,8 @@ from sqlmodel import SQLModel
 
 import storage.models  # noqa: F401  (registers the tables)
 from bot.app import build_application
-from bot.settings import Settings, normalise_database_url
 from casework.clock import SystemClock
+from casework.settings import Settings, normalise_database_url
 from fakebot import FakeTelegram
 from scheduler.dispatch import SAFE_RATE, Tally, for_services
 from storage import reminders as reminder_rows

@@ -12,16 +12,16 @@ from telegram.request import BaseRequest
 
 from bot.context import BotContext, BotData, Services
 from bot.handlers import register
-from bot.i18n import BY_CODE, available_locales, require_catalogues, translator
 from bot.metrics import CountingRequest, MeteredApplication
 from bot.ordering import ChatOrderedProcessor
 from bot.request import RetryingRequest
 from bot.services.relay import TelegramRelay
-from bot.settings import Settings
 from casework.clock import Clock, SystemClock
 from casework.planning import PlanningRules
+from casework.settings import Settings
 from scheduler.jobs import schedule_jobs
 from storage.db import Database
+from texts.i18n import BY_CODE, available_locales, require_catalogues, translator
 
 log = logging.getLogger(__name__)
 BotApplication = Application[Any, BotContext, Any, Any, BotData, Any]

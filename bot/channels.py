@@ -13,10 +13,6 @@ from typing import TYPE_CHECKING
 
 from telegram import Bot
 
-from bot.fmt import Formatter
-from bot.i18n import Translator
-from bot.render import questions as texts
-from bot.services.ready_answers import READY_ANSWERS
 from bot.services.relay import (
     Delivery,
     Outcome,
@@ -29,6 +25,10 @@ from casework.events import Answered, Assigned, Closed, QuestionEvent, Reopened
 from casework.ports import Channel
 from storage.enums import QuestionStatus
 from storage.ids import pk
+from texts.fmt import Formatter
+from texts.i18n import Translator
+from texts.ready_answers import READY_ANSWERS
+from texts.render import questions as texts
 
 if TYPE_CHECKING:
     from bot.context import Services

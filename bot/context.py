@@ -7,15 +7,15 @@ from typing import TYPE_CHECKING, Any
 
 from telegram.ext import Application, CallbackContext, ExtBot
 
-from bot.fmt import Formatter, formatter
-from bot.i18n import Translator, translator
 from bot.metrics import Metrics
 from casework.clock import Clock, SystemClock
 from casework.planning import PlanningRules
+from texts.fmt import Formatter, formatter
+from texts.i18n import Translator, translator
 
 if TYPE_CHECKING:
     from bot.services.relay import Relay
-    from bot.settings import Settings
+    from casework.settings import Settings
     from storage.db import Database
     from storage.models import Client, Staff
 
@@ -79,7 +79,7 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], B
 
     @property
     def t(self) -> Translator:
-        return translator(self.locale)  # cached per locale (bot/i18n.py)
+        return translator(self.locale)  # cached per locale (texts/i18n.py)
 
     @property
     def fmt(self) -> Formatter:

@@ -14,8 +14,8 @@ import uvicorn
 from backoffice.app import build_backoffice, make_bot
 from backoffice.security import Passwords, password_hasher, password_problem
 from bot.logs import setup_logging
-from bot.settings import Settings
 from casework.clock import Clock
+from casework.settings import Settings
 from console.common import state_of
 from console.compose import running
 from storage import audit

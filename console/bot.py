@@ -10,7 +10,7 @@ import click
 from bot.app import build_application
 from bot.logs import setup_logging
 from bot.serve import WebhookOptions, serve_polling, serve_webhook
-from bot.settings import Settings
+from casework.settings import Settings
 from console.common import state_of
 from sandbox.cli import sandbox
 

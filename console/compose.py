@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from telegram.request import BaseRequest
 
 from bot.app import BotApplication, build_application
-from bot.settings import Settings
 from casework.clock import Clock, SystemClock
+from casework.settings import Settings
 from storage.db import Database
 
 

@@ -9,7 +9,7 @@ import signal
 
 import click
 
-from bot.settings import Settings
+from casework.settings import Settings
 from console.common import CliState, pass_state
 from console.compose import running
 from scheduler.dispatch import SEND_CONCURRENCY, Tally, for_services

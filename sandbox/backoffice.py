@@ -24,8 +24,8 @@ from telegram import Bot
 
 from backoffice.app import build_backoffice, make_bot
 from backoffice.security import password_hasher
-from bot.settings import Settings
 from casework.clock import Clock
+from casework.settings import Settings
 from storage.db import Database
 from storage.ids import pk
 from storage.models import Staff

@@ -20,10 +20,8 @@ from aiohttp import web
 from telegram import Update
 
 from bot.app import BotApplication, build_application
-from bot.i18n import is_rtl
-from bot.locales import choose_locale
-from bot.settings import Settings
 from casework.clock import ShiftedClock
+from casework.settings import Settings
 from fakebot import ChatParticipant, FakeTelegram, SimGroup, SimUser, StoredMessage
 from sandbox import views, world
 from sandbox.errors import NotFound, PortUnavailable, SandboxError
@@ -32,6 +30,8 @@ from sandbox.web import make_app
 from scheduler.dispatch import Dispatcher
 from storage import clients, visitors
 from storage.db import Database
+from texts.i18n import is_rtl
+from texts.locales import choose_locale
 
 log = logging.getLogger(__name__)
 

@@ -62,8 +62,8 @@ from storage.models import Client
 from storage.reminders import Batch, Claimed, Mark
 
 if TYPE_CHECKING:
-    from bot.settings import Settings
     from casework.clock import Clock
+    from casework.settings import Settings
     from storage.db import Database
 
 log = logging.getLogger(__name__)

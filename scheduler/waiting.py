@@ -18,8 +18,6 @@ from telegram import Bot
 from telegram.error import TelegramError
 from telegram.ext import CallbackContext
 
-from bot.html import escape
-from bot.render import questions as texts
 from bot.services.relay import (
     Outcome,
     TelegramRelay,
@@ -33,6 +31,8 @@ from storage import clients, questions
 from storage.enums import Direction
 from storage.ids import pk
 from storage.models import Client, Question, Staff
+from texts.html import escape
+from texts.render import questions as texts
 
 if TYPE_CHECKING:
     from bot.context import Services

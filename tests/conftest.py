@@ -11,7 +11,7 @@ from sqlalchemy import text
 from sqlmodel import SQLModel
 
 import storage.models  # noqa: F401  (registers the tables)
-from bot.settings import normalise_database_url
+from casework.settings import normalise_database_url
 from storage.db import Database
 
 POSTGRES_URL = os.environ.get("INBURGERBOT_TEST_DATABASE_URL")

@@ -31,8 +31,6 @@ from backoffice.web import (
     staff_of,
     text_field,
 )
-from bot.i18n import BY_CODE
-from bot.render.appointments import KINDS
 from casework import case
 from storage import access, appointments, invites, plans, tasks
 from storage import backoffice as queries
@@ -42,6 +40,8 @@ from storage import staff as staff_queries
 from storage.enums import ActorKind, AppointmentKind, AppointmentStatus, ClientStatus, TaskStatus
 from storage.ids import pk
 from storage.models import Appointment, Client, Organisation, Task
+from texts.i18n import BY_CODE
+from texts.render.appointments import KINDS
 
 log = logging.getLogger(__name__)
 

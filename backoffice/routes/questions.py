@@ -31,10 +31,7 @@ from backoffice.web import (
     ui_locale,
 )
 from bot.channels import channels_for
-from bot.fmt import Formatter
-from bot.i18n import BY_CODE, translator
-from bot.render import questions as texts
-from bot.services import ready_answers, relay
+from bot.services import relay
 from bot.services.relay import Outcome
 from casework import questions as question_service
 from casework.events import Answered, Assigned, Closed, QuestionEvent, Reopened
@@ -46,6 +43,10 @@ from storage import staff as staff_queries
 from storage.enums import MessageKind, QuestionStatus
 from storage.ids import pk
 from storage.models import Client, Message, Question, Staff
+from texts import ready_answers
+from texts.fmt import Formatter
+from texts.i18n import BY_CODE, translator
+from texts.render import questions as texts
 
 log = logging.getLogger(__name__)
 MEDIA_TYPES = {

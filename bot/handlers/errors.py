@@ -9,12 +9,12 @@ from telegram import Chat, Update
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
 from bot.context import BotContext
-from bot.fmt import Formatter
-from bot.i18n import Translator
-from bot.locales import choose_locale
 from casework import blocking
 from storage import clients, visitors
 from storage.ids import pk
+from texts.fmt import Formatter
+from texts.i18n import Translator
+from texts.locales import choose_locale
 
 log = logging.getLogger(__name__)
 

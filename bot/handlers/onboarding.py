@@ -7,15 +7,16 @@ import logging
 from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
 
-from bot import callbacks, keyboards
+from bot import keyboards
 from bot.context import BotContext
-from bot.fmt import Formatter
-from bot.i18n import BY_CODE, Translator, translator, unreviewed_locales
 from bot.replies import Text, answer, send
 from casework.linking import LinkOutcome, LinkResult, give_consent, link
 from storage import clients, visitors
 from storage.ids import pk
 from storage.invites import looks_like_code
+from texts import callbacks
+from texts.fmt import Formatter
+from texts.i18n import BY_CODE, Translator, translator, unreviewed_locales
 
 log = logging.getLogger(__name__)
 

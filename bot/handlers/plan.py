@@ -7,10 +7,10 @@ from telegram.ext import BaseHandler, CommandHandler, MessageHandler, filters
 
 from bot.context import BotContext
 from bot.keyboards import ICON_PLAN
-from bot.render.plan import PlanPage, no_plan_text, plan_text
 from bot.replies import answer
 from storage import plans, staff
 from storage.ids import pk
+from texts.render.plan import PlanPage, no_plan_text, plan_text
 
 
 async def show_plan(update: Update, context: BotContext) -> None:

@@ -14,8 +14,6 @@ from telegram.constants import ChatMemberStatus
 from telegram.ext import BaseHandler, ChatMemberHandler, CommandHandler, MessageHandler, filters
 
 from bot.context import BotContext
-from bot.fmt import Formatter
-from bot.i18n import Translator
 from bot.keyboards import ICON_QUESTION
 from bot.replies import Text, answer
 from bot.services.relay import TelegramRelay
@@ -24,6 +22,8 @@ from storage import clients
 from storage.bsn import contains_bsn, mask_bsn
 from storage.enums import ClientStatus, MessageKind
 from storage.ids import pk
+from texts.fmt import Formatter
+from texts.i18n import Translator
 
 log = logging.getLogger(__name__)
 

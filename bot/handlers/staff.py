@@ -19,14 +19,8 @@ from datetime import date
 from telegram import Message, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from bot import callbacks
 from bot.channels import channels_for
 from bot.context import BotContext
-from bot.fmt import Formatter
-from bot.i18n import translator
-from bot.render import questions as texts
-from bot.render.plan import PlanPage, no_plan_text, plan_text
-from bot.services.ready_answers import READY_ANSWERS
 from bot.services.relay import (
     CASE_PREFIX,
     STAFF_LOCALE,
@@ -45,6 +39,12 @@ from storage import staff as staff_queries
 from storage.enums import ActorKind, MessageKind, TaskStatus
 from storage.ids import pk
 from storage.models import Client, Question
+from texts import callbacks
+from texts.fmt import Formatter
+from texts.i18n import translator
+from texts.ready_answers import READY_ANSWERS
+from texts.render import questions as texts
+from texts.render.plan import PlanPage, no_plan_text, plan_text
 
 log = logging.getLogger(__name__)
 NOTE_MARK = "//"

@@ -27,12 +27,6 @@ from telegram import Message as TelegramMessage
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, TelegramError
 
-from bot.fmt import Formatter
-from bot.html import escape, html_translator
-from bot.i18n import Translator, translator
-from bot.keyboards import button
-from bot.locales import choose_locale
-from bot.render import questions as texts
 from bot.replies import split_text
 from casework import blocking
 from casework import questions as question_service
@@ -41,6 +35,12 @@ from storage import staff as staff_queries
 from storage.enums import ClientStatus, MessageKind, QuestionStatus
 from storage.ids import pk
 from storage.models import Client, Message, Question
+from texts.callbacks import button
+from texts.fmt import Formatter
+from texts.html import escape, html_translator
+from texts.i18n import Translator, translator
+from texts.locales import choose_locale
+from texts.render import questions as texts
 
 if TYPE_CHECKING:
     from bot.context import BotContext, Services

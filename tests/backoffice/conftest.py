@@ -22,9 +22,9 @@ from telegram import Bot
 
 from backoffice.app import build_backoffice
 from backoffice.security import password_hasher
-from bot.settings import Settings
 from casework import questions as question_service
 from casework.clock import FixedClock
+from casework.settings import Settings
 from fakebot import FakeTelegram, SimUser
 from storage.db import Database
 from storage.enums import ClientStatus, MessageKind, StaffRole

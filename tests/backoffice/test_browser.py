@@ -30,12 +30,9 @@ from telegram import Bot
 
 from backoffice.app import build_backoffice
 from bot.app import BotApplication, build_application
-from bot.bidi import strip_isolates
-from bot.i18n import translator
-from bot.services.ready_answers import READY_ANSWERS
-from bot.settings import Settings
 from casework.clock import FixedClock
 from casework.planning import replan_appointment
+from casework.settings import Settings
 from fakebot import FakeTelegram, SimUser
 from storage.db import Database
 from storage.enums import ReminderStatus, StaffRole
@@ -44,6 +41,9 @@ from storage.models import Appointment, Client, Question, Reminder, Staff
 from tests import factories
 from tests.backoffice.conftest import HASHER, PASSWORD, TOKEN
 from tests.e2e.conftest import Harness, harness_settings
+from texts.bidi import strip_isolates
+from texts.i18n import translator
+from texts.ready_answers import READY_ANSWERS
 
 playwright_api = pytest.importorskip(
     "playwright.async_api", reason="playwright is not installed (pip install -e '.[test]')"

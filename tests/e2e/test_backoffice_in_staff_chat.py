@@ -15,7 +15,6 @@ from telegram import Bot
 
 from backoffice.app import build_backoffice
 from backoffice.security import password_hasher
-from bot.i18n import translator
 from fakebot import StoredMessage
 from storage import questions
 from storage.ids import pk
@@ -23,6 +22,7 @@ from storage.models import Organisation, Staff
 from tests import factories
 from tests.e2e.conftest import Harness
 from tests.e2e.test_staff_chat import World, ask, latest_question, make_world, topic_row
+from texts.i18n import translator
 
 PASSWORD = "correct horse battery staple"
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')

@@ -8,7 +8,6 @@ from typing import Any
 
 import pytest
 
-from bot.i18n import translator
 from fakebot import SimGroup, SimUser
 from scheduler.waiting import retry_undelivered
 from storage import questions
@@ -18,6 +17,7 @@ from storage.models import Client, Message, Question
 from tests import factories
 from tests.e2e.conftest import STAFF_CHAT_ID, Harness
 from tests.e2e.eventually import eventually
+from texts.i18n import translator
 
 EN = translator("en")
 NL = translator("nl")

@@ -8,8 +8,6 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
-from bot.i18n import translator
-from bot.services.ready_answers import READY_ANSWERS
 from bot.services.relay import TelegramRelay
 from casework import questions as question_service
 from fakebot import ChatParticipant, SimGroup, SimUser, StoredMessage
@@ -21,6 +19,8 @@ from storage.models import Client, Message, Organisation, Question, Staff, Staff
 from tests import factories
 from tests.e2e.conftest import STAFF_CHAT_ID, Harness
 from tests.e2e.eventually import eventually
+from texts.i18n import translator
+from texts.ready_answers import READY_ANSWERS
 
 NL = translator("nl")
 AR = translator("ar")

@@ -97,7 +97,7 @@ def error_records(caplog: pytest.LogCaptureFixture, logger: str) -> list[logging
     return [r for r in caplog.records if r.name == logger and r.levelno >= logging.ERROR]
 
 
-OURS = ("bot", "scheduler", "storage", "backoffice")
+OURS = ("bot", "texts", "scheduler", "storage", "backoffice")
 
 
 def everything_logged(caplog: pytest.LogCaptureFixture) -> str:

@@ -14,7 +14,7 @@ import pytest
 
 from bot.app import BotApplication, build_application
 from bot.serve import WebhookOptions, serve_webhook
-from bot.settings import Settings
+from casework.settings import Settings
 from fakebot import FakeTelegram, SimUser
 from storage import invites, migrate
 from storage.db import Database

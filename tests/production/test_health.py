@@ -301,7 +301,7 @@ async def test_metrics_on_the_webhook_port_need_the_token(migrated_url: str) -> 
 def test_weak_secrets_are_refused_by_the_settings() -> None:
     from pydantic import ValidationError
 
-    from bot.settings import Settings
+    from casework.settings import Settings
 
     for weak in ("a", "x" * 31, "has spaces in it and is long enough!!"):
         with pytest.raises(ValidationError, match="32 to 256"):

@@ -14,7 +14,7 @@ from telegram.request import BaseRequest, RequestData
 from bot.app import build_application
 from bot.logs import LogIds, log_ids
 from bot.metrics import CountingRequest, MeteredApplication, Metrics, method_of, update_kind
-from bot.settings import Settings
+from casework.settings import Settings
 from storage.db import make_engine
 from tests.production.support import TOKEN, metric, parse_metrics
 

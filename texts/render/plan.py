@@ -6,10 +6,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from bot.fmt import Formatter
-from bot.html import Html, escape
-from bot.i18n import N_, Translator
 from storage.models import Plan, PlanPart, Staff
+from texts.fmt import Formatter
+from texts.html import Html, escape
+from texts.i18n import N_, Translator
 
 # Translator comments: the Dutch names of the routes stay next to the translation.
 ROUTE_NAMES = {

@@ -7,14 +7,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from bot import bidi
-from bot.fmt import Formatter
-from bot.html import escape
-from bot.i18n import BY_CODE, N_, Translator
-from bot.render.appointments import AppointmentCard, appointment_text, kind_plain
-from bot.render.tasks import task_text
 from storage.enums import QuestionStatus
 from storage.models import Appointment, Client, Question, Staff, Task
+from texts import bidi
+from texts.fmt import Formatter
+from texts.html import escape
+from texts.i18n import BY_CODE, N_, Translator
+from texts.render.appointments import AppointmentCard, appointment_text, kind_plain
+from texts.render.tasks import task_text
 
 STATUS_ICONS = {
     QuestionStatus.OPEN: "🟢",
