@@ -4,8 +4,9 @@ client's language.
 Texts are functions of the client's translator and formatter (like bot/replies.py), written in
 the bot's gettext domain so they are translated with the bot's catalogues. They carry the
 minimum (DESIGN section 7): no case details beyond the time and place the client needs, and a
-way to reach the team outside Telegram. Answers, the seen notice and close/reopen notices go
-through the question store's own delivery (bot/services/relay.py), whatever the channel.
+way to reach the team outside Telegram. They go out through the client channel
+(casework/ports.py) that the composition root hands the back-office, as answers, the seen notice
+and close/reopen notices do.
 """
 
 from __future__ import annotations
@@ -14,25 +15,15 @@ import logging
 from collections.abc import Callable
 from datetime import date, datetime
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
 
-from telegram import Bot
-from telegram.error import TelegramError
-
-from bot.services import relay
-from bot.services.relay import Delivery, Outcome
-from casework import blocking
-from storage.enums import ClientStatus
-from storage.ids import pk
+from casework.ports import Buttons, Channels, Delivery, Outcome
 from storage.models import Appointment, Client, Organisation, Task
 from texts.fmt import Formatter
 from texts.html import escape
 from texts.i18n import N_, Translator, translator
+from texts.readers import Readers
 from texts.render.appointments import AppointmentCard, appointment_buttons, appointment_text
 from texts.render.tasks import task_buttons, task_text
-
-if TYPE_CHECKING:
-    from bot.context import Services
 
 log = logging.getLogger(__name__)
 ClientText = Callable[[Translator, Formatter], str]
@@ -50,32 +41,12 @@ class TaskNews(StrEnum):
 
 
 async def tell(
-    bot: Bot | None,
-    services: Services,
-    client: Client,
-    text: ClientText,
-    *,
-    reply_markup: Any = None,
+    channels: Channels | None, client: Client, text: ClientText, *, buttons: Buttons = None
 ) -> Delivery:
     """Send the client a notice with buttons; a blocked bot is recorded, never raised."""
-    if bot is None or client.telegram_chat_id is None:
+    if channels is None:
         return Delivery(Outcome.NOT_LINKED)
-    if client.status == ClientStatus.BLOCKED_BOT:
-        return Delivery(Outcome.BLOCKED)
-    body = relay.for_client(services, client, text)
-    try:
-        sent = await relay.send_html(bot, client.telegram_chat_id, body, reply_markup=reply_markup)
-    except TelegramError as exc:
-        outcome = relay.outcome_of(exc)
-        log.warning(
-            "telling a client failed",
-            extra={"client_id": client.id, "error": relay.error_name(exc)},
-        )
-        if outcome == Outcome.BLOCKED:
-            async with services.db.transaction() as session:
-                await blocking.block(session, client_ids=[pk(client)])
-        return Delivery(outcome)
-    return Delivery(Outcome.DELIVERED, sent.message_id)
+    return await channels.client.notify(client, text, buttons=buttons)
 
 
 def contact_lines(t: Translator, f: Formatter, organisation: Organisation | None) -> list[str]:
@@ -119,11 +90,10 @@ def appointment_news_text(
 
 
 def appointment_keyboard(
-    services: Services, appointment: Appointment, client: Client, now: datetime
-) -> Any:
+    readers: Readers, appointment: Appointment, client: Client, now: datetime
+) -> Buttons:
     """The bot's buttons under the appointment (confirm, cannot come, calendar)."""
-    locale = relay.client_locale(services, client)
-    return appointment_buttons(translator(locale), appointment, now)
+    return appointment_buttons(translator(readers.locale_of(client)), appointment, now)
 
 
 def task_news_text(news: TaskNews, task: Task, *, today: date, now: datetime) -> ClientText:
@@ -139,5 +109,5 @@ def task_news_text(news: TaskNews, task: Task, *, today: date, now: datetime) ->
     return text
 
 
-def task_keyboard(services: Services, task: Task, client: Client, now: datetime) -> Any:
-    return task_buttons(translator(relay.client_locale(services, client)), task, now)
+def task_keyboard(readers: Readers, task: Task, client: Client, now: datetime) -> Buttons:
+    return task_buttons(translator(readers.locale_of(client)), task, now)

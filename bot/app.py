@@ -17,22 +17,12 @@ from bot.ordering import ChatOrderedProcessor
 from bot.request import RetryingRequest
 from bot.services.relay import TelegramRelay
 from casework.clock import Clock, SystemClock
-from casework.planning import PlanningRules
-from casework.settings import Settings
-from scheduler.jobs import schedule_jobs
+from casework.settings import Settings, planning_rules
 from storage.db import Database
 from texts.i18n import BY_CODE, available_locales, require_catalogues, translator
 
 log = logging.getLogger(__name__)
 BotApplication = Application[Any, BotContext, Any, Any, BotData, Any]
-
-
-def planning_rules(settings: Settings) -> PlanningRules:
-    return PlanningRules(
-        zone=settings.zone,
-        appointment_offsets=settings.reminder_offsets,
-        default_quiet=settings.default_quiet_hours,
-    )
 
 
 def build_application(
@@ -41,11 +31,11 @@ def build_application(
     db: Database | None = None,
     clock: Clock | None = None,
     rate_limit: bool = True,
-    with_jobs: bool = True,
     request: BaseRequest | None = None,
     concurrent_updates: int | None = None,
 ) -> BotApplication:
-    """Assemble the bot: services, handlers in order, error handler and periodic jobs.
+    """Assemble the bot: services, handlers in order and the error handler (the periodic jobs
+    are the composition root's, console/compose.py `schedule`).
 
     `request` carries the Bot API calls (not getUpdates); by default it retries time-outs and
     5xx while an update is handled (bot/request.py). Updates of different chats are handled
@@ -89,8 +79,6 @@ def build_application(
     application: BotApplication = builder.build()
     application.bot_data.services = services
     register(application)
-    if with_jobs:
-        schedule_jobs(application)
     return application
 
 

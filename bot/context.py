@@ -12,6 +12,7 @@ from casework.clock import Clock, SystemClock
 from casework.planning import PlanningRules
 from texts.fmt import Formatter, formatter
 from texts.i18n import Translator, translator
+from texts.readers import Readers
 
 if TYPE_CHECKING:
     from bot.services.relay import Relay
@@ -32,6 +33,11 @@ class Services:
     instance: str = "bot"
     relay: Relay | None = None  # the Telegram staff chat, when a team uses one
     metrics: Metrics = field(default_factory=Metrics)  # this process's own registry
+
+    @property
+    def readers(self) -> Readers:
+        """How a text reads for a client or the team (languages, default, time zone)."""
+        return Readers(self.settings.default_locale, self.shipped_locales, self.settings.zone)
 
 
 class BotData:

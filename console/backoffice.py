@@ -11,8 +11,9 @@ from typing import Any
 import click
 import uvicorn
 
-from backoffice.app import build_backoffice, make_bot
+from backoffice.app import build_backoffice
 from backoffice.security import Passwords, password_hasher, password_problem
+from bot.channels import make_bot, process_channels
 from bot.logs import setup_logging
 from casework.clock import Clock
 from casework.settings import Settings
@@ -53,7 +54,10 @@ def serve(ctx: click.Context, host: str | None, port: int | None, forwarded_allo
 
     async def main() -> None:
         async with running(settings, clock=clock) as started:
-            app = build_backoffice(settings, db=started.db, clock=clock, bot=make_bot(settings))
+            channels = process_channels(
+                settings, db=started.db, clock=clock, bot=make_bot(settings)
+            )
+            app = build_backoffice(settings, db=started.db, clock=clock, channels=channels)
             config = uvicorn.Config(
                 app,
                 host=host or settings.backoffice_host,

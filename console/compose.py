@@ -19,8 +19,12 @@ from dataclasses import dataclass
 from telegram.request import BaseRequest
 
 from bot.app import BotApplication, build_application
+from bot.channels import channels_of
 from casework.clock import Clock, SystemClock
 from casework.settings import Settings
+from scheduler.dispatch import Dispatcher
+from scheduler.jobs import schedule_jobs
+from scheduler.services import SchedulerServices
 from storage.db import Database
 
 
@@ -53,6 +57,31 @@ def database_for(settings: Settings, *, pool_size: int | None = None) -> Databas
     )
 
 
+def scheduler_services(application: BotApplication) -> SchedulerServices:
+    """The scheduler's services on a built bot: the same settings, database and clock, and the
+    bot's Telegram channels."""
+    services = application.bot_data.services
+    assert services is not None, "build_application sets the services"
+    return SchedulerServices(
+        settings=services.settings,
+        db=services.db,
+        clock=services.clock,
+        rules=services.rules,
+        channels=channels_of(application),
+        instance=services.instance,
+        shipped_locales=services.shipped_locales,
+    )
+
+
+def schedule(application: BotApplication) -> Dispatcher:
+    """Register the periodic jobs (scheduler/jobs.py) on the bot's JobQueue."""
+    assert application.job_queue is not None
+    rate_limited = application.bot.rate_limiter is not None
+    return schedule_jobs(
+        application.job_queue, scheduler_services(application), rate_limited=rate_limited
+    )
+
+
 @asynccontextmanager
 async def running(
     settings: Settings,
@@ -80,9 +109,10 @@ async def running(
                 db=db,
                 clock=clock,
                 rate_limit=rate_limit,
-                with_jobs=with_jobs,
                 request=request,
             )
+            if with_jobs:
+                schedule(application)
             await application.initialize()
             stack.push_async_callback(application.shutdown)
             if polling:

@@ -22,8 +22,9 @@ import uvicorn
 from sqlmodel import col, select
 from telegram import Bot
 
-from backoffice.app import build_backoffice, make_bot
+from backoffice.app import build_backoffice
 from backoffice.security import password_hasher
+from bot.channels import make_bot, process_channels
 from casework.clock import Clock
 from casework.settings import Settings
 from storage.db import Database
@@ -118,7 +119,12 @@ class BackofficeBeside:
             self.settings,
             db=self.db,
             clock=self.clock,
-            bot=self.bot or make_bot(self.settings),
+            channels=process_channels(
+                self.settings,
+                db=self.db,
+                clock=self.clock,
+                bot=self.bot or make_bot(self.settings),
+            ),
             hasher=password_hasher(fast=True),
             sandbox=True,
         )

@@ -22,12 +22,13 @@ from telegram import Update
 from bot.app import BotApplication, build_application
 from casework.clock import ShiftedClock
 from casework.settings import Settings
+from console.compose import schedule
 from fakebot import ChatParticipant, FakeTelegram, SimGroup, SimUser, StoredMessage
 from sandbox import views, world
 from sandbox.errors import NotFound, PortUnavailable, SandboxError
 from sandbox.hub import Hub
 from sandbox.web import make_app
-from scheduler.dispatch import Dispatcher
+from scheduler.jobs import Dispatching
 from storage import clients, visitors
 from storage.db import Database
 from texts.i18n import is_rtl
@@ -163,6 +164,7 @@ class Sandbox:
                 self._base_settings or Settings(), fake=self.fake, database_url=self.db.url
             )
             self.app = app = build_application(self.settings, db=self.db, clock=self.clock)
+            schedule(app)
             services = app.bot_data.services
             assert services is not None
             self.world = await world.prepare(
@@ -244,14 +246,14 @@ class Sandbox:
         assert app.job_queue is not None
         dispatchers = []
         for job in app.job_queue.jobs():
-            if isinstance(job.data, Dispatcher):
+            if isinstance(job.data, Dispatching):
                 dispatchers.append(job.data)
             else:
                 await job.run(app)
-        for dispatcher in dispatchers:
+        for dispatching in dispatchers:
             async with asyncio.timeout(DRAIN_TIMEOUT):
-                await dispatcher.idle.wait()
-                await dispatcher.drain(app.bot)
+                await dispatching.dispatcher.idle.wait()
+                await dispatching.dispatcher.drain(dispatching.services.channels.client)
 
     # -- who is who ---------------------------------------------------------------------------
 

@@ -32,6 +32,7 @@ from backoffice.web import (
     text_field,
 )
 from casework import case
+from casework.ports import Outcome
 from storage import access, appointments, invites, plans, tasks
 from storage import backoffice as queries
 from storage import clients as client_queries
@@ -150,13 +151,13 @@ def _times(form: FormData, request: Request) -> tuple[datetime, datetime | None]
 async def _tell(request: Request, client: Client, text: notify.ClientText, markup: object) -> None:
     """Send the client the news; the caseworker reads whether it arrived."""
     bo = backoffice(request)
-    delivery = await notify.tell(bo.bot, bo.services, client, text, reply_markup=markup)
+    delivery = await notify.tell(bo.channels, client, text, buttons=markup)
     flash = session_of(request).flash
     if delivery.delivered:
         flash(N_("Saved. The client got a message about it."), kind="success")
-    elif delivery.outcome == notify.Outcome.NOT_LINKED:
+    elif delivery.outcome == Outcome.NOT_LINKED:
         flash(N_("Saved. The client has no linked Telegram chat, so they were not told."))
-    elif delivery.outcome == notify.Outcome.BLOCKED:
+    elif delivery.outcome == Outcome.BLOCKED:
         flash(N_("Saved, but the client has blocked the bot and was not told."), kind="error")
     else:
         flash(
@@ -237,7 +238,7 @@ async def add_appointment(request: Request) -> Response:
             )
     except (FormProblem, case.CaseError) as problem:
         return _problem(request, client_id, problem)
-    markup = notify.appointment_keyboard(bo.services, appointment, client, bo.clock.now())
+    markup = notify.appointment_keyboard(bo.readers, appointment, client, bo.clock.now())
     await _tell(request, client, text, markup)
     return redirect(f"/clients/{client.id}#appointments")
 
@@ -279,7 +280,7 @@ async def move_appointment(request: Request) -> Response:
             )
     except (FormProblem, case.CaseError) as problem:
         return _problem(request, client_id, problem)
-    markup = notify.appointment_keyboard(bo.services, appointment, client, bo.clock.now())
+    markup = notify.appointment_keyboard(bo.readers, appointment, client, bo.clock.now())
     await _tell(request, client, text, markup)
     return redirect(f"/clients/{client.id}#appointments")
 
@@ -348,7 +349,7 @@ async def _tell_task(request: Request, client: Client, task: Task, news: notify.
     today = now.astimezone(bo.settings.zone).date()
     text = notify.task_news_text(news, task, today=today, now=now)
     added = news == notify.TaskNews.ADDED
-    markup = notify.task_keyboard(bo.services, task, client, now) if added else None
+    markup = notify.task_keyboard(bo.readers, task, client, now) if added else None
     await _tell(request, client, text, markup)
 
 

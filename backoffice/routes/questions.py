@@ -11,7 +11,6 @@ from html import escape
 from sqlmodel.ext.asyncio.session import AsyncSession
 from starlette.requests import Request
 from starlette.responses import Response
-from telegram.error import TelegramError
 
 from backoffice.i18n import N_
 from backoffice.web import (
@@ -30,12 +29,9 @@ from backoffice.web import (
     text_field,
     ui_locale,
 )
-from bot.channels import channels_for
-from bot.services import relay
-from bot.services.relay import Outcome
 from casework import questions as question_service
 from casework.events import Answered, Assigned, Closed, QuestionEvent, Reopened
-from casework.ports import publish
+from casework.ports import ChannelError, Delivery, Outcome, publish
 from storage import access, appointments, tasks
 from storage import backoffice as queries
 from storage import questions as question_queries
@@ -134,8 +130,8 @@ async def show(request: Request) -> Response:
             subject_id=question.id,
             client_id=client.id,
         )
-    if first_seen and bo.bot is not None:
-        delivery = await relay.notify_client(bo.bot, bo.services, client, texts.seen_text)
+    if first_seen and bo.channels is not None:
+        delivery = await bo.channels.client.notify(client, texts.seen_text)
         log.info("seen notice", extra={"question_id": question.id, "outcome": delivery.outcome})
     locale = client.locale or bo.settings.default_locale
     language = BY_CODE.get(locale)
@@ -207,7 +203,7 @@ async def _send_answer(request: Request, *, ready_key: str | None, own_text: str
         if question.status == QuestionStatus.CLOSED:
             raise Refused(409, N_("This question is closed. Reopen it first."))
         if ready_key is not None:  # stored as the client reads it, in their language
-            locale = relay.client_locale(bo.services, client)
+            locale = bo.readers.locale_of(client)
             stored_text = translator(locale)(ready_answers.READY_ANSWERS[ready_key])
         else:
             stored_text = own_text
@@ -220,9 +216,8 @@ async def _send_answer(request: Request, *, ready_key: str | None, own_text: str
             now=now,
         )
     outcome: str = Outcome.NOT_LINKED
-    if bo.bot is not None:
-        client_channel, channels = channels_for(bo.bot, bo.services)
-        outcome = await client_channel.deliver(pk(message))
+    if bo.channels is not None:
+        outcome = (await bo.channels.client.deliver(pk(message))).outcome
         event = Answered(
             client=client,
             question_id=pk(question),
@@ -232,8 +227,8 @@ async def _send_answer(request: Request, *, ready_key: str | None, own_text: str
             outcome=outcome,
             ready_key=ready_key,
         )
-        await publish(channels, event)
-    delivery = relay.Delivery(Outcome(outcome))
+        await publish(bo.channels.all, event)
+    delivery = Delivery(Outcome(outcome))
     flash = session_of(request).flash
     if delivery.delivered:
         flash(N_("The answer was sent to the client."), kind="success")
@@ -282,8 +277,8 @@ async def note(request: Request) -> Response:
 async def _announce(request: Request, event: QuestionEvent) -> None:
     """One act, fanned out to the client and the staff chat, as the staff chat's commands do."""
     bo = backoffice(request)
-    if bo.bot is not None:
-        await publish(channels_for(bo.bot, bo.services)[1], event)
+    if bo.channels is not None:
+        await publish(bo.channels.all, event)
 
 
 @page()
@@ -387,21 +382,18 @@ async def file(request: Request) -> Response:
             subject_id=message.id,
             client_id=client.id,
         )
-    if bo.bot is None:
+    if bo.channels is None:
         raise Refused(503, N_("Telegram is not configured, so files cannot be fetched."))
     try:
-        telegram_file = await bo.bot.get_file(message.file_id)
-        data = bytes(await telegram_file.download_as_bytearray())
-    except TelegramError as exc:
-        log.warning(
-            "file fetch failed", extra={"message_id": message.id, "error": type(exc).__name__}
-        )
+        data, file_path = await bo.channels.client.file(message.file_id)
+    except ChannelError as exc:
+        log.warning("file fetch failed", extra={"message_id": message.id, "error": exc.kind})
         raise Refused(
             502, N_("The file could not be fetched from Telegram. Try again later.")
         ) from exc
     kind = MessageKind(message.kind)
     inline = kind in (MessageKind.PHOTO, MessageKind.VOICE)
-    name = f"question-{question.id}-{message.id}" + _extension(telegram_file.file_path)
+    name = f"question-{question.id}-{message.id}" + _extension(file_path)
     disposition = "inline" if inline else "attachment"
     return Response(
         data,

@@ -19,7 +19,7 @@ from datetime import date
 from telegram import Message, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from bot.channels import channels_for
+from bot.channels import telegram_channels
 from bot.context import BotContext
 from bot.services.relay import (
     CASE_PREFIX,
@@ -156,8 +156,8 @@ async def deliver(context: BotContext, target: Target, message_id: int, text: st
     """Send a stored answer to the client; every channel hears how it went (the topic says so
     when it did not arrive, and shows the new status)."""
     assert context.staff is not None
-    client_channel, channels = channels_for(context.bot, context.services)
-    outcome = await client_channel.deliver(message_id)
+    channels = telegram_channels(context.bot, context.services)
+    outcome = (await channels.client.deliver(message_id)).outcome
     event = Answered(
         client=target.client,
         question_id=pk(target.question),
@@ -167,12 +167,12 @@ async def deliver(context: BotContext, target: Target, message_id: int, text: st
         outcome=outcome,
         in_staff_chat=True,
     )
-    await publish(channels, event)
+    await publish(channels.all, event)
 
 
 async def announce(context: BotContext, event: QuestionEvent) -> None:
     """One act, fanned out to the client and the staff chat (as the back-office does)."""
-    await publish(channels_for(context.bot, context.services)[1], event)
+    await publish(telegram_channels(context.bot, context.services).all, event)
 
 
 # -- messages in a client's topic ---------------------------------------------------------------

@@ -16,30 +16,28 @@ from __future__ import annotations
 import asyncio
 import logging
 import weakref
-from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import timedelta
-from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Protocol
 
 from telegram import Bot, InlineKeyboardMarkup, LinkPreviewOptions, ReplyParameters
 from telegram import Message as TelegramMessage
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.error import BadRequest, TelegramError
 
 from bot.replies import split_text
+from bot.telegram_errors import error_name, kind_of
 from casework import blocking
 from casework import questions as question_service
+from casework.ports import Delivery, ErrorKind, Outcome
 from storage import appointments, clients, questions, tasks
 from storage import staff as staff_queries
 from storage.enums import ClientStatus, MessageKind, QuestionStatus
 from storage.ids import pk
 from storage.models import Client, Message, Question
 from texts.callbacks import button
-from texts.fmt import Formatter
-from texts.html import escape, html_translator
+from texts.html import escape
 from texts.i18n import Translator, translator
-from texts.locales import choose_locale
+from texts.readers import STAFF_LOCALE, TextFn
 from texts.render import questions as texts
 
 if TYPE_CHECKING:
@@ -48,8 +46,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-TextFn = Callable[[Translator, Formatter], str]
-STAFF_LOCALE = "nl"  # the team reads the staff chat in Dutch
 TOPIC_CLAIM = timedelta(minutes=1)
 TOPIC_WAIT_SECONDS = 5.0  # how long to wait for another process that creates the topic
 TOPIC_POLL_SECONDS = 0.1
@@ -65,66 +61,34 @@ class Relay(Protocol):
     async def client_message(self, context: BotContext, asked: Asked) -> None: ...
 
 
-class Outcome(StrEnum):
-    DELIVERED = "delivered"
-    NOT_LINKED = "not_linked"  # the client has no Telegram chat (now)
-    BLOCKED = "blocked"  # the client blocked the bot: sent when they are back
-    RETRY = "retry"  # 429, 5xx, time-out: the retry job sends it again
-    FAILED = "failed"  # refused for good, or too many attempts
-
-
-@dataclass(frozen=True)
-class Delivery:
-    outcome: Outcome
-    message_id: int | None = None
-
-    @property
-    def delivered(self) -> bool:
-        return self.outcome == Outcome.DELIVERED
-
-
 class TopicBusy(Exception):
     """Another process is creating this client's topic; the message is sent again later."""
 
 
 def outcome_of(error: TelegramError) -> Outcome:
-    """What a Telegram error means for a delivery (BadRequest is a NetworkError in PTB)."""
-    if isinstance(error, Forbidden):
+    """What a Telegram error (sorted by bot/telegram_errors.py) means for a delivery."""
+    kind = kind_of(error)
+    if kind == ErrorKind.BLOCKED:
         return Outcome.BLOCKED
-    if isinstance(error, BadRequest):
+    if kind == ErrorKind.REFUSED:
         return Outcome.FAILED
     return Outcome.RETRY
-
-
-def error_name(error: BaseException) -> str:
-    """Stored and logged instead of the description, which may quote user data."""
-    return type(error).__name__
 
 
 # -- rendering for one reader -------------------------------------------------------------------
 
 
 def client_locale(services: Services, client: Client) -> str:
-    return choose_locale(
-        stored=client.locale,
-        telegram_code=None,
-        default=services.settings.default_locale,
-        shipped=services.shipped_locales,
-    )
+    return services.readers.locale_of(client)
 
 
 def for_client(services: Services, client: Client, text: TextFn) -> str:
     """A text in the client's language, with simple Dutch under it when they asked for it."""
-    locale = client_locale(services, client)
-    own = text(html_translator(locale), Formatter(locale, services.settings.zone))
-    if not client.show_dutch or locale == "nl":
-        return own
-    dutch = text(html_translator("nl"), Formatter("nl", services.settings.zone))
-    return f"{own}\n\n🇳🇱 <i>{dutch}</i>"
+    return services.readers.for_client(client, text)
 
 
 def for_staff(services: Services, text: TextFn, locale: str = STAFF_LOCALE) -> str:
-    return text(html_translator(locale), Formatter(locale, services.settings.zone))
+    return services.readers.for_staff(text, locale)
 
 
 async def send_html(
@@ -198,14 +162,18 @@ async def send_content(
 # -- delivery to the client (whatever channel the answer came from) -----------------------------
 
 
-async def notify_client(bot: Bot, services: Services, client: Client, text: TextFn) -> Delivery:
-    """A notice to the client (seen, closed, reopened); not stored as a question message."""
+async def notify_client(
+    bot: Bot, services: Services, client: Client, text: TextFn, *, buttons: Any = None
+) -> Delivery:
+    """A notice to the client (seen, closed, reopened, news with buttons); not stored as a
+    question message. A client who blocked the bot is recorded, never raised."""
     if client.telegram_chat_id is None:
         return Delivery(Outcome.NOT_LINKED)
     if client.status == ClientStatus.BLOCKED_BOT:
         return Delivery(Outcome.BLOCKED)
     try:
-        sent = await send_html(bot, client.telegram_chat_id, for_client(services, client, text))
+        body = for_client(services, client, text)
+        sent = await send_html(bot, client.telegram_chat_id, body, reply_markup=buttons)
     except TelegramError as exc:
         outcome = outcome_of(exc)
         log.warning(

@@ -9,8 +9,8 @@ from typing import Any
 import icalendar
 import pytest
 
-from bot.app import planning_rules
 from casework.case import cancel_appointment
+from casework.settings import planning_rules
 from fakebot import SimUser, StoredMessage
 from storage import appointments, audit, questions
 from storage.enums import AppointmentStatus, ClientResponse

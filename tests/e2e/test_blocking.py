@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from sqlmodel import col, select, update
 
-from bot.app import planning_rules
+from bot.channels import channels_of
 from casework.planning import replan_appointment
+from casework.settings import planning_rules
 from scheduler.dispatch import for_services
 from storage.enums import ClientStatus, ReminderStatus
 from storage.ids import pk
@@ -81,7 +82,7 @@ async def test_seen_by_the_dispatcher(harness: Harness) -> None:
     harness.fake.inject("sendMessage", status=403, match=to_chat(user))
     services = harness.app.bot_data.services
     assert services is not None
-    await for_services(services, rate_limited=False).drain(harness.app.bot)
+    await for_services(services, rate_limited=False).drain(channels_of(harness.app).client)
     await assert_blocked(harness, client)
     await assert_back(harness, client, user)
 

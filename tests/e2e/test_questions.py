@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from console.compose import scheduler_services
 from fakebot import SimGroup, SimUser
 from scheduler.waiting import retry_undelivered
 from storage import questions
@@ -220,5 +221,5 @@ class TestWithoutStaffChat:
         services = harness.app.bot_data.services
         assert services is not None and services.relay is None
         harness.clock.advance(timedelta(hours=1))
-        assert await retry_undelivered(harness.app.bot, services) == 0
+        assert await retry_undelivered(scheduler_services(harness.app)) == 0
         assert harness.fake.calls_for("copyMessage") == []

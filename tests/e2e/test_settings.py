@@ -7,7 +7,6 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import select
 
-from bot.app import planning_rules
 from bot.handlers.settings import (
     QUIET_OFF,
     Choice,
@@ -18,6 +17,7 @@ from bot.handlers.settings import (
     settings_text,
 )
 from casework.planning import replan_appointment
+from casework.settings import planning_rules
 from casework.timewindows import QuietHours
 from fakebot import SimUser, StoredMessage
 from storage.enums import ReminderKind, ReminderStatus

@@ -3,7 +3,7 @@ in the staff chat (rendered in Dutch there; the message ids are English like eve
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -13,6 +13,7 @@ from texts import bidi
 from texts.fmt import Formatter
 from texts.html import escape
 from texts.i18n import BY_CODE, N_, Translator
+from texts.readers import TextFn
 from texts.render.appointments import AppointmentCard, appointment_text, kind_plain
 from texts.render.tasks import task_text
 
@@ -22,7 +23,6 @@ STATUS_ICONS = {
     QuestionStatus.CLOSED: "✅",
 }
 TOPIC_TITLE_LIMIT = 128
-TextFn = Callable[[Translator, Formatter], str]
 
 
 def topic_title(client: Client, status: str, locale: str) -> str:
