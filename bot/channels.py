@@ -31,13 +31,21 @@ from bot.services.relay import (
 )
 from bot.telegram_errors import failure_of
 from casework.clock import Clock
-from casework.events import Answered, Assigned, Closed, QuestionEvent, Reopened
+from casework.events import (
+    Answered,
+    Assigned,
+    Closed,
+    Escalated,
+    QuestionEvent,
+    Reopened,
+    Seen,
+)
 from casework.ports import Buttons, Channels, Delivery, Outcome
 from casework.settings import Settings, planning_rules
 from storage.db import Database
 from storage.enums import QuestionStatus
 from storage.ids import pk
-from storage.models import Client
+from storage.models import Client, Staff
 from texts.fmt import Formatter
 from texts.i18n import Translator, available_locales
 from texts.readers import TextFn
@@ -127,7 +135,12 @@ class TelegramClientChannel:
         await self.bot.shutdown()
 
     async def publish(self, event: QuestionEvent) -> None:
-        if isinstance(event, Closed):
+        if isinstance(event, Seen):
+            delivery = await self.notify(event.client, texts.seen_text)
+            log.info(
+                "seen notice", extra={"question_id": event.question_id, "outcome": delivery.outcome}
+            )
+        elif isinstance(event, Closed):
             await self.notify(event.client, texts.closed_text)
         elif isinstance(event, Reopened):
             await self.notify(event.client, texts.reopened_text)
@@ -140,6 +153,15 @@ def answer_copy_text(by: str, words: str) -> TextFn:
         return f"📨 <b>{escape(by)}</b>\n{f.auto(words)}"
 
     return text
+
+
+def mention(member: Staff) -> str:
+    """How the staff chat names a team lead: @username, a user link, or the name."""
+    if member.telegram_username:
+        return "@" + escape(member.telegram_username)
+    if member.telegram_user_id:
+        return f'<a href="tg://user?id={member.telegram_user_id}">{escape(member.name)}</a>'
+    return escape(member.name)
 
 
 class TelegramStaffChannel:
@@ -171,6 +193,9 @@ class TelegramStaffChannel:
             await self.relay.refresh_title(self.bot, event.client, QuestionStatus.OPEN)
         elif isinstance(event, Assigned):
             await self.note(client_id, texts.assigned_text(event.assignee))
+        elif isinstance(event, Escalated):
+            mentions = [mention(member) for member in event.unreached]
+            await self.note(client_id, texts.overdue_topic_text(event.hours, mentions))
         elif isinstance(event, Answered):
             if event.in_staff_chat:
                 pass  # the team saw it in the topic already (the answer, or /answer's note)

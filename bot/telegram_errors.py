@@ -9,22 +9,31 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, TelegramError
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+)
 
 from casework.ports import ChannelError, ErrorKind
 
 
 def kind_of(error: TelegramError) -> ErrorKind:
-    """403 blocked, 429 rate limited, 400 (and a migrated chat) refused, anything else
-    (5xx, time-outs, dropped connections) transient. BadRequest is a NetworkError in PTB, so it
-    is sorted before the transient ones."""
+    """403 blocked, 429 rate limited, 400 (and a migrated chat) refused, 5xx, time-outs and
+    dropped connections transient, anything else unexpected. BadRequest is a NetworkError in
+    PTB, so it is sorted before the transient ones."""
     if isinstance(error, Forbidden):
         return ErrorKind.BLOCKED
     if isinstance(error, RetryAfter):
         return ErrorKind.RATE_LIMITED
     if isinstance(error, BadRequest | ChatMigrated):
         return ErrorKind.REFUSED
-    return ErrorKind.TRANSIENT
+    if isinstance(error, NetworkError):  # TimedOut is one
+        return ErrorKind.TRANSIENT
+    return ErrorKind.UNEXPECTED
 
 
 def retry_after_of(error: RetryAfter) -> timedelta:

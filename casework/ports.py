@@ -56,6 +56,7 @@ class ErrorKind(StrEnum):
     RATE_LIMITED = "rate_limited"  # too many requests: wait `retry_after` (429)
     REFUSED = "refused"  # the same request would fail again (400, a migrated chat)
     TRANSIENT = "transient"  # 5xx, time-outs, dropped connections: maybe better in a while
+    UNEXPECTED = "unexpected"  # anything else (a bad token, a conflict): logged for a person
 
 
 class ChannelError(Exception):

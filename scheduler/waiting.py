@@ -17,13 +17,13 @@ from typing import Any
 from telegram.ext import CallbackContext
 
 from casework import questions as question_service
-from casework.ports import ChannelError, Outcome
+from casework.events import Escalated
+from casework.ports import ChannelError, Outcome, publish
 from scheduler.services import SchedulerServices, services_of
 from storage import clients, questions
 from storage.enums import Direction
 from storage.ids import pk
 from storage.models import Client, Question, Staff
-from texts.html import escape
 from texts.render import questions as texts
 
 log = logging.getLogger(__name__)
@@ -32,15 +32,6 @@ WAITING_EVERY = timedelta(minutes=5)
 RETRY_EVERY = timedelta(minutes=1)
 DELIVERY_LEASE = timedelta(minutes=2)
 RETRY_BATCH = 50
-
-
-def mention(member: Staff) -> str:
-    """How the staff chat names a team lead: @username, a user link, or the name."""
-    if member.telegram_username:
-        return "@" + escape(member.telegram_username)
-    if member.telegram_user_id:
-        return f'<a href="tg://user?id={member.telegram_user_id}">{escape(member.name)}</a>'
-    return escape(member.name)
 
 
 async def flag_waiting_questions(services: SchedulerServices, now: datetime | None = None) -> int:
@@ -72,7 +63,8 @@ async def flag_waiting_questions(services: SchedulerServices, now: datetime | No
 async def _report(
     services: SchedulerServices, question: Question, client: Client, leads: Sequence[Staff]
 ) -> None:
-    """Tell the team leads privately where they can; mention the others in the topic."""
+    """Tell the team leads privately where they can; every channel hears of the escalation
+    (the staff chat names the leads no private message reached)."""
     channels = services.channels
     hours = services.settings.answer_deadline_hours
     link = channels.staff.link(question.topic_id) if channels.staff is not None else None
@@ -88,9 +80,10 @@ async def _report(
         except ChannelError as exc:
             log.warning("team lead not reached", extra={"staff_id": lead.id, "error": exc.kind})
             unreached.append(lead)
-    if channels.staff is not None:
-        mentions = [mention(lead) for lead in unreached]
-        await channels.staff.note(pk(client), texts.overdue_topic_text(hours, mentions))
+    event = Escalated(
+        client=client, question_id=pk(question), by="", hours=hours, unreached=tuple(unreached)
+    )
+    await publish(channels.all, event)
 
 
 async def retry_undelivered(services: SchedulerServices, now: datetime | None = None) -> int:

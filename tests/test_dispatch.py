@@ -14,11 +14,11 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Time
 
 from bot.app import BotApplication, build_application
 from bot.channels import channels_of
-from console.compose import schedule
 from bot.telegram_errors import failure_of
 from casework import case
 from casework.clock import FixedClock
 from casework.planning import PlanningRules
+from console.compose import schedule
 from fakebot import FakeTelegram
 from scheduler import dispatch, render, retention
 from scheduler.dispatch import (

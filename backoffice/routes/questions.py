@@ -30,7 +30,7 @@ from backoffice.web import (
     ui_locale,
 )
 from casework import questions as question_service
-from casework.events import Answered, Assigned, Closed, QuestionEvent, Reopened
+from casework.events import Answered, Assigned, Closed, QuestionEvent, Reopened, Seen
 from casework.ports import ChannelError, Delivery, Outcome, publish
 from storage import access, appointments, tasks
 from storage import backoffice as queries
@@ -42,7 +42,6 @@ from storage.models import Client, Message, Question, Staff
 from texts import ready_answers
 from texts.fmt import Formatter
 from texts.i18n import BY_CODE, translator
-from texts.render import questions as texts
 
 log = logging.getLogger(__name__)
 MEDIA_TYPES = {
@@ -130,9 +129,8 @@ async def show(request: Request) -> Response:
             subject_id=question.id,
             client_id=client.id,
         )
-    if first_seen and bo.channels is not None:
-        delivery = await bo.channels.client.notify(client, texts.seen_text)
-        log.info("seen notice", extra={"question_id": question.id, "outcome": delivery.outcome})
+    if first_seen:
+        await _announce(request, Seen(client=client, question_id=pk(question), by=staff.name))
     locale = client.locale or bo.settings.default_locale
     language = BY_CODE.get(locale)
     context = {

@@ -27,11 +27,10 @@ from bot.services.relay import (
     TelegramRelay,
     TextFn,
     client_locale,
-    notify_client,
     send_html,
 )
 from casework import questions as question_service
-from casework.events import Answered, Assigned, Closed, QuestionEvent, Reopened
+from casework.events import Answered, Assigned, Closed, QuestionEvent, Reopened, Seen
 from casework.ports import publish
 from casework.questions import QuestionError
 from storage import appointments, audit, clients, plans, questions, tasks
@@ -149,7 +148,8 @@ async def seen(context: BotContext, target: Target) -> None:
             session, question=question, staff_id=pk(context.staff), now=context.clock.now()
         )
     if due:
-        await notify_client(context.bot, context.services, target.client, texts.seen_text)
+        event = Seen(client=target.client, question_id=pk(target.question), by=context.staff.name)
+        await announce(context, event)
 
 
 async def deliver(context: BotContext, target: Target, message_id: int, text: str) -> None:
