@@ -12,6 +12,7 @@ from bot.logs import setup_logging
 from bot.serve import WebhookOptions, serve_polling, serve_webhook
 from casework.settings import Settings
 from console.common import state_of
+from console.compose import schedule
 from sandbox.cli import sandbox
 
 log = logging.getLogger(__name__)
@@ -46,6 +47,7 @@ def run(ctx: click.Context) -> None:
         return
     setup_logging(settings.log_level, settings.log_format)
     application = build_application(settings)
+    schedule(application)  # the periodic jobs and the reminder dispatcher
     log.info("bot starting (long polling)")
     health = (settings.health_listen, settings.health_port) if settings.health_port else None
     asyncio.run(serve_polling(application, health=health))
@@ -85,6 +87,7 @@ def webhook(
     setup_logging(settings.log_level, settings.log_format)
     path = (url_path or settings.webhook_path).strip("/")
     application = build_application(settings)
+    schedule(application)  # the periodic jobs and the reminder dispatcher
     log.info("bot starting (webhook)", extra={"path": path, "sets_webhook": set_webhook})
     options = WebhookOptions(
         listen=listen or settings.webhook_listen,
