@@ -22,7 +22,7 @@ Each function's own time goes to one part, by the file it is in; the time of a b
 | Babel | babel/ |
 | bidi | texts/bidi.py |
 | rendering | texts/render/, texts/fmt.py, bot/keyboards.py, bot/replies.py, html, string |
-| handlers | bot/handlers/, bot/services/, bot/ (the rest), scheduler/ |
+| handlers | bot/handlers/, bot/channels/, bot/ (the rest), scheduler/ |
 | JSON | json |
 | HTTP | httpx, httpcore, h11, anyio, aiohttp, multidict, yarl, ssl, socket, http, urllib, email |
 | PTB | telegram/ (objects, handlers, the Application) |

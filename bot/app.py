@@ -10,12 +10,12 @@ from telegram import BotCommand, BotCommandScopeAllPrivateChats
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes
 from telegram.request import BaseRequest
 
+from bot.channels.staff import TelegramRelay
 from bot.context import BotContext, BotData, Services
 from bot.handlers import register
 from bot.metrics import CountingRequest, MeteredApplication
 from bot.ordering import ChatOrderedProcessor
 from bot.request import RetryingRequest
-from bot.services.relay import TelegramRelay
 from casework.clock import Clock, SystemClock
 from casework.settings import Settings, planning_rules
 from storage.db import Database

@@ -15,7 +15,7 @@ from texts.i18n import Translator, translator
 from texts.readers import Readers
 
 if TYPE_CHECKING:
-    from bot.services.relay import Relay
+    from bot.channels.staff import Relay
     from casework.settings import Settings
     from storage.db import Database
     from storage.models import Client, Staff

@@ -1,10 +1,10 @@
 """Ports: what the core and the front ends need from a channel, and nothing of how it works.
 
 - a client channel reaches a person in their private chat with the bot (Telegram in
-  bot/channels.py): notices, stored answers, reminders, and a file they sent; it says how a
+  bot/channels/client.py): notices, stored answers, reminders, and a file they sent; it says how a
   delivery went, and records a client who blocked the bot;
 - a staff channel shows the team what happened (the Telegram staff chat with one topic per
-  client, bot/channels.py; a team without one has no staff channel at all).
+  client, bot/channels/staff.py; a team without one has no staff channel at all).
 
 The composition root (console/compose.py, sandbox/) builds the Telegram implementations and hands
 them to the back-office and the scheduler, which import nothing of the bot.

@@ -16,10 +16,10 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
 
+from bot.channels.staff import TelegramRelay
 from bot.context import BotContext
 from bot.handlers.fallback import stale_button
 from bot.replies import NO_PREVIEW, answer, render
-from bot.services.relay import TelegramRelay
 from casework import privacy as privacy_service
 from storage import clients, staff
 from storage.ids import pk

@@ -1,7 +1,7 @@
 """❓ Questions from the client: text, photo, document, voice and location reach the caseworker.
 
 Every message is stored first and acknowledged with when to expect an answer; where the team
-uses the Telegram staff chat it is copied there too (bot/services/relay.py). Without a staff chat
+uses the Telegram staff chat it is copied there too (bot/channels/staff.py). Without a staff chat
 the questions wait in the back-office; nothing is lost.
 """
 
@@ -13,10 +13,10 @@ from telegram import Chat, Message, Update
 from telegram.constants import ChatMemberStatus
 from telegram.ext import BaseHandler, ChatMemberHandler, CommandHandler, MessageHandler, filters
 
+from bot.channels.staff import TelegramRelay
 from bot.context import BotContext
 from bot.keyboards import ICON_QUESTION
 from bot.replies import Text, answer
-from bot.services.relay import TelegramRelay
 from casework import questions as question_service
 from storage import clients
 from storage.bsn import contains_bsn, mask_bsn

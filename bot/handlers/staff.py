@@ -20,15 +20,9 @@ from telegram import Message, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot.channels import telegram_channels
+from bot.channels.sending import client_locale, send_html
+from bot.channels.staff import CASE_PREFIX, TelegramRelay
 from bot.context import BotContext
-from bot.services.relay import (
-    CASE_PREFIX,
-    STAFF_LOCALE,
-    TelegramRelay,
-    TextFn,
-    client_locale,
-    send_html,
-)
 from casework import questions as question_service
 from casework.events import Answered, Assigned, Closed, QuestionEvent, Reopened, Seen
 from casework.ports import publish
@@ -41,6 +35,7 @@ from storage.models import Client, Question
 from texts import callbacks
 from texts.fmt import Formatter
 from texts.i18n import translator
+from texts.readers import STAFF_LOCALE, TextFn
 from texts.ready_answers import READY_ANSWERS
 from texts.render import questions as texts
 from texts.render.plan import PlanPage, no_plan_text, plan_text

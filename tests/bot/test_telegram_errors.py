@@ -1,5 +1,5 @@
 """One classifier of Telegram errors (bot/telegram_errors.py), read the same way by the delivery
-of answers and notices (bot/services/relay.py), the reminder dispatcher (scheduler/dispatch.py)
+of answers and notices (bot/channels/client.py), the reminder dispatcher (scheduler/dispatch.py)
 and the error handler (bot/handlers/errors.py)."""
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ from telegram.error import (
     TimedOut,
 )
 
+from bot.channels.client import outcome_of
 from bot.handlers.errors import on_error
-from bot.services.relay import outcome_of
 from bot.telegram_errors import error_name, error_text, failure_of, kind_of
 from casework.ports import ChannelError, ErrorKind, Outcome
 from scheduler.dispatch import MAX_ATTEMPTS, Blocked, Fail, Retry, after_error

@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
-from bot.services.relay import TelegramRelay
+from bot.channels.staff import TelegramRelay
 from casework import questions as question_service
 from console.compose import scheduler_services
 from fakebot import ChatParticipant, SimGroup, SimUser, StoredMessage

@@ -17,9 +17,9 @@ from telegram import InlineKeyboardMarkup, ReplyKeyboardMarkup
 
 from backoffice import notify
 from bot import glossary, keyboards
+from bot.channels.staff import case_buttons
 from bot.handlers import errors, fallback, gate, help, onboarding, privacy, questions, text, words
 from bot.handlers.settings import settings_keyboard, settings_text
-from bot.services.relay import case_buttons
 from casework.clock import FixedClock
 from casework.timewindows import OfficeHours, QuietHours
 from scheduler import render as reminders

@@ -22,7 +22,7 @@ from babel.messages.frontend import parse_mapping_cfg
 from bot.i18n_tools import HOW_TO_FIX, ROOT, Project, read_catalog
 
 # Packages whose modules may write client text in the bot's domain (`casework` is the core
-# package some of `bot/services` moves to).
+# package the use cases moved to).
 PACKAGES = ("bot", "texts", "scheduler", "backoffice", "casework", "storage", "console", "sandbox")
 # Names a module imports when it writes text in the bot's domain.
 TRANSLATING_IMPORTS = {"t", "N_", "Translator", "translator", "gettext", "ngettext", "pgettext"}
