@@ -20,7 +20,7 @@ from casework.clock import FixedClock
 from casework.planning import PlanningRules
 from console.compose import schedule
 from fakebot import FakeTelegram
-from scheduler import dispatch, render, retention
+from scheduler import dispatch, retention
 from scheduler.dispatch import (
     MAX_ATTEMPTS,
     Blocked,
@@ -42,6 +42,7 @@ from storage.ids import pk
 from storage.models import Appointment, Client, Message, Question, Reminder, Visitor
 from tests import factories
 from tests.e2e.conftest import TOKEN, harness_settings
+from texts.render import reminders as render
 from texts.render.reminders import Subject
 
 NOW = factories.NOW  # Monday 23 November 2026, 11:00 in Amsterdam
