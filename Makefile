@@ -63,7 +63,7 @@ run: migrate
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy bot storage scheduler backoffice fakebot sandbox console casework commonground
+	$(BIN)/mypy bot texts storage scheduler backoffice fakebot sandbox console casework commonground
 	$(BIN)/lint-imports
 
 format: install

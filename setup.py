@@ -2,7 +2,7 @@
 language. Everything else about the package is in pyproject.toml.
 
 For a wheel, every locales/<code>/LC_MESSAGES/messages.po is compiled (as `make i18n` does:
-fuzzy and half-translated entries left out) into bot/_locales/<code>/LC_MESSAGES/messages.mo
+fuzzy and half-translated entries left out) into texts/_locales/<code>/LC_MESSAGES/messages.mo
 inside the build. For an editable install (`pip install -e .`), they are compiled next to the
 .po files, where a checkout reads them.
 """
@@ -32,7 +32,7 @@ class BuildWithCatalogues(build_py):
         compile_catalogs(project, quiet=True)
         if getattr(self, "editable_mode", False):
             return
-        target = Path(self.build_lib) / "bot" / "_locales"
+        target = Path(self.build_lib) / "texts" / "_locales"
         for code, po_path in catalog_paths(project):
             mo = po_path.with_suffix(".mo")
             destination = target / code / "LC_MESSAGES" / mo.name

@@ -1,14 +1,14 @@
 """The back-office's composition root: `build_backoffice` assembles the Starlette app.
 
 Nothing happens at import time. The back-office is its own process (or, in tests and the
-sandbox, its own task): it shares the database with the bot and talks to the clients through a
-`telegram.Bot` of its own (built once at start-up) in the client's language.
+sandbox, its own task): it shares the database with the bot and talks to the clients through the
+channels the composition root hands it (console/backoffice.py, sandbox/backoffice.py: Telegram
+with a `telegram.Bot` of its own), in the client's language. It imports nothing of the bot.
 """
 
 from __future__ import annotations
 
 import logging
-import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -24,7 +24,6 @@ from starlette.middleware import Middleware
 from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
-from telegram import Bot
 
 from backoffice import oidc as oidc_module
 from backoffice.routes import routes
@@ -37,17 +36,13 @@ from backoffice.web import (
     on_server_error,
     pager,
 )
-from bot.app import planning_rules
-from bot.audio import audio_for
-from bot.context import Services
-from bot.i18n import available_locales
-from bot.services.relay import TelegramRelay
-from bot.settings import Settings
 from casework.clock import Clock, SystemClock
-from casework.contacts import ContactQueue
 from casework.planning import PlanningRules
-from casework.ports import CaseSystem
+from casework.ports import CaseSystem, Channels
+from casework.settings import Settings, planning_rules
 from storage.db import Database
+from texts.i18n import available_locales
+from texts.readers import Readers
 
 log = logging.getLogger(__name__)
 HERE = Path(__file__).resolve().parent
@@ -60,12 +55,15 @@ class Backoffice:
     settings: Settings
     db: Database
     clock: Clock
-    bot: Bot | None
+    channels: Channels | None  # None: answers are stored, not sent (no Telegram configured)
     rules: PlanningRules
     templates: Jinja2Templates
     passwords: Passwords
-    services: Services  # what the question store's delivery (bot/services/relay.py) needs
+    readers: Readers  # the client's language and how a text reads for them
     oidc: oidc_module.OidcClient | None = None
+    # The case system (Common Ground, built by the composition root): the Notificaties
+    # callback reads a changed object anew from it (docs/common-ground.md).
+    case_system: CaseSystem | None = None
     throttle: AddressThrottle = field(default_factory=AddressThrottle)
 
     @property
@@ -85,23 +83,12 @@ def template_environment() -> Environment:
     return env
 
 
-def make_bot(settings: Settings) -> Bot | None:
-    """The Bot API client the back-office sends with (None without a token)."""
-    if settings.telegram_token is None:
-        return None
-    return Bot(
-        settings.telegram_token.get_secret_value(),
-        base_url=settings.telegram_api_url,
-        base_file_url=settings.file_url,
-    )
-
-
 def build_backoffice(
     settings: Settings,
     *,
     db: Database,
     clock: Clock | None = None,
-    bot: Bot | None = None,
+    channels: Channels | None = None,
     hasher: PasswordHasher | None = None,
     sandbox: bool = False,
     case_system: CaseSystem | None = None,
@@ -110,42 +97,29 @@ def build_backoffice(
     templates = Jinja2Templates(env=template_environment())
     clock = clock or SystemClock()
     rules = planning_rules(settings)
-    services = Services(
-        settings=settings,
-        db=db,
-        clock=clock,
-        rules=rules,
-        shipped_locales=available_locales(),
-        instance=f"backoffice:{socket.gethostname()}",
-    )
-    services.audio = audio_for(settings)  # 🔊 Listen (docs/audio.md)
-    if settings.staff_chat_id is not None and bot is not None:
-        services.relay = TelegramRelay(services)  # acts here show in the staff chat's topics
-    if settings.open_klant_enabled:
-        services.contacts = ContactQueue(db, clock)  # answers here become contact moments too
-    # The case system (built by the console): notifications' callbacks read it anew.
-    services.case_system = case_system
+    readers = Readers(settings.default_locale, available_locales(), settings.zone)
     bo = Backoffice(
         settings=settings,
         db=db,
         clock=clock,
-        bot=bot,
+        channels=channels,
         rules=rules,
         templates=templates,
         passwords=Passwords(hasher or password_hasher()),
-        services=services,
+        readers=readers,
         oidc=oidc_module.from_settings(settings, sandbox=sandbox),
+        case_system=case_system,
     )
 
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
-        if bo.bot is not None:
-            await bo.bot.initialize()
+        if bo.channels is not None:
+            await bo.channels.client.open()
         try:
             yield
         finally:
-            if bo.bot is not None:
-                await bo.bot.shutdown()
+            if bo.channels is not None:
+                await bo.channels.client.close()
 
     app = Starlette(
         routes=[*routes(), Mount("/static", StaticFiles(directory=HERE / "static"), name="static")],

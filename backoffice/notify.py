@@ -4,8 +4,9 @@ client's language.
 Texts are functions of the client's translator and formatter (like bot/replies.py), written in
 the bot's gettext domain so they are translated with the bot's catalogues. They carry the
 minimum (DESIGN section 7): no case details beyond the time and place the client needs, and a
-way to reach the team outside Telegram. Answers, the seen notice and close/reopen notices go
-through the question store's own delivery (bot/services/relay.py), whatever the channel.
+way to reach the team outside Telegram. They go out through the client channel
+(casework/ports.py) that the composition root hands the back-office, as answers, the seen notice
+and close/reopen notices do.
 """
 
 from __future__ import annotations
@@ -14,26 +15,20 @@ import logging
 from collections.abc import Callable
 from datetime import date, datetime
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
-from telegram import Bot, InlineKeyboardMarkup
-from telegram.error import TelegramError
-
-from bot.fmt import Formatter
-from bot.handlers import listen
-from bot.html import escape
-from bot.i18n import N_, Translator, translator
-from bot.render.appointments import AppointmentCard, appointment_buttons, appointment_text
-from bot.render.tasks import task_buttons, task_text
-from bot.services import relay
-from bot.services.relay import Delivery, Outcome
-from casework import blocking
-from storage.enums import ClientStatus
+from casework.ports import Buttons, Channels, Delivery, Listen, Outcome
+from storage import staff as staff_queries
+from storage.db import Database
 from storage.ids import pk
 from storage.models import Appointment, Client, Organisation, Task
-
-if TYPE_CHECKING:
-    from bot.context import Services
+from texts.fmt import Formatter
+from texts.html import escape
+from texts.i18n import N_, Translator, translator
+from texts.readers import Readers
+from texts.render.appointments import AppointmentCard, appointment_buttons, appointment_text
+from texts.render.tasks import task_buttons, task_text
+from texts.speakable import APPOINTMENT, TASK, appointment_speakable, task_speakable
 
 log = logging.getLogger(__name__)
 ClientText = Callable[[Translator, Formatter], str]
@@ -51,32 +46,18 @@ class TaskNews(StrEnum):
 
 
 async def tell(
-    bot: Bot | None,
-    services: Services,
+    channels: Channels | None,
     client: Client,
     text: ClientText,
     *,
-    reply_markup: Any = None,
+    buttons: Buttons = None,
+    listen: Listen | None = None,
 ) -> Delivery:
-    """Send the client a notice with buttons; a blocked bot is recorded, never raised."""
-    if bot is None or client.telegram_chat_id is None:
+    """Send the client a notice with buttons (and 🔊 Listen where `listen` names the message
+    and audio exists in the client's language); a blocked bot is recorded, never raised."""
+    if channels is None:
         return Delivery(Outcome.NOT_LINKED)
-    if client.status == ClientStatus.BLOCKED_BOT:
-        return Delivery(Outcome.BLOCKED)
-    body = relay.for_client(services, client, text)
-    try:
-        sent = await relay.send_html(bot, client.telegram_chat_id, body, reply_markup=reply_markup)
-    except TelegramError as exc:
-        outcome = relay.outcome_of(exc)
-        log.warning(
-            "telling a client failed",
-            extra={"client_id": client.id, "error": relay.error_name(exc)},
-        )
-        if outcome == Outcome.BLOCKED:
-            async with services.db.transaction() as session:
-                await blocking.block(session, client_ids=[pk(client)])
-        return Delivery(outcome)
-    return Delivery(Outcome.DELIVERED, sent.message_id)
+    return await channels.client.notify(client, text, buttons=buttons, listen=listen)
 
 
 def contact_lines(t: Translator, f: Formatter, organisation: Organisation | None) -> list[str]:
@@ -119,20 +100,11 @@ def appointment_news_text(
     return text
 
 
-async def appointment_keyboard(
-    services: Services, appointment: Appointment, client: Client, now: datetime
-) -> Any:
-    """The bot's buttons under the appointment (confirm, cannot come, calendar, 🔊 Listen)."""
-    locale = relay.client_locale(services, client)
-    t = translator(locale)
-    markup = appointment_buttons(t, appointment, now)
-    async with services.db.reading() as session:
-        card = await listen.card_of(session, appointment, now)
-    speakable = listen.appointment_speakable(card)
-    row = await listen.listen_row(
-        services.audio, t, locale, speakable, listen.APPOINTMENT, appointment.id
-    )
-    return InlineKeyboardMarkup([*markup.inline_keyboard, row]) if row else markup
+def appointment_keyboard(
+    readers: Readers, appointment: Appointment, client: Client, now: datetime
+) -> Buttons:
+    """The bot's buttons under the appointment (confirm, cannot come, calendar)."""
+    return appointment_buttons(translator(readers.locale_of(client)), appointment, now)
 
 
 def task_news_text(news: TaskNews, task: Task, *, today: date, now: datetime) -> ClientText:
@@ -148,11 +120,22 @@ def task_news_text(news: TaskNews, task: Task, *, today: date, now: datetime) ->
     return text
 
 
-async def task_keyboard(services: Services, task: Task, client: Client, now: datetime) -> Any:
-    """Done and a question under a new task, and 🔊 Listen where there is audio."""
-    locale = relay.client_locale(services, client)
-    t = translator(locale)
-    markup = task_buttons(t, task, now)
-    speakable = listen.task_speakable(task, now, services.settings.zone)
-    row = await listen.listen_row(services.audio, t, locale, speakable, listen.TASK, task.id)
-    return InlineKeyboardMarkup([*markup.inline_keyboard, row]) if row else markup
+def task_keyboard(readers: Readers, task: Task, client: Client, now: datetime) -> Buttons:
+    return task_buttons(translator(readers.locale_of(client)), task, now)
+
+
+async def appointment_listen(db: Database, appointment: Appointment, now: datetime) -> Listen:
+    """🔊 Listen under the news of an appointment: it reads as the appointment's own message."""
+    async with db.reading() as session:
+        member = (
+            await staff_queries.by_id(session, staff_id=appointment.staff_id)
+            if appointment.staff_id
+            else None
+        )
+    card = AppointmentCard(appointment, member.name if member else None, now)
+    return Listen(APPOINTMENT, pk(appointment), appointment_speakable(card))
+
+
+def task_listen(task: Task, now: datetime, zone: ZoneInfo) -> Listen:
+    """🔊 Listen under the news of a new task: it reads as the task's own message."""
+    return Listen(TASK, pk(task), task_speakable(task, now, zone))

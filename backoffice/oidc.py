@@ -25,7 +25,7 @@ from urllib.parse import urlencode, urlparse
 import httpx
 import jwt
 
-from bot.settings import Settings
+from casework.settings import Settings
 
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 # Asymmetric algorithms only: a token signed with `none` or HS256 (the client secret as key)

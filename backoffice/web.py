@@ -24,14 +24,14 @@ from backoffice.i18n import (
     value_label,
 )
 from backoffice.security import SESSION_TOKEN, Session, Stage, new_session_token
-from bot.fmt import Formatter
-from bot.render.appointments import KINDS
 from storage import audit
 from storage import sessions as session_store
 from storage import staff as staff_queries
 from storage.bsn import contains_bsn
 from storage.enums import ActorKind, StaffRole
 from storage.models import Staff
+from texts.fmt import Formatter
+from texts.render.appointments import KINDS
 
 if TYPE_CHECKING:
     from backoffice.app import Backoffice

@@ -22,8 +22,8 @@ from typing import Any
 
 from bench.echo_bot import build_echo
 from bot.app import build_application
-from bot.settings import Settings
 from casework.clock import SystemClock
+from casework.settings import Settings
 
 TOKEN = "123456:BENCH-TOKEN"
 
@@ -48,7 +48,7 @@ async def serve(kind: str, api_url: str, database_url: str | None) -> None:
         if os.environ.get("INBURGERBOT_BENCH_PROFILE_DIR"):
             _time_the_gate()
         settings = real_settings(api_url, database_url)
-        app = build_application(settings, clock=SystemClock(), rate_limit=False, with_jobs=False)
+        app = build_application(settings, clock=SystemClock(), rate_limit=False)
     stop = asyncio.Event()
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
     profile_dir = os.environ.get("INBURGERBOT_BENCH_PROFILE_DIR")

@@ -35,8 +35,9 @@ from sqlmodel import SQLModel
 
 import storage.models  # noqa: F401  (registers the tables)
 from bot.app import build_application
-from bot.settings import Settings, normalise_database_url
+from bot.channels import channels_of
 from casework.clock import SystemClock
+from casework.settings import Settings, normalise_database_url
 from fakebot import FakeTelegram
 from scheduler.dispatch import SAFE_RATE, Tally, for_services
 from storage import reminders as reminder_rows
@@ -227,9 +228,7 @@ async def measure(reminders: int, *, rate_limited: bool, database_url: str) -> F
     await reset(db)
     api = f"http://127.0.0.1:{port}/bot"
     settings = bench_settings(api, db.url)
-    app = build_application(
-        settings, db=db, clock=SystemClock(), rate_limit=rate_limited, with_jobs=False
-    )
+    app = build_application(settings, db=db, clock=SystemClock(), rate_limit=rate_limited)
     services = app.bot_data.services
     assert services is not None
     dispatcher = for_services(services, rate_limited=rate_limited)
@@ -240,7 +239,7 @@ async def measure(reminders: int, *, rate_limited: bool, database_url: str) -> F
         started = time.perf_counter()
         cpu_started = time.process_time()
         while True:
-            total.add(await dispatcher.drain(app.bot))
+            total.add(await dispatcher.drain(channels_of(app).client))
             async with db.reading() as session:
                 status = await reminder_rows.outbox_status(session, now=services.clock.now())
             if not status.counts.get("pending") and not status.counts.get("claimed"):

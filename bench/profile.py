@@ -18,11 +18,11 @@ Each function's own time goes to one part, by the file it is in; the time of a b
 | part | files |
 |---|---|
 | queries | sqlalchemy, sqlmodel, aiosqlite, asyncpg, sqlite3, storage/ and the driver's thread |
-| gettext | gettext, bot/i18n.py |
+| gettext | gettext, texts/i18n.py |
 | Babel | babel/ |
-| bidi | bot/bidi.py |
-| rendering | bot/render/, bot/fmt.py, bot/keyboards.py, bot/replies.py, html, string |
-| handlers | bot/handlers/, bot/services/, bot/ (the rest), scheduler/ |
+| bidi | texts/bidi.py |
+| rendering | texts/render/, texts/fmt.py, bot/keyboards.py, bot/replies.py, html, string |
+| handlers | bot/handlers/, bot/channels/, bot/ (the rest), scheduler/ |
 | JSON | json |
 | HTTP | httpx, httpcore, h11, anyio, aiohttp, multidict, yarl, ssl, socket, http, urllib, email |
 | PTB | telegram/ (objects, handlers, the Application) |
@@ -76,11 +76,11 @@ _BY_PATH: tuple[tuple[str, str], ...] = (
     ("/sqlite3/", "queries"),
     ("/storage/", "queries"),
     ("/gettext.py", "gettext"),
-    ("/bot/i18n.py", "gettext"),
+    ("/texts/i18n.py", "gettext"),
     ("/babel/", "Babel"),
-    ("/bot/bidi.py", "bidi"),
-    ("/bot/render/", "rendering"),
-    ("/bot/fmt.py", "rendering"),
+    ("/texts/bidi.py", "bidi"),
+    ("/texts/render/", "rendering"),
+    ("/texts/fmt.py", "rendering"),
     ("/bot/keyboards.py", "rendering"),
     ("/bot/replies.py", "rendering"),
     ("/html/", "rendering"),
@@ -275,7 +275,7 @@ def main(argv: Sequence[str]) -> int:
     parser.add_argument("--top", type=int, default=0, help="list the N most expensive functions")
     parser.add_argument("--output", type=Path, help="also write the figures as JSON here")
     args = parser.parse_args(argv)
-    from bot.settings import normalise_database_url
+    from casework.settings import normalise_database_url
 
     with tempfile.TemporaryDirectory() as tmp:
         url = (

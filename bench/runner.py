@@ -21,8 +21,8 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from bench import dispatch, importing, scale, throughput
 from bench.dispatch import reset
-from bot.settings import normalise_database_url
 from casework.clock import SystemClock
+from casework.settings import normalise_database_url
 from storage.db import Database
 
 DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432/postgres"

@@ -11,20 +11,18 @@ from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Contex
 from telegram.request import BaseRequest
 
 from bot.audio import audio_for
+from bot.channels.staff import TelegramRelay
 from bot.context import BotContext, BotData, Services
 from bot.handlers import register
-from bot.i18n import BY_CODE, available_locales, require_catalogues, translator
 from bot.metrics import CountingRequest, MeteredApplication
 from bot.ordering import ChatOrderedProcessor
 from bot.request import RetryingRequest
-from bot.services.relay import TelegramRelay
 from bot.services.translating import Translating, engine_for
-from bot.settings import Settings
 from casework.clock import Clock, SystemClock
 from casework.contacts import ContactQueue
-from casework.planning import PlanningRules
-from scheduler.jobs import schedule_jobs
+from casework.settings import Settings, planning_rules
 from storage.db import Database
+from texts.i18n import BY_CODE, available_locales, require_catalogues, translator
 
 if TYPE_CHECKING:
     from casework.ports import CaseSystem
@@ -33,26 +31,18 @@ log = logging.getLogger(__name__)
 BotApplication = Application[Any, BotContext, Any, Any, BotData, Any]
 
 
-def planning_rules(settings: Settings) -> PlanningRules:
-    return PlanningRules(
-        zone=settings.zone,
-        appointment_offsets=settings.reminder_offsets,
-        default_quiet=settings.default_quiet_hours,
-    )
-
-
 def build_application(
     settings: Settings,
     *,
     db: Database | None = None,
     clock: Clock | None = None,
     rate_limit: bool = True,
-    with_jobs: bool = True,
     request: BaseRequest | None = None,
     concurrent_updates: int | None = None,
     case_system: CaseSystem | None = None,
 ) -> BotApplication:
-    """Assemble the bot: services, handlers in order, error handler and periodic jobs.
+    """Assemble the bot: services, handlers in order and the error handler (the periodic jobs
+    are the composition root's, console/compose.py `schedule`).
 
     `request` carries the Bot API calls (not getUpdates); by default it retries time-outs and
     5xx while an update is handled (bot/request.py). Updates of different chats are handled
@@ -105,8 +95,6 @@ def build_application(
     application: BotApplication = builder.build()
     application.bot_data.services = services
     register(application)
-    if with_jobs:
-        schedule_jobs(application)
     return application
 
 

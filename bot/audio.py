@@ -25,16 +25,14 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bot import ogg
-from bot.i18n import LANGUAGES
-from bot.render.plan import PlanPage
-from bot.settings import Settings
-from bot.speech import Text, speech_text
-from storage.models import Appointment, Task
+from bot.speech import speech_text
+from casework.settings import Settings
+from texts.i18n import LANGUAGES
+from texts.speakable import Speakable, values_hash
 
 log = logging.getLogger(__name__)
 
 MANIFEST = "manifest.json"
-LISTEN = "say"  # the callback prefix of the 🔊 Listen button: say:v1:<plan|appt|task|rem>:<id>
 # espeak-ng's name of the voice for our language code, where it is not the code itself.
 ESPEAK_NAMES = {"en": "en-gb", "fr": "fr-fr", "fa_AF": "fa-af"}
 WORDS_PER_MINUTE = 145  # a little slower than espeak-ng's 175: clients are learning to listen
@@ -43,25 +41,6 @@ RECORDING_NAME = re.compile(r"^(?P<message>[a-z0-9_]{1,40})__(?P<values>[0-9a-f]
 
 class AudioFailed(RuntimeError):
     """The computer voice could not make the clip (missing program, error or time-out)."""
-
-
-@dataclass(frozen=True)
-class Speakable:
-    """A message that can be listened to: its identity, the values it carries, its text.
-
-    `values` are the row's fields the message shows, the same in every language and without
-    relative phrases ('in 3 days'), so a recording stays right until a value changes.
-    """
-
-    message_id: str
-    text: Text
-    values: Mapping[str, object]
-
-
-def values_hash(values: Mapping[str, object]) -> str:
-    """Twelve hex digits naming a message's values (the `__<values-hash>` of a recording)."""
-    canonical = json.dumps(values, sort_keys=True, default=str, ensure_ascii=False)
-    return hashlib.sha256(canonical.encode()).hexdigest()[:12]
 
 
 @dataclass(frozen=True)
@@ -76,47 +55,6 @@ class Source:
     computer_voice: bool
     spoken: str = ""  # the text for the computer voice
     recording: Path | None = None
-
-
-def appointment_values(appointment: Appointment, staff_name: str | None) -> dict[str, object]:
-    return {
-        "kind": appointment.kind,
-        "title": appointment.title,
-        "starts_at": appointment.starts_at.isoformat(),
-        "ends_at": appointment.ends_at.isoformat() if appointment.ends_at else None,
-        "place": [appointment.place_name, appointment.address, appointment.phone],
-        "video": bool(appointment.video_url),
-        "interpreter": appointment.interpreter_language if appointment.interpreter_needed else None,
-        "bring": appointment.bring,
-        "with": staff_name,
-        "status": appointment.status,
-        "response": [appointment.client_response, appointment.response_reason],
-    }
-
-
-def task_values(task: Task) -> dict[str, object]:
-    return {
-        "title": task.title,
-        "description": task.description,
-        "due": task.due_date.isoformat() if task.due_date else None,
-        "status": task.status,
-    }
-
-
-def plan_values(page: PlanPage) -> dict[str, object]:
-    plan = page.plan
-    return {
-        "route": plan.learning_route,
-        "level": plan.target_level,
-        "summary": plan.summary,
-        "end": (plan.extended_until or plan.period_end).isoformat(),
-        "decided": plan.decision_date.isoformat(),
-        "parts": [
-            [part.kind, part.title, part.status, str(part.target_date or "")] for part in page.parts
-        ],
-        "caseworker": page.caseworker.name if page.caseworker else None,
-        "social_guide": page.social_guide.name if page.social_guide else None,
-    }
 
 
 def espeak_name(locale: str) -> str:

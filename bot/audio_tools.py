@@ -23,24 +23,18 @@ from pathlib import Path
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot import ogg
-from bot.audio import (
-    RECORDING_NAME,
-    Audio,
-    Speakable,
-    manifest_messages,
-    recording_name,
-    values_hash,
-)
+from bot.audio import RECORDING_NAME, Audio, manifest_messages, recording_name
 from bot.handlers import listen
-from bot.i18n import LANGUAGES
-from bot.settings import Settings
 from bot.speech import speech_text
-from scheduler.render import Contact, Subject, speakable
+from casework.settings import Settings
 from storage import appointments, clients, tasks
 from storage.db import Database
 from storage.enums import ClientStatus, ReminderKind, TaskStatus
 from storage.ids import pk
 from storage.reminders import Claimed
+from texts.i18n import LANGUAGES
+from texts.render.reminders import Contact, Subject, speakable
+from texts.speakable import Speakable, values_hash
 
 CODES = tuple(language.code for language in LANGUAGES)
 

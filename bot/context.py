@@ -7,18 +7,19 @@ from typing import TYPE_CHECKING, Any
 
 from telegram.ext import Application, CallbackContext, ExtBot
 
-from bot.fmt import Formatter, formatter
-from bot.i18n import Translator, translator
 from bot.metrics import Metrics
 from casework.clock import Clock, SystemClock
 from casework.planning import PlanningRules
+from texts.fmt import Formatter, formatter
+from texts.i18n import Translator, translator
+from texts.readers import Readers
 
 if TYPE_CHECKING:
     from bot.audio import Audio
-    from bot.services.relay import Relay
+    from bot.channels.staff import Relay
     from bot.services.translating import Translating
-    from bot.settings import Settings
     from casework.ports import CaseSystem, Channel
+    from casework.settings import Settings
     from storage.db import Database
     from storage.models import Client, Staff
 
@@ -41,6 +42,11 @@ class Services:
     # answer) and the case system that the scheduler's job sends them to (docs/common-ground.md).
     contacts: Channel | None = None
     case_system: CaseSystem | None = None
+
+    @property
+    def readers(self) -> Readers:
+        """How a text reads for a client or the team (languages, default, time zone)."""
+        return Readers(self.settings.default_locale, self.shipped_locales, self.settings.zone)
 
 
 class BotData:
@@ -88,7 +94,7 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], B
 
     @property
     def t(self) -> Translator:
-        return translator(self.locale)  # cached per locale (bot/i18n.py)
+        return translator(self.locale)  # cached per locale (texts/i18n.py)
 
     @property
     def fmt(self) -> Formatter:

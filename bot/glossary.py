@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.fmt import Formatter
-from bot.html import Html, escape
-from bot.i18n import N_, Translator
+from texts.fmt import Formatter
+from texts.html import Html, escape
+from texts.i18n import N_, Translator
 
 
 @dataclass(frozen=True)

@@ -11,11 +11,12 @@
     python -m bot.i18n_tools sheet-import FILE        # `make i18n-sheet-import`: apply it
 
 `extract` is `pybabel extract -F babel.cfg -k t -k gettext -k ngettext:1,2 -k pgettext:1c,2
--k N_ --add-comments=Translators: bot scheduler backoffice` (file names without line numbers, so
-that moving code does not change the template); `update` is `pybabel update --no-fuzzy-matching`
-that also keeps each entry's `# review: STATUS` comment (a new entry gets `machine-draft`) and
-writes the plural rule from LANGUAGES; `compile` writes the catalogue's lowest review status into
-the compiled header (`X-Review-Status`), which the picker and /privacy read.
+-k N_ --add-comments=Translators: bot texts scheduler backoffice` (file names without line
+numbers, so that moving code does not change the template); `update` is `pybabel update
+--no-fuzzy-matching` that also keeps each entry's `# review: STATUS` comment (a new entry gets
+`machine-draft`) and writes the plural rule from LANGUAGES; `compile` writes the catalogue's
+lowest review status into the compiled header (`X-Review-Status`), which the picker and
+/privacy read.
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import PoFileParser, write_po
 
-from bot.i18n import (
+from texts.i18n import (
     BY_CODE,
     DOMAIN,
     LANGUAGES,
@@ -53,7 +54,7 @@ from bot.i18n import (
 )
 
 ROOT = SOURCE_LOCALES_DIR.parent
-SOURCES = ("bot", "scheduler", "backoffice")
+SOURCES = ("bot", "texts", "scheduler", "backoffice")
 KEYWORDS: dict[str, Any] = {
     "t": None,
     "gettext": None,
@@ -123,7 +124,7 @@ class Project:
     def language(self, code: str) -> Language:
         found = next((lang for lang in self.languages if lang.code == code), None)
         if found is None:
-            raise SystemExit(f"{code} is not in LANGUAGES (bot/i18n.py): add it there first.")
+            raise SystemExit(f"{code} is not in LANGUAGES (texts/i18n.py): add it there first.")
         return found
 
 
@@ -263,7 +264,7 @@ def extract(project: Project = Project(), *, quiet: bool = False) -> bool:
 
 
 def _apply_language(catalog: HeaderCatalog, language: Language) -> None:
-    """The plural rule from LANGUAGES (GNU order, see bot/i18n.py), always."""
+    """The plural rule from LANGUAGES (GNU order, see texts/i18n.py), always."""
     catalog._set_mime_headers([("Plural-Forms", language.plural_forms)])
     catalog.language_team = f"{language.english_name} ({language.native_name})"
 
@@ -367,7 +368,7 @@ def compile_catalogs(
         compiled += 1
         _say(quiet, f"compiled {po_path.relative_to(project.root)}")
     if compiled:
-        from bot.i18n import reset_cache
+        from texts.i18n import reset_cache
 
         reset_cache()
     return compiled
@@ -452,7 +453,7 @@ def _translates(path: Path) -> bool:
     tree = ast.parse(path.read_text(encoding="utf-8"))
     return any(
         isinstance(node, ast.ImportFrom)
-        and node.module == "bot.i18n"
+        and node.module == "texts.i18n"
         and TRANSLATING_NAMES & {alias.name for alias in node.names}
         for node in ast.walk(tree)
     )
@@ -479,7 +480,7 @@ def unmapped_modules(project: Project = Project()) -> list[str]:
 def check(project: Project = Project()) -> list[str]:
     """Problems that fail the suite: a stale template, missing or fuzzy translations."""
     problems = [
-        f"{name} imports bot.i18n but babel.cfg does not extract it: add it to babel.cfg."
+        f"{name} imports texts.i18n but babel.cfg does not extract it: add it to babel.cfg."
         for name in unmapped_modules(project)
     ]
     new, gone = template_drift(project)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, KeyboardButton, ReplyKeyboardMarkup
+from telegram import InlineKeyboardMarkup, KeyboardButton, ReplyKeyboardMarkup
 
-from bot import callbacks
-from bot.i18n import BY_CODE, Translator
+from texts.callbacks import button
+from texts.i18n import BY_CODE, Translator
 
 # Reply-keyboard buttons send their text back; handlers recognise them by the leading icon,
 # which is the same in every language, never by the translated words.
@@ -31,10 +31,6 @@ def main_menu(t: Translator) -> ReplyKeyboardMarkup:
         resize_keyboard=True,
         is_persistent=True,
     )
-
-
-def button(text: str, prefix: str, action: str, arg: str | int = "") -> InlineKeyboardButton:
-    return InlineKeyboardButton(text, callback_data=callbacks.make(prefix, action, arg))
 
 
 def languages(

@@ -9,9 +9,9 @@ from telegram import LinkPreviewOptions, Message, Update
 from telegram.constants import MessageLimit, ParseMode
 
 from bot.context import BotContext
-from bot.fmt import Formatter
-from bot.html import as_html, html_translator
-from bot.i18n import Translator
+from texts.fmt import Formatter
+from texts.html import as_html, html_translator
+from texts.i18n import Translator
 
 # A text is a function of the reader's translator and formatter, so it can also be rendered in
 # simple Dutch under the translation when the client wants to learn ("Also show Dutch").

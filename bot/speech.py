@@ -1,6 +1,6 @@
 """Texts rendered for the ear: the same message a client reads, as plain sentences to speak.
 
-The renderers (bot/render/, scheduler/render.py) are functions of a translator and a formatter.
+The renderers (texts/render/) are functions of a translator and a formatter.
 For speech they get `SpeechFormatter`: dates in full with the month's name from Babel (never
 '3 dec' or '03-12'), clock times as words around the numbers ('10 uur 30', 'saat 10 30') because
 a computer voice reads '10:30' wrongly in several languages (Persian says 'ten colon thirty'),
@@ -20,9 +20,9 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_date
 
-from bot.fmt import Formatter
-from bot.html import Html, escape, html_translator
-from bot.i18n import Translator, translator
+from texts.fmt import Formatter
+from texts.html import Html, escape, html_translator
+from texts.i18n import Translator, translator
 
 Text = Callable[[Translator, Formatter], str]
 

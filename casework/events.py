@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from storage.models import Client
+from storage.models import Client, Staff
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -49,6 +49,23 @@ class Asked(QuestionEvent):
     """The client sent a message that was stored in their question (`by`: their first name)."""
 
     message_id: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class Seen(QuestionEvent):
+    """A staff member opened the question for the first time: the client hears it was seen."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Escalated(QuestionEvent):
+    """The question waited `hours` of office time unanswered; the team leads were told.
+
+    `unreached` are the leads no private message reached (the staff chat names them); `by` is
+    empty: the office clock raised it, not a person.
+    """
+
+    hours: float
+    unreached: tuple[Staff, ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True)

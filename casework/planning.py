@@ -268,11 +268,7 @@ async def _apply(
         return
     existing = await reminder_rows.of_subject(session, kind=kind, subject_id=subject_id)
     create, changed = reconcile(existing, wanted, now=now)
-    for item in create:
-        session.add(_new_row(client_id, kind, item))
-    for row in changed:
-        session.add(row)
-    await session.flush()
+    await reminder_rows.save(session, [*(_new_row(client_id, kind, i) for i in create), *changed])
 
 
 def reconcile(
@@ -414,8 +410,7 @@ async def replan_digest(
     if await reminder_rows.existing_keys(session, keys=[wanted.key]):
         return
     if wanted.due_at > now:
-        session.add(_new_row(pk(client), ReminderKind.DIGEST, wanted))
-        await session.flush()
+        await reminder_rows.save(session, [_new_row(pk(client), ReminderKind.DIGEST, wanted)])
 
 
 async def replan_client(
@@ -444,14 +439,13 @@ async def cancel_pending_for_client(
 
 async def plan_digests(session: AsyncSession, *, rules: PlanningRules, now: datetime) -> int:
     """Plan the next weekly digest of every client who asked for one; returns how many rows."""
-    planned = 0
+    rows = []
     for client in await reminder_rows.digest_clients(session):
         wanted = digest_reminder(client, rules=rules, quiet=rules.quiet_for(client), now=now)
         if wanted is None or wanted.due_at <= now:
             continue
         if await reminder_rows.existing_keys(session, keys=[wanted.key]):
             continue
-        session.add(_new_row(pk(client), ReminderKind.DIGEST, wanted))
-        planned += 1
-    await session.flush()
-    return planned
+        rows.append(_new_row(pk(client), ReminderKind.DIGEST, wanted))
+    await reminder_rows.save(session, rows)
+    return len(rows)

@@ -11,11 +11,12 @@ from typing import Any
 import click
 import uvicorn
 
-from backoffice.app import build_backoffice, make_bot
+from backoffice.app import build_backoffice
 from backoffice.security import Passwords, password_hasher, password_problem
+from bot.channels import make_bot, process_channels
 from bot.logs import setup_logging
-from bot.settings import Settings
 from casework.clock import Clock
+from casework.settings import Settings
 from console.common import state_of
 from console.compose import case_system_for, running
 from storage import audit
@@ -53,11 +54,14 @@ def serve(ctx: click.Context, host: str | None, port: int | None, forwarded_allo
 
     async def main() -> None:
         async with running(settings, clock=clock) as started:
+            channels = process_channels(
+                settings, db=started.db, clock=clock, bot=make_bot(settings)
+            )
             app = build_backoffice(
                 settings,
                 db=started.db,
                 clock=clock,
-                bot=make_bot(settings),
+                channels=channels,
                 case_system=case_system_for(settings),
             )
             config = uvicorn.Config(

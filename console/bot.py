@@ -10,9 +10,9 @@ import click
 from bot.app import build_application
 from bot.logs import setup_logging
 from bot.serve import WebhookOptions, serve_polling, serve_webhook
-from bot.settings import Settings
+from casework.settings import Settings
 from console.common import state_of
-from console.compose import case_system_for
+from console.compose import case_system_for, schedule
 from sandbox.cli import sandbox
 
 log = logging.getLogger(__name__)
@@ -47,6 +47,7 @@ def run(ctx: click.Context) -> None:
         return
     setup_logging(settings.log_level, settings.log_format)
     application = build_application(settings, case_system=case_system_for(settings))
+    schedule(application)  # the periodic jobs and the reminder dispatcher
     log.info("bot starting (long polling)")
     health = (settings.health_listen, settings.health_port) if settings.health_port else None
     asyncio.run(serve_polling(application, health=health))
@@ -86,6 +87,7 @@ def webhook(
     setup_logging(settings.log_level, settings.log_format)
     path = (url_path or settings.webhook_path).strip("/")
     application = build_application(settings, case_system=case_system_for(settings))
+    schedule(application)  # the periodic jobs and the reminder dispatcher
     log.info("bot starting (webhook)", extra={"path": path, "sets_webhook": set_webhook})
     options = WebhookOptions(
         listen=listen or settings.webhook_listen,

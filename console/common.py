@@ -20,11 +20,10 @@ from pydantic import ValidationError
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.i18n import CatalogueError
-from bot.settings import Settings
 from casework import case, exporter, importer
 from casework.clock import Clock, SystemClock
 from casework.planning import PlanningRules
+from casework.settings import Settings
 from console.compose import running
 from storage import appointments as appointment_queries
 from storage import audit
@@ -34,6 +33,7 @@ from storage import tasks as task_queries
 from storage.db import Database
 from storage.enums import ActorKind
 from storage.models import Appointment, Client, Staff, Task
+from texts.i18n import CatalogueError
 
 T = TypeVar("T")
 LOCAL_FORMATS = ("%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M")

@@ -7,7 +7,7 @@ import asyncio
 import click
 import httpx
 
-from bot.settings import Settings
+from casework.settings import Settings
 from commonground.notificaties import NotificatiesApi
 from console.common import CliState, pass_state
 

@@ -19,13 +19,18 @@ from dataclasses import dataclass
 from telegram.request import BaseRequest
 
 from bot.app import BotApplication, build_application
-from bot.settings import Settings
+from bot.channels import channels_of
+from bot.services.translating import translation_tick
 from casework.clock import Clock, SystemClock
 from casework.ports import CaseSystem
+from casework.settings import Settings
 from commonground.objecten import ObjectsApi
 from commonground.openklant import OpenKlant
 from commonground.system import CommonGround
 from commonground.zaken import ZakenApi
+from scheduler.dispatch import Dispatcher
+from scheduler.jobs import schedule_jobs
+from scheduler.services import SchedulerServices
 from storage.db import Database
 
 
@@ -87,6 +92,41 @@ def database_for(settings: Settings, *, pool_size: int | None = None) -> Databas
     )
 
 
+def scheduler_services(application: BotApplication) -> SchedulerServices:
+    """The scheduler's services on a built bot: the same settings, database and clock, and the
+    bot's Telegram channels."""
+    services = application.bot_data.services
+    assert services is not None, "build_application sets the services"
+    return SchedulerServices(
+        settings=services.settings,
+        db=services.db,
+        clock=services.clock,
+        rules=services.rules,
+        channels=channels_of(application),
+        instance=services.instance,
+        shipped_locales=services.shipped_locales,
+        case_system=services.case_system,
+        contacts=services.contacts is not None,
+    )
+
+
+def schedule(application: BotApplication) -> Dispatcher:
+    """Register the periodic jobs (scheduler/jobs.py) on the bot's JobQueue, and the bot's own
+    translation job where machine translation is on (bot/services/translating.py)."""
+    assert application.job_queue is not None
+    rate_limited = application.bot.rate_limiter is not None
+    dispatcher = schedule_jobs(
+        application.job_queue, scheduler_services(application), rate_limited=rate_limited
+    )
+    services = application.bot_data.services
+    if services is not None and services.translating is not None:
+        every = services.settings.translation_interval_seconds
+        application.job_queue.run_repeating(
+            translation_tick, interval=every, first=every, name="translation"
+        )
+    return dispatcher
+
+
 @asynccontextmanager
 async def running(
     settings: Settings,
@@ -114,13 +154,14 @@ async def running(
                 db=db,
                 clock=clock,
                 rate_limit=rate_limit,
-                with_jobs=with_jobs,
                 request=request,
                 case_system=case_system_for(settings),
             )
             translating = application.bot_data.services.translating  # type: ignore[union-attr]
             if translating is not None:  # its connections and worker process, after the bot
                 stack.push_async_callback(translating.close)
+            if with_jobs:
+                schedule(application)
             await application.initialize()
             stack.push_async_callback(application.shutdown)
             if polling:

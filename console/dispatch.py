@@ -9,7 +9,8 @@ import signal
 
 import click
 
-from bot.settings import Settings
+from bot.channels import channels_of
+from casework.settings import Settings
 from console.common import CliState, pass_state
 from console.compose import running
 from scheduler.dispatch import SEND_CONCURRENCY, Tally, for_services
@@ -29,7 +30,8 @@ async def serve(settings: Settings, *, once: bool, rate_limited: bool, concurren
         dispatcher = for_services(services, rate_limited=rate_limited)
         dispatcher.concurrency = concurrency
         while not stop.is_set():
-            total.add(await dispatcher.drain(app.application.bot, should_stop=stop.is_set))
+            channel = channels_of(app.application).client
+            total.add(await dispatcher.drain(channel, should_stop=stop.is_set))
             if once:
                 break
             with contextlib.suppress(TimeoutError):

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 import click
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.settings import Settings
+from casework.settings import Settings
 from console.common import state_of
 from console.compose import running
 from storage import clients as client_rows

@@ -6,10 +6,10 @@ import asyncio
 
 import click
 
-from bot.i18n import BY_CODE
 from bot.services.translating import engine_for
 from casework.translation import Capabilities, Engine, TranslationFailed
 from console.common import CliState, pass_state
+from texts.i18n import BY_CODE
 
 
 async def ask(engine: Engine) -> Capabilities:

@@ -33,12 +33,13 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from telegram import Bot
 
-from backoffice.app import build_backoffice, make_bot
+from backoffice.app import build_backoffice
 from backoffice.i18n import N_
 from backoffice.security import Stage, password_hasher
 from backoffice.web import Refused, backoffice, checked_form, int_param, redirect, session_of
-from bot.settings import Settings
+from bot.channels import make_bot, process_channels
 from casework.clock import Clock
+from casework.settings import Settings
 from storage import audit
 from storage import staff as staff_queries
 from storage.db import Database
@@ -255,7 +256,12 @@ class BackofficeBeside:
             self.settings,
             db=self.db,
             clock=self.clock,
-            bot=self.bot or make_bot(self.settings),
+            channels=process_channels(
+                self.settings,
+                db=self.db,
+                clock=self.clock,
+                bot=self.bot or make_bot(self.settings),
+            ),
             hasher=password_hasher(fast=True),
             sandbox=True,
         )

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 import click
 
 from bot.logs import setup_logging
-from bot.settings import Settings
+from casework.settings import Settings
 from sandbox.errors import BackofficePortUnavailable, PortUnavailable
 from sandbox.server import (
     DEFAULT_REGION,

@@ -23,13 +23,10 @@ from aiohttp import web
 from telegram import Update
 
 from bot.app import BotApplication, build_application
-from bot.i18n import is_rtl, translator
-from bot.locales import choose_locale
-from bot.services import ready_answers
-from bot.services.relay import client_locale
-from bot.settings import Settings
+from bot.channels.sending import client_locale
 from casework.clock import ShiftedClock
 from casework.ports import CaseSystem
+from casework.settings import Settings
 from commonground.fakes.objecten import TAAK_TYPE, FakeObjects
 from commonground.fakes.openklant import FakeOpenKlant
 from commonground.fakes.zaken import FakeZaken
@@ -37,6 +34,7 @@ from commonground.objecten import ObjectsApi
 from commonground.openklant import OpenKlant
 from commonground.system import CommonGround
 from commonground.zaken import ZakenApi
+from console.compose import schedule
 from fakebot import ChatParticipant, FakeTelegram, SimGroup, SimUser, StoredMessage
 from sandbox import tour, views, world
 from sandbox.backoffice import BackofficeBeside
@@ -44,9 +42,12 @@ from sandbox.errors import BackofficePortUnavailable, NotFound, PortUnavailable,
 from sandbox.fake_libretranslate import FakeLibreTranslate
 from sandbox.hub import Hub
 from sandbox.web import make_app
-from scheduler.dispatch import Dispatcher
+from scheduler.jobs import Dispatching
 from storage import clients, visitors
 from storage.db import Database
+from texts import ready_answers
+from texts.i18n import is_rtl, translator
+from texts.locales import choose_locale
 
 log = logging.getLogger(__name__)
 
@@ -223,6 +224,7 @@ class Sandbox:
             self.app = app = build_application(
                 self.settings, db=self.db, clock=self.clock, case_system=case_system
             )
+            schedule(app)
             services = app.bot_data.services
             assert services is not None
             self.world = await world.prepare(
@@ -414,14 +416,14 @@ class Sandbox:
         assert app.job_queue is not None
         dispatchers = []
         for job in app.job_queue.jobs():
-            if isinstance(job.data, Dispatcher):
+            if isinstance(job.data, Dispatching):
                 dispatchers.append(job.data)
             else:
                 await job.run(app)
-        for dispatcher in dispatchers:
+        for dispatching in dispatchers:
             async with asyncio.timeout(DRAIN_TIMEOUT):
-                await dispatcher.idle.wait()
-                await dispatcher.drain(app.bot)
+                await dispatching.dispatcher.idle.wait()
+                await dispatching.dispatcher.drain(dispatching.services.channels.client)
 
     # -- who is who ---------------------------------------------------------------------------
 

@@ -5,11 +5,12 @@ One round (`Dispatcher.run_once`):
 2. load their clients and subjects and re-check each at send time (`decide`): the client is
    active, linked and agreed, wants this kind of reminder, the appointment is still planned and
    not started, the task still open, the event not passed, and it is not night for the client;
-3. render in the client's language (scheduler/render.py) and send through the application's
-   bot, concurrently (a bounded `asyncio.gather`, one chat's reminders in order) and, when the
-   bot has PTB's AIORateLimiter, paced just under Telegram's 30 messages a second in total over
-   all dispatcher processes: each send claims its slot from a budget row in the database
-   (`SharedPacer`, storage/pace.py), so three processes send no faster than one;
+3. render in the client's language (texts/render/reminders.py) and send through the client channel
+   (casework/ports.py; the composition root hands in the Telegram one), concurrently (a bounded
+   `asyncio.gather`, one chat's reminders in order) and, when the bot is rate limited, paced
+   just under Telegram's 30 messages a second in total over all dispatcher processes: each send
+   claims its slot from a budget row in the database (`SharedPacer`, storage/pace.py), so three
+   processes send no faster than one;
 4. mark every row in one transaction: sent (with the message id), skipped (with a reason),
    pending again (429: after retry_after, not counted as a failed attempt; 5xx and time-outs:
    exponential backoff), failed (with the error class and Telegram's description, never the
@@ -40,17 +41,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions
-from telegram.constants import ParseMode
-from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, TelegramError
-
-from bot.audio import LISTEN, Audio
-from bot.callbacks import make
-from bot.i18n import translator
 from casework import blocking
 from casework.planning import PlanningRules
+from casework.ports import ChannelError, ClientChannel, ErrorKind, Listen
 from casework.timewindows import QuietHours
-from scheduler.render import Contact, Subject, can_render, render, speakable
 from storage import pace
 from storage import reminders as reminder_rows
 from storage.enums import (
@@ -63,10 +57,12 @@ from storage.enums import (
 )
 from storage.models import Client
 from storage.reminders import Batch, Claimed, Mark
+from texts.render.reminders import Contact, Subject, can_render, render, speakable
+from texts.speakable import REMINDER
 
 if TYPE_CHECKING:
-    from bot.settings import Settings
     from casework.clock import Clock
+    from casework.settings import Settings
     from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -84,38 +80,12 @@ SAFE_RATE = 25.0
 # A send that wakes more than half an interval after its shared slot takes a new one, this often.
 LATE_RECLAIMS = 3
 DIGEST_WINDOW = timedelta(days=7)
-NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 PREFERENCES = {
     ReminderKind.APPOINTMENT: "remind_appointments",
     ReminderKind.TASK: "remind_tasks",
     ReminderKind.DEADLINE: "remind_deadlines",
     ReminderKind.DIGEST: "weekly_digest",
 }
-
-
-class _Retries(int):
-    """A retry count of zero that is still truthy.
-
-    AIORateLimiter reads `rate_limit_args or max_retries`, so a plain 0 would fall back to the
-    application's 3 retries. The dispatcher wants a 429 back at once: it re-schedules that one
-    reminder after retry_after instead of holding the whole batch.
-    """
-
-    def __bool__(self) -> bool:
-        return True
-
-
-NO_RETRY = _Retries(0)
-
-
-class _QuietRateLimiterLog(logging.Filter):
-    """AIORateLimiter logs a traceback when it gives up; with NO_RETRY that is our normal path."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        return not str(record.msg).startswith("Rate limit hit after maximum of")
-
-
-_RATE_LIMITER_FILTER = _QuietRateLimiterLog()
 
 
 # -- rules (plain functions, tested without Telegram) -----------------------------------------
@@ -212,17 +182,11 @@ def backoff(attempts: int) -> timedelta:
     return min(BACKOFF_BASE * (2 ** max(0, attempts - 1)), BACKOFF_CAP)
 
 
-def retry_after_of(error: RetryAfter) -> timedelta:
-    value = getattr(error, "_retry_after", None)
-    if isinstance(value, timedelta):
-        return value
-    return timedelta(seconds=float(value or 1))
-
-
 def error_text(error: BaseException) -> str:
-    """The error class and Telegram's description (never the message we tried to send)."""
-    detail = error.message if isinstance(error, TelegramError) else ""
-    return f"{type(error).__name__}: {detail}".rstrip(": ")[:500]
+    """What is stored of a failed send: the channel's safe text, else the error's class."""
+    if isinstance(error, ChannelError):
+        return error.error[:500]
+    return type(error).__name__
 
 
 @dataclass(frozen=True)
@@ -245,13 +209,18 @@ class Blocked:
 
 
 def after_error(error: Exception, *, attempts: int, now: datetime) -> Retry | Fail | Blocked:
-    """What a failed send means for the row: 429 waits, 403 blocks, 400 fails, others back off."""
+    """What a failed send means for the row: 429 waits, 403 blocks, 400 fails, others back off.
+
+    The kind comes from the channel (bot/telegram_errors.py sorts Telegram's errors); an error
+    the channel did not sort counts as transient."""
     text = error_text(error)
-    if isinstance(error, RetryAfter):
-        return Retry(now + retry_after_of(error), attempts, text)
-    if isinstance(error, Forbidden):
+    kind = error.kind if isinstance(error, ChannelError) else ErrorKind.TRANSIENT
+    if kind == ErrorKind.RATE_LIMITED:
+        assert isinstance(error, ChannelError)
+        return Retry(now + (error.retry_after or timedelta(seconds=1)), attempts, text)
+    if kind == ErrorKind.BLOCKED:
         return Blocked(attempts + 1, text)
-    if isinstance(error, BadRequest | ChatMigrated):  # the same request would fail again
+    if kind == ErrorKind.REFUSED:  # the same request would fail again
         return Fail(attempts + 1, text)
     attempts += 1  # 5xx, time-outs, dropped connections: maybe better in a while
     if attempts >= MAX_ATTEMPTS:
@@ -356,10 +325,8 @@ class Dispatcher:
         concurrency: int = SEND_CONCURRENCY,
         send_timeout: float | None = None,
         shared_pace: bool = True,
-        audio: Audio | None = None,
     ) -> None:
         self.db = db
-        self.audio = audio  # 🔊 Listen under appointment and task reminders (bot/audio.py)
         self.clock = clock
         self.settings = settings
         self.rules = rules
@@ -385,11 +352,10 @@ class Dispatcher:
         # This process's writes go one at a time: on SQLite, writers of one process that wait
         # for each other in SQLite's busy handler sleep far longer than they need to.
         self.writing = asyncio.Lock()
-        rate_limiter_log = logging.getLogger("telegram.ext.AIORateLimiter")
-        if _RATE_LIMITER_FILTER not in rate_limiter_log.filters:
-            rate_limiter_log.addFilter(_RATE_LIMITER_FILTER)
 
-    async def drain(self, bot: Any, *, should_stop: Callable[[], bool] = lambda: False) -> Tally:
+    async def drain(
+        self, channel: ClientChannel, *, should_stop: Callable[[], bool] = lambda: False
+    ) -> Tally:
         """Run rounds until nothing is due (or until asked to stop); never raises.
 
         The next batch is claimed and loaded while the current one is being sent, so Telegram
@@ -409,7 +375,7 @@ class Dispatcher:
             while prepared is not None:
                 if not should_stop():
                     ahead = asyncio.create_task(self._prepare())
-                total.add(await self._deliver(bot, prepared))
+                total.add(await self._deliver(channel, prepared))
                 prepared, ahead = (await ahead if ahead else None), None
                 total.rounds += 1
         except Exception:
@@ -421,12 +387,12 @@ class Dispatcher:
             self.idle.set()
         return total
 
-    async def run_once(self, bot: Any) -> Tally:
+    async def run_once(self, channel: ClientChannel) -> Tally:
         """Claim one batch, send it and mark it."""
         prepared = await self._prepare()
         tally = Tally(rounds=1)
         if prepared is not None:
-            tally.add(await self._deliver(bot, prepared))
+            tally.add(await self._deliver(channel, prepared))
         return tally
 
     async def _prepare(self) -> _Prepared | None:
@@ -448,12 +414,12 @@ class Dispatcher:
             weeks = await self._weeks(session, batch, now)
         return _Prepared(claimed, batch, weeks, lease_until)
 
-    async def _deliver(self, bot: Any, prepared: _Prepared) -> Tally:
+    async def _deliver(self, channel: ClientChannel, prepared: _Prepared) -> Tally:
         """Send a claimed batch and mark it."""
         claimed = prepared.claimed
         tally = Tally()
         tally.counts["claimed"] = len(claimed)
-        run = _Round(self, bot, prepared.batch, prepared.weeks, prepared.lease_until)
+        run = _Round(self, channel, prepared.batch, prepared.weeks, prepared.lease_until)
         marks = await run.send_all()
         async with self.writing, self.db.transaction() as session:
             await reminder_rows.apply_marks(session, marks=marks, claimer=self.claimer)
@@ -478,23 +444,11 @@ class Dispatcher:
                 )
         return weeks
 
-    async def with_listen(
-        self, subject: Subject, markup: InlineKeyboardMarkup | None, now: datetime
-    ) -> InlineKeyboardMarkup | None:
-        """The reminder's buttons, and 🔊 Listen where there is audio in the client's language."""
+    def listen_hint(self, subject: Subject, now: datetime) -> Listen | None:
+        """🔊 Listen under appointment and task reminders: the channel adds the button where
+        there is audio in the client's language (a press reads the reminder as it reads then)."""
         spoken = speakable(subject, now, self.contact)
-        if self.audio is None or spoken is None:
-            return markup
-        locale = subject.client.locale or self.settings.default_locale
-        try:
-            if not await self.audio.available(locale, spoken):
-                return markup
-        except Exception:  # a reminder goes out without the button rather than not at all
-            log.exception("reminder %s: could not tell whether audio exists", subject.reminder.id)
-            return markup
-        label = "🔊 " + translator(locale)("Listen")
-        row = [InlineKeyboardButton(label, callback_data=make(LISTEN, "rem", subject.reminder.id))]
-        return InlineKeyboardMarkup([*(markup.inline_keyboard if markup else ()), row])
+        return None if spoken is None else Listen(REMINDER, subject.reminder.id, spoken)
 
 
 class _Round:
@@ -503,13 +457,13 @@ class _Round:
     def __init__(
         self,
         dispatcher: Dispatcher,
-        bot: Any,
+        channel: ClientChannel,
         batch: Batch,
         weeks: dict[int, reminder_rows.Week],
         lease_until: datetime,
     ) -> None:
         self.d = dispatcher
-        self.bot = bot
+        self.channel = channel
         self.batch = batch
         self.weeks = weeks
         self.lease_until = lease_until
@@ -517,7 +471,6 @@ class _Round:
         self.blocked: set[int] = set()
         self.written: list[Mark] = []  # marks written at once (403), not with the batch
         self.blocking: list[tuple[Mark, int]] = []  # 403s waiting for their transaction
-        self.rate_limited = getattr(bot, "rate_limiter", None) is not None
 
     async def send_all(self) -> list[Mark]:
         by_client: dict[int, list[Claimed]] = defaultdict(list)
@@ -603,16 +556,15 @@ class _Round:
                 reminder, ReminderStatus.FAILED, last_error=f"RenderError: {type(exc).__name__}"
             )
             return
-        markup = await self.d.with_listen(subject, outgoing.markup, now)
         await self.d.pacer.wait()
         try:
-            message = await self.bot.send_message(
+            message_id = await self.channel.send(
                 subject.client.telegram_chat_id,
                 outgoing.text,
-                parse_mode=ParseMode.HTML,
-                reply_markup=markup,
-                link_preview_options=NO_PREVIEW,
-                **self._send_options(),
+                buttons=outgoing.markup,
+                send_timeout=self.d.send_timeout,
+                listen=self.d.listen_hint(subject, now),
+                locale=subject.client.locale or self.d.settings.default_locale,
             )
         except Exception as exc:
             await self.after(reminder, exc)
@@ -621,18 +573,9 @@ class _Round:
             reminder,
             ReminderStatus.SENT,
             sent_at=self.d.clock.now(),
-            telegram_message_id=message.message_id,
+            telegram_message_id=message_id,
             last_error=reminder.last_error,
         )
-
-    def _send_options(self) -> dict[str, Any]:
-        options: dict[str, Any] = {}
-        if self.rate_limited:
-            options["rate_limit_args"] = NO_RETRY
-        if self.d.send_timeout is not None:
-            options["read_timeout"] = self.d.send_timeout
-            options["write_timeout"] = self.d.send_timeout
-        return options
 
     async def block_now(self, failed: Mark, client_id: int) -> None:
         """At once, not with the batch: nothing more may go to this chat from any dispatcher.
@@ -689,7 +632,7 @@ class _Round:
 
 
 def for_services(services: Any, *, rate_limited: bool) -> Dispatcher:
-    """The dispatcher of a built application (bot/context.py Services)."""
+    """The dispatcher of a process's services (scheduler/services.py, or the bot's)."""
     return Dispatcher(
         db=services.db,
         clock=services.clock,
@@ -697,5 +640,4 @@ def for_services(services: Any, *, rate_limited: bool) -> Dispatcher:
         rules=services.rules,
         instance=services.instance,
         rate_per_second=SAFE_RATE if rate_limited else None,
-        audio=getattr(services, "audio", None),
     )

@@ -1,12 +1,18 @@
-"""Periodic jobs on PTB's JobQueue (APScheduler). Every job takes its time from services.clock."""
+"""Periodic jobs on PTB's JobQueue (APScheduler). Every job takes its time from services.clock.
+
+The composition root (console/compose.py, sandbox/server.py) calls `schedule_jobs` with the
+scheduler's services (scheduler/services.py), whose channels it built; each job finds them in
+its `data`.
+"""
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from telegram.ext import Application, CallbackContext
+from telegram.ext import CallbackContext, JobQueue
 
 from casework.contacts import backlog_alert, send_due
 from casework.notifications import poll
@@ -14,6 +20,7 @@ from casework.planning import plan_digests
 from casework.remote_tasks import push_due
 from scheduler import retention
 from scheduler.dispatch import Dispatcher, for_services
+from scheduler.services import SchedulerServices, services_of
 from scheduler.waiting import RETRY_EVERY, WAITING_EVERY, retry_tick, waiting_tick
 
 log = logging.getLogger(__name__)
@@ -24,38 +31,66 @@ DIGEST_PLANNING_EVERY = timedelta(hours=1)
 DIGEST_PLANNING_FIRST = timedelta(minutes=1)
 
 
-def schedule_jobs(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    """Register the periodic jobs (dispatch, retention, waiting questions, digest)."""
-    services = application.bot_data.services
-    job_queue = application.job_queue
-    assert services is not None and job_queue is not None
+@dataclass(frozen=True)
+class Dispatching:
+    """The dispatch job's data: the dispatcher and the channel it sends through."""
+
+    dispatcher: Dispatcher
+    services: SchedulerServices
+
+
+def schedule_jobs(
+    job_queue: JobQueue[Any], services: SchedulerServices, *, rate_limited: bool
+) -> Dispatcher:
+    """Register the periodic jobs (dispatch, retention, waiting questions, digest); returns the
+    dispatcher (a process that must wait for its drain can watch it)."""
     interval = services.settings.dispatch_interval_seconds
-    dispatcher = for_services(services, rate_limited=application.bot.rate_limiter is not None)
+    dispatcher = for_services(services, rate_limited=rate_limited)
     job_queue.run_repeating(
-        dispatch_tick, interval=interval, first=interval, name="dispatch", data=dispatcher
+        dispatch_tick,
+        interval=interval,
+        first=interval,
+        name="dispatch",
+        data=Dispatching(dispatcher, services),
     )
     job_queue.run_repeating(
-        retention_tick, interval=RETENTION_EVERY, first=RETENTION_FIRST, name="retention"
+        retention_tick,
+        interval=RETENTION_EVERY,
+        first=RETENTION_FIRST,
+        name="retention",
+        data=services,
     )
     job_queue.run_repeating(
-        digest_tick, interval=DIGEST_PLANNING_EVERY, first=DIGEST_PLANNING_FIRST, name="digest"
+        digest_tick,
+        interval=DIGEST_PLANNING_EVERY,
+        first=DIGEST_PLANNING_FIRST,
+        name="digest",
+        data=services,
     )
     job_queue.run_repeating(
-        waiting_tick, interval=WAITING_EVERY, first=WAITING_EVERY, name="questions_waiting"
+        waiting_tick,
+        interval=WAITING_EVERY,
+        first=WAITING_EVERY,
+        name="questions_waiting",
+        data=services,
     )
     job_queue.run_repeating(
-        retry_tick, interval=RETRY_EVERY, first=RETRY_EVERY, name="questions_retry"
+        retry_tick, interval=RETRY_EVERY, first=RETRY_EVERY, name="questions_retry", data=services
     )
-    if services.translating is not None:
-        every = services.settings.translation_interval_seconds
-        job_queue.run_repeating(translation_tick, interval=every, first=every, name="translation")
     every = services.settings.contacts_interval_seconds
-    if services.contacts is not None and services.case_system is not None:
-        job_queue.run_repeating(contacts_tick, interval=every, first=every, name="contacts")
+    if services.contacts and services.case_system is not None:
+        job_queue.run_repeating(
+            contacts_tick, interval=every, first=every, name="contacts", data=services
+        )
     if services.case_system is not None:
-        job_queue.run_repeating(task_status_tick, interval=every, first=every, name="task_status")
-        poll = timedelta(minutes=services.settings.objects_poll_minutes)
-        job_queue.run_repeating(tasks_poll_tick, interval=poll, first=poll, name="tasks_poll")
+        job_queue.run_repeating(
+            task_status_tick, interval=every, first=every, name="task_status", data=services
+        )
+        poll_every = timedelta(minutes=services.settings.objects_poll_minutes)
+        job_queue.run_repeating(
+            tasks_poll_tick, interval=poll_every, first=poll_every, name="tasks_poll", data=services
+        )
+    return dispatcher
 
 
 async def dispatch_tick(context: CallbackContext[Any, Any, Any, Any]) -> None:
@@ -66,32 +101,27 @@ async def dispatch_tick(context: CallbackContext[Any, Any, Any, Any]) -> None:
     after the batch in flight.
     """
     assert context.job is not None
-    dispatcher = context.job.data
-    if not isinstance(dispatcher, Dispatcher) or dispatcher.busy:
+    data = context.job.data
+    if not isinstance(data, Dispatching) or data.dispatcher.busy:
         return
     application = context.application
     application.create_task(
-        dispatcher.drain(context.bot, should_stop=lambda: not application.running),
+        data.dispatcher.drain(
+            data.services.channels.client, should_stop=lambda: not application.running
+        ),
         name="dispatch",
     )
 
 
-async def translation_tick(context: CallbackContext[Any, Any, Any, Any]) -> None:
-    """Translate waiting messages and show translations (bot/services/translating.py)."""
-    translating = context.application.bot_data.services.translating
-    if translating is not None:
-        translating.soon(context.application)
-
-
 async def retention_tick(context: CallbackContext[Any, Any, Any, Any]) -> None:
-    services = context.application.bot_data.services
+    services = services_of(context)
     await retention.purge(
         services.db, now=services.clock.now(), days=services.settings.retention_days
     )
 
 
 async def digest_tick(context: CallbackContext[Any, Any, Any, Any]) -> None:
-    services = context.application.bot_data.services
+    services = services_of(context)
     async with services.db.transaction() as session:
         planned = await plan_digests(session, rules=services.rules, now=services.clock.now())
     if planned:
@@ -100,7 +130,7 @@ async def digest_tick(context: CallbackContext[Any, Any, Any, Any]) -> None:
 
 async def contacts_tick(context: CallbackContext[Any, Any, Any, Any]) -> None:
     """Send the due contact moments to the case system; alert when they wait too long."""
-    services = context.application.bot_data.services
+    services = services_of(context)
     if services.case_system is None:
         return
     settings = services.settings
@@ -115,14 +145,14 @@ async def contacts_tick(context: CallbackContext[Any, Any, Any, Any]) -> None:
 
 async def task_status_tick(context: CallbackContext[Any, Any, Any, Any]) -> None:
     """Write the task statuses changed here back to the case system (Objects API)."""
-    services = context.application.bot_data.services
+    services = services_of(context)
     if services.case_system is not None:
         await push_due(services.db, services.case_system, now=services.clock.now())
 
 
 async def tasks_poll_tick(context: CallbackContext[Any, Any, Any, Any]) -> None:
     """Read every client's tasks anew: the fallback for notifications that never came."""
-    services = context.application.bot_data.services
+    services = services_of(context)
     if services.case_system is not None:
         read, failed = await poll(
             services.db, services.case_system, rules=services.rules, now=services.clock.now()

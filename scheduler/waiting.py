@@ -12,30 +12,19 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from telegram import Bot
-from telegram.error import TelegramError
 from telegram.ext import CallbackContext
 
-from bot.html import escape
-from bot.render import questions as texts
-from bot.services.relay import (
-    Outcome,
-    TelegramRelay,
-    deliver_to_client,
-    error_name,
-    for_staff,
-    send_html,
-)
 from casework import questions as question_service
+from casework.events import Escalated
+from casework.ports import ChannelError, Outcome, publish
+from scheduler.services import SchedulerServices, services_of
 from storage import clients, questions
 from storage.enums import Direction
 from storage.ids import pk
 from storage.models import Client, Question, Staff
-
-if TYPE_CHECKING:
-    from bot.context import Services
+from texts.render import questions as texts
 
 log = logging.getLogger(__name__)
 
@@ -45,16 +34,7 @@ DELIVERY_LEASE = timedelta(minutes=2)
 RETRY_BATCH = 50
 
 
-def mention(member: Staff) -> str:
-    """How the staff chat names a team lead: @username, a user link, or the name."""
-    if member.telegram_username:
-        return "@" + escape(member.telegram_username)
-    if member.telegram_user_id:
-        return f'<a href="tg://user?id={member.telegram_user_id}">{escape(member.name)}</a>'
-    return escape(member.name)
-
-
-async def flag_waiting_questions(bot: Bot, services: Services, now: datetime | None = None) -> int:
+async def flag_waiting_questions(services: SchedulerServices, now: datetime | None = None) -> int:
     """Flag the questions that now wait too long; returns how many were flagged."""
     now = now or services.clock.now()
     settings = services.settings
@@ -76,45 +56,46 @@ async def flag_waiting_questions(bot: Bot, services: Services, now: datetime | N
                 flagged.append((question, client, leads))
     for question, client, leads in flagged:
         log.info("question waits too long", extra={"question_id": question.id})
-        await _report(bot, services, question, client, leads)
+        await _report(services, question, client, leads)
     return len(flagged)
 
 
 async def _report(
-    bot: Bot, services: Services, question: Question, client: Client, leads: Sequence[Staff]
+    services: SchedulerServices, question: Question, client: Client, leads: Sequence[Staff]
 ) -> None:
-    """Tell the team leads privately where they can; mention the others in the topic."""
-    relay = services.relay if isinstance(services.relay, TelegramRelay) else None
+    """Tell the team leads privately where they can; every channel hears of the escalation
+    (the staff chat names the leads no private message reached)."""
+    channels = services.channels
     hours = services.settings.answer_deadline_hours
-    link = relay.link(question.topic_id) if relay is not None else None
+    link = channels.staff.link(question.topic_id) if channels.staff is not None else None
     unreached = []
     for lead in leads:
         if lead.telegram_user_id is None:
             unreached.append(lead)
             continue
-        body = for_staff(services, texts.overdue_lead_text(client, hours, link), lead.locale)
+        text = texts.overdue_lead_text(client, hours, link)
+        body = services.readers.for_staff(text, lead.locale)
         try:
-            await send_html(bot, lead.telegram_user_id, body)
-        except TelegramError as exc:
-            log.warning(
-                "team lead not reached", extra={"staff_id": lead.id, "error": error_name(exc)}
-            )
+            await channels.client.send(lead.telegram_user_id, body)
+        except ChannelError as exc:
+            log.warning("team lead not reached", extra={"staff_id": lead.id, "error": exc.kind})
             unreached.append(lead)
-    if relay is not None:
-        mentions = [mention(lead) for lead in unreached]
-        await relay.post_note(bot, pk(client), texts.overdue_topic_text(hours, mentions))
+    event = Escalated(
+        client=client, question_id=pk(question), by="", hours=hours, unreached=tuple(unreached)
+    )
+    await publish(channels.all, event)
 
 
-async def retry_undelivered(bot: Bot, services: Services, now: datetime | None = None) -> int:
+async def retry_undelivered(services: SchedulerServices, now: datetime | None = None) -> int:
     """Send again the messages whose delivery failed; returns how many arrived now."""
     now = now or services.clock.now()
-    relay = services.relay if isinstance(services.relay, TelegramRelay) else None
+    staff = services.channels.staff
     async with services.db.reading() as session:
         due = await questions.due_for_delivery(
             session,
             now=now,
             since=now - question_service.RETRY_WINDOW,
-            include_client_messages=relay is not None,
+            include_client_messages=staff is not None,
             limit=RETRY_BATCH,
         )
     arrived = 0
@@ -126,18 +107,18 @@ async def retry_undelivered(bot: Bot, services: Services, now: datetime | None =
         if not claimed:
             continue
         if message.direction == Direction.FROM_CLIENT:
-            assert relay is not None
-            arrived += await relay.relay_client_message(bot, pk(message))
+            assert staff is not None
+            arrived += await staff.relay_message(pk(message))
             continue
-        delivery = await deliver_to_client(bot, services, pk(message))
+        delivery = await services.channels.client.deliver(pk(message))
         arrived += delivery.delivered
-        if relay is not None and delivery.outcome not in (Outcome.DELIVERED, Outcome.RETRY):
+        if staff is not None and delivery.outcome not in (Outcome.DELIVERED, Outcome.RETRY):
             client_id = await _client_of(services, message.question_id)
-            await relay.report_delivery(bot, client_id, delivery)
+            await staff.report_delivery(client_id, delivery)
     return arrived
 
 
-async def _client_of(services: Services, question_id: int) -> int:
+async def _client_of(services: SchedulerServices, question_id: int) -> int:
     async with services.db.reading() as session:
         question = await questions.by_id(session, question_id=question_id)
     return question.client_id if question else 0
@@ -147,10 +128,8 @@ async def _client_of(services: Services, question_id: int) -> int:
 
 
 async def waiting_tick(context: CallbackContext[Any, Any, Any, Any]) -> None:
-    services = context.application.bot_data.services
-    await flag_waiting_questions(context.bot, services)
+    await flag_waiting_questions(services_of(context))
 
 
 async def retry_tick(context: CallbackContext[Any, Any, Any, Any]) -> None:
-    services = context.application.bot_data.services
-    await retry_undelivered(context.bot, services)
+    await retry_undelivered(services_of(context))

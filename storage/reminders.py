@@ -46,6 +46,13 @@ async def of_subject(session: AsyncSession, *, kind: str, subject_id: int) -> Se
     return (await session.exec(query)).all()
 
 
+async def save(session: AsyncSession, rows: Iterable[Reminder]) -> None:
+    """Store new and changed reminder rows (flushed, so new ones have their ids)."""
+    for row in rows:
+        session.add(row)
+    await session.flush()
+
+
 async def cancel_active_for_client(
     session: AsyncSession, *, client_id: int, reason: str, kinds: Iterable[str] | None = None
 ) -> int:

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from sqlmodel import SQLModel
 
 import storage.models  # noqa: F401  (registers the tables)
-from bot.settings import normalise_database_url
+from casework.settings import normalise_database_url
 from storage.db import Database
 
 

@@ -11,6 +11,7 @@ import grimp
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = (
     "bot",
+    "texts",
     "backoffice",
     "scheduler",
     "storage",

@@ -179,7 +179,7 @@ def test_profile_parts_follow_the_file_and_builtins_follow_their_caller() -> Non
     assert part_of(("/x/site-packages/babel/dates.py", 1, "format_date")) == "Babel"
     assert part_of(("/x/site-packages/sqlalchemy/engine/base.py", 1, "execute")) == "queries"
     assert part_of(("/w/bot/handlers/plan.py", 1, "show_plan")) == "handlers"
-    assert part_of(("/w/bot/render/plan.py", 1, "plan_text")) == "rendering"
+    assert part_of(("/w/texts/render/plan.py", 1, "plan_text")) == "rendering"
     assert part_of(("/x/site-packages/httpx/_client.py", 1, "send")) == "HTTP"
     assert part_of(("/x/site-packages/aiohttp/client.py", 1, "request")) == "HTTP"
     assert part_of(("~", 0, "<method 'format' of 'str' objects>")) is None

@@ -13,11 +13,14 @@ from sqlmodel import select
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
 from bot.app import BotApplication, build_application
+from bot.channels import channels_of
+from bot.telegram_errors import failure_of
 from casework import case
 from casework.clock import FixedClock
 from casework.planning import PlanningRules
+from console.compose import schedule
 from fakebot import FakeTelegram
-from scheduler import dispatch, render, retention
+from scheduler import dispatch, retention
 from scheduler.dispatch import (
     MAX_ATTEMPTS,
     Blocked,
@@ -32,7 +35,6 @@ from scheduler.dispatch import (
     decide,
     for_services,
 )
-from scheduler.render import Subject
 from storage import reminders as reminder_rows
 from storage.db import Database
 from storage.enums import ReminderKind, ReminderStatus
@@ -40,6 +42,8 @@ from storage.ids import pk
 from storage.models import Appointment, Client, Message, Question, Reminder, Visitor
 from tests import factories
 from tests.e2e.conftest import TOKEN, harness_settings
+from texts.render import reminders as render
+from texts.render.reminders import Subject
 
 NOW = factories.NOW  # Monday 23 November 2026, 11:00 in Amsterdam
 RULES = PlanningRules()
@@ -98,7 +102,7 @@ class World:
         return found
 
     async def tick(self) -> dispatch.Tally:
-        return await self.dispatcher.drain(self.app.bot)
+        return await self.dispatcher.drain(channels_of(self.app).client)
 
     def sends(self, chat_id: int | None = None) -> list[Any]:
         return [
@@ -138,9 +142,7 @@ async def start_world(
     fake = FakeTelegram(token=TOKEN)
     await fake.start()
     settings = harness_settings(fake, database_url, **overrides)
-    app = build_application(
-        settings, db=db, clock=FixedClock(NOW), rate_limit=rate_limit, with_jobs=False
-    )
+    app = build_application(settings, db=db, clock=FixedClock(NOW), rate_limit=rate_limit)
     await app.initialize()
     return fake, app
 
@@ -228,17 +230,19 @@ def test_decide_skips_a_passed_event_and_defers_at_night() -> None:
 
 
 def test_errors_map_to_retry_fail_or_blocked() -> None:
-    assert after_error(RetryAfter(3), attempts=2, now=NOW) == Retry(
+    assert after_error(failure_of(RetryAfter(3)), attempts=2, now=NOW) == Retry(
         NOW + timedelta(seconds=3), 2, "RetryAfter: Flood control exceeded. Retry in 3 seconds"
     )
     assert after_error(
-        Forbidden("Forbidden: bot was blocked by the user"), attempts=0, now=NOW
+        failure_of(Forbidden("Forbidden: bot was blocked by the user")), attempts=0, now=NOW
     ) == (Blocked(1, "Forbidden: Forbidden: bot was blocked by the user"))
-    assert isinstance(after_error(BadRequest("Chat not found"), attempts=0, now=NOW), Fail)
-    assert after_error(NetworkError("Bad Gateway"), attempts=0, now=NOW) == Retry(
+    assert isinstance(
+        after_error(failure_of(BadRequest("Chat not found")), attempts=0, now=NOW), Fail
+    )
+    assert after_error(failure_of(NetworkError("Bad Gateway")), attempts=0, now=NOW) == Retry(
         NOW + timedelta(seconds=30), 1, "NetworkError: Bad Gateway"
     )
-    assert after_error(TimedOut(), attempts=MAX_ATTEMPTS - 1, now=NOW) == Fail(
+    assert after_error(failure_of(TimedOut()), attempts=MAX_ATTEMPTS - 1, now=NOW) == Fail(
         MAX_ATTEMPTS, "TimedOut: Timed out"
     )
 
@@ -671,8 +675,11 @@ async def test_the_jobs_are_registered(db: Database, database_url: str) -> None:
     try:
         app = build_application(harness_settings(fake, database_url), db=db, rate_limit=False)
         assert app.job_queue is not None
+        assert app.job_queue.jobs() == ()  # the bot alone schedules nothing: the root does
+        dispatcher = schedule(app)
         names = {job.name for job in app.job_queue.jobs()}
-        assert {"dispatch", "retention", "digest"} <= names
+        assert {"dispatch", "retention", "digest", "questions_waiting", "questions_retry"} <= names
+        assert not dispatcher.busy
     finally:
         await fake.stop()
 

@@ -9,7 +9,7 @@ import icalendar
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot import ics
+from texts import ics
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 STAMP = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)

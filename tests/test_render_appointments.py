@@ -8,13 +8,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot import bidi, callbacks
-from bot.fmt import Formatter
-from bot.i18n import translator
-from bot.render import appointments as view
-from bot.render.appointments import AppointmentCard, State
 from storage.enums import AppointmentStatus, ClientResponse
 from storage.models import Appointment
+from texts import bidi, callbacks
+from texts.fmt import Formatter
+from texts.i18n import translator
+from texts.render import appointments as view
+from texts.render.appointments import AppointmentCard, State
 
 ZONE = ZoneInfo("Europe/Amsterdam")
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)  # a Monday

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
-from bot.fmt import Formatter
-from bot.i18n import translator
-from bot.render.plan import PlanPage, plan_text
 from storage.models import Plan, Staff
+from texts.fmt import Formatter
+from texts.i18n import translator
+from texts.render.plan import PlanPage, plan_text
 
 ZONE = ZoneInfo("Europe/Amsterdam")
 

@@ -8,12 +8,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot import bidi
-from bot.fmt import Formatter
-from bot.i18n import translator
-from bot.render import tasks as view
 from storage.enums import ActorKind, TaskStatus
 from storage.models import Task
+from texts import bidi
+from texts.fmt import Formatter
+from texts.i18n import translator
+from texts.render import tasks as view
 
 ZONE = ZoneInfo("Europe/Amsterdam")
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)

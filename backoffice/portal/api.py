@@ -19,11 +19,9 @@ from typing import Any
 import segno
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from telegram.error import TelegramError
 
 from backoffice.portal import signing
 from backoffice.web import backoffice
-from bot.channels import channels_for
 from casework.events import UnlinkReason
 from casework.linking import invite_from_portal, link_origin, unlink
 from casework.ports import publish
@@ -175,15 +173,13 @@ async def _client_for(request: Request) -> tuple[signing.Caller, Client] | Respo
 
 async def _telegram_first_name(request: Request, client: Client) -> str | None:
     """Asked from Telegram when needed, never stored (only the municipal first name is)."""
-    bot = backoffice(request).bot
-    if bot is None or client.telegram_chat_id is None:
+    channels = backoffice(request).channels
+    if channels is None or client.telegram_chat_id is None:
         return None
-    try:
-        chat = await bot.get_chat(client.telegram_chat_id)
-    except TelegramError:
+    name = await channels.client.first_name(client.telegram_chat_id)
+    if name is None:
         log.warning("telegram name unavailable", extra={"client_id": client.id})
-        return None
-    return chat.first_name
+    return name
 
 
 async def _status(request: Request, client: Client) -> dict[str, Any]:
@@ -227,6 +223,6 @@ async def unlink_client(request: Request) -> Response:
             now=bo.clock.now(),
             detail=f"key={caller.key_id}",
         )
-    if event is not None and bo.bot is not None:
-        await publish(channels_for(bo.bot, bo.services)[1], event)
+    if event is not None and bo.channels is not None:
+        await publish(bo.channels.all, event)
     return JSONResponse(await _status(request, fresh))

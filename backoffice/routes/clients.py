@@ -31,10 +31,9 @@ from backoffice.web import (
     staff_of,
     text_field,
 )
-from bot.i18n import BY_CODE
-from bot.render.appointments import KINDS
 from casework import case
 from casework.linking import link_origin
+from casework.ports import Listen, Outcome
 from storage import access, appointments, audit, invites, plans, tasks
 from storage import backoffice as queries
 from storage import clients as client_queries
@@ -43,6 +42,8 @@ from storage import staff as staff_queries
 from storage.enums import ActorKind, AppointmentKind, AppointmentStatus, ClientStatus, TaskStatus
 from storage.ids import pk
 from storage.models import Appointment, Client, Organisation, Task
+from texts.i18n import BY_CODE
+from texts.render.appointments import KINDS
 
 log = logging.getLogger(__name__)
 
@@ -151,16 +152,22 @@ def _times(form: FormData, request: Request) -> tuple[datetime, datetime | None]
     return starts_at, ends_at
 
 
-async def _tell(request: Request, client: Client, text: notify.ClientText, markup: object) -> None:
+async def _tell(
+    request: Request,
+    client: Client,
+    text: notify.ClientText,
+    markup: object,
+    listen: Listen | None = None,
+) -> None:
     """Send the client the news; the caseworker reads whether it arrived."""
     bo = backoffice(request)
-    delivery = await notify.tell(bo.bot, bo.services, client, text, reply_markup=markup)
+    delivery = await notify.tell(bo.channels, client, text, buttons=markup, listen=listen)
     flash = session_of(request).flash
     if delivery.delivered:
         flash(N_("Saved. The client got a message about it."), kind="success")
-    elif delivery.outcome == notify.Outcome.NOT_LINKED:
+    elif delivery.outcome == Outcome.NOT_LINKED:
         flash(N_("Saved. The client has no linked Telegram chat, so they were not told."))
-    elif delivery.outcome == notify.Outcome.BLOCKED:
+    elif delivery.outcome == Outcome.BLOCKED:
         flash(N_("Saved, but the client has blocked the bot and was not told."), kind="error")
     else:
         flash(
@@ -241,8 +248,10 @@ async def add_appointment(request: Request) -> Response:
             )
     except (FormProblem, case.CaseError) as problem:
         return _problem(request, client_id, problem)
-    markup = await notify.appointment_keyboard(bo.services, appointment, client, bo.clock.now())
-    await _tell(request, client, text, markup)
+    now = bo.clock.now()
+    markup = notify.appointment_keyboard(bo.readers, appointment, client, now)
+    listen = await notify.appointment_listen(bo.db, appointment, now)
+    await _tell(request, client, text, markup, listen)
     return redirect(f"/clients/{client.id}#appointments")
 
 
@@ -283,8 +292,10 @@ async def move_appointment(request: Request) -> Response:
             )
     except (FormProblem, case.CaseError) as problem:
         return _problem(request, client_id, problem)
-    markup = await notify.appointment_keyboard(bo.services, appointment, client, bo.clock.now())
-    await _tell(request, client, text, markup)
+    now = bo.clock.now()
+    markup = notify.appointment_keyboard(bo.readers, appointment, client, now)
+    listen = await notify.appointment_listen(bo.db, appointment, now)
+    await _tell(request, client, text, markup, listen)
     return redirect(f"/clients/{client.id}#appointments")
 
 
@@ -352,8 +363,9 @@ async def _tell_task(request: Request, client: Client, task: Task, news: notify.
     today = now.astimezone(bo.settings.zone).date()
     text = notify.task_news_text(news, task, today=today, now=now)
     added = news == notify.TaskNews.ADDED
-    markup = await notify.task_keyboard(bo.services, task, client, now) if added else None
-    await _tell(request, client, text, markup)
+    markup = notify.task_keyboard(bo.readers, task, client, now) if added else None
+    listen = notify.task_listen(task, now, bo.settings.zone) if added else None
+    await _tell(request, client, text, markup, listen)
 
 
 @page()

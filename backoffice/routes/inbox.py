@@ -10,9 +10,9 @@ from starlette.responses import Response
 
 from backoffice import rules
 from backoffice.web import audit_read, backoffice, page, render, staff_of
-from bot.i18n import BY_CODE
 from storage import backoffice as queries
 from storage.backoffice import InboxFilter, InboxRow, InboxScope, InboxStatus
+from texts.i18n import BY_CODE
 
 
 @dataclass(frozen=True)

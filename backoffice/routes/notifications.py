@@ -22,7 +22,7 @@ MAX_BODY = 64 * 1024
 async def callback(request: Request) -> Response:
     bo = backoffice(request)
     secret = bo.settings.notifications_callback_secret
-    system = bo.services.case_system
+    system = bo.case_system
     if secret is None or system is None:
         return JSONResponse({"detail": "notifications are not switched on"}, status_code=404)
     expected = f"Token {secret.get_secret_value()}".encode()

@@ -8,11 +8,11 @@ import functools
 import logging
 from dataclasses import dataclass
 from html import escape
+from typing import TYPE_CHECKING
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 from starlette.requests import Request
 from starlette.responses import Response
-from telegram.error import TelegramError
 
 from backoffice.i18n import N_
 from backoffice.web import (
@@ -31,16 +31,9 @@ from backoffice.web import (
     text_field,
     ui_locale,
 )
-from bot.channels import channels_for
-from bot.fmt import Formatter
-from bot.i18n import BY_CODE, translator
-from bot.render import questions as texts
-from bot.services import ready_answers, relay
-from bot.services.relay import Outcome
-from bot.services.translating import translation_locale
 from casework import questions as question_service
-from casework.events import Answered, Assigned, Closed, QuestionEvent, Reopened
-from casework.ports import publish
+from casework.events import Answered, Assigned, Closed, QuestionEvent, Reopened, Seen
+from casework.ports import ChannelError, Delivery, Outcome, publish
 from storage import access, appointments, tasks
 from storage import backoffice as queries
 from storage import questions as question_queries
@@ -48,6 +41,13 @@ from storage import staff as staff_queries
 from storage.enums import MessageKind, QuestionStatus
 from storage.ids import pk
 from storage.models import Client, Message, Question, Staff
+from texts import ready_answers
+from texts.fmt import Formatter
+from texts.i18n import BY_CODE, translator
+from texts.render import questions as texts
+
+if TYPE_CHECKING:
+    from backoffice.app import Backoffice
 
 log = logging.getLogger(__name__)
 MEDIA_TYPES = {
@@ -135,9 +135,8 @@ async def show(request: Request) -> Response:
             subject_id=question.id,
             client_id=client.id,
         )
-    if first_seen and bo.bot is not None:
-        delivery = await relay.notify_client(bo.bot, bo.services, client, texts.seen_text)
-        log.info("seen notice", extra={"question_id": question.id, "outcome": delivery.outcome})
+    if first_seen:
+        await _announce(request, Seen(client=client, question_id=pk(question), by=staff.name))
     locale = client.locale or bo.settings.default_locale
     language = BY_CODE.get(locale)
     context = {
@@ -209,7 +208,7 @@ async def _send_answer(request: Request, *, ready_key: str | None, own_text: str
         if question.status == QuestionStatus.CLOSED:
             raise Refused(409, N_("This question is closed. Reopen it first."))
         if ready_key is not None:  # stored as the client reads it, in their language
-            locale = relay.client_locale(bo.services, client)
+            locale = bo.readers.locale_of(client)
             stored_text = translator(locale)(ready_answers.READY_ANSWERS[ready_key])
         else:
             stored_text = own_text
@@ -221,12 +220,11 @@ async def _send_answer(request: Request, *, ready_key: str | None, own_text: str
             text=stored_text,
             now=now,
             # A ready-made answer is in the client's language already.
-            translate_for=None if ready_key else translation_locale(bo.services, client),
+            translate_for=None if ready_key else translation_locale(bo, client),
         )
     outcome: str = Outcome.NOT_LINKED
-    if bo.bot is not None:
-        client_channel, channels = channels_for(bo.bot, bo.services)
-        outcome = await client_channel.deliver(pk(message))
+    if bo.channels is not None:
+        outcome = (await bo.channels.client.deliver(pk(message))).outcome
         event = Answered(
             client=client,
             question_id=pk(question),
@@ -236,8 +234,8 @@ async def _send_answer(request: Request, *, ready_key: str | None, own_text: str
             outcome=outcome,
             ready_key=ready_key,
         )
-        await publish(channels, event)
-    delivery = relay.Delivery(Outcome(outcome))
+        await publish(bo.channels.all, event)
+    delivery = Delivery(Outcome(outcome))
     flash = session_of(request).flash
     if delivery.delivered:
         flash(N_("The answer was sent to the client."), kind="success")
@@ -286,8 +284,8 @@ async def note(request: Request) -> Response:
 async def _announce(request: Request, event: QuestionEvent) -> None:
     """One act, fanned out to the client and the staff chat, as the staff chat's commands do."""
     bo = backoffice(request)
-    if bo.bot is not None:
-        await publish(channels_for(bo.bot, bo.services)[1], event)
+    if bo.channels is not None:
+        await publish(bo.channels.all, event)
 
 
 @page()
@@ -391,21 +389,18 @@ async def file(request: Request) -> Response:
             subject_id=message.id,
             client_id=client.id,
         )
-    if bo.bot is None:
+    if bo.channels is None:
         raise Refused(503, N_("Telegram is not configured, so files cannot be fetched."))
     try:
-        telegram_file = await bo.bot.get_file(message.file_id)
-        data = bytes(await telegram_file.download_as_bytearray())
-    except TelegramError as exc:
-        log.warning(
-            "file fetch failed", extra={"message_id": message.id, "error": type(exc).__name__}
-        )
+        data, file_path = await bo.channels.client.file(message.file_id)
+    except ChannelError as exc:
+        log.warning("file fetch failed", extra={"message_id": message.id, "error": exc.kind})
         raise Refused(
             502, N_("The file could not be fetched from Telegram. Try again later.")
         ) from exc
     kind = MessageKind(message.kind)
     inline = kind in (MessageKind.PHOTO, MessageKind.VOICE)
-    name = f"question-{question.id}-{message.id}" + _extension(telegram_file.file_path)
+    name = f"question-{question.id}-{message.id}" + _extension(file_path)
     disposition = "inline" if inline else "attachment"
     return Response(
         data,
@@ -422,3 +417,11 @@ def _extension(path: str | None) -> str:
         return ""
     extension = path.rsplit(".", 1)[-1].lower()
     return f".{extension}" if extension.isalnum() and len(extension) <= 5 else ""
+
+
+def translation_locale(bo: Backoffice, client: Client) -> str | None:
+    """The client's language when an answer is to be translated for them, else None (machine
+    translation off)."""
+    if bo.settings.translation == "none":
+        return None
+    return bo.readers.locale_of(client)

@@ -17,13 +17,10 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from bot import callbacks, ics
 from bot.context import BotContext
 from bot.handlers import listen, questions
 from bot.handlers.fallback import stale_button
 from bot.keyboards import ICON_APPOINTMENTS, MENU_ICONS
-from bot.render import appointments as view
-from bot.render.appointments import AppointmentCard
 from bot.replies import NO_PREVIEW, answer, render
 from casework.case import CaseError, respond_to_appointment
 from storage import appointments, clients
@@ -31,6 +28,9 @@ from storage.bsn import mask_bsn
 from storage.enums import ClientResponse
 from storage.ids import pk
 from storage.models import Appointment
+from texts import callbacks, ics
+from texts.render import appointments as view
+from texts.render.appointments import AppointmentCard
 
 log = logging.getLogger(__name__)
 

@@ -6,15 +6,17 @@ import logging
 
 from sqlalchemy.exc import SQLAlchemyError
 from telegram import Chat, Update
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
+from telegram.error import TelegramError
 
 from bot.context import BotContext
-from bot.fmt import Formatter
-from bot.i18n import Translator
-from bot.locales import choose_locale
+from bot.telegram_errors import kind_of
 from casework import blocking
+from casework.ports import ErrorKind
 from storage import clients, visitors
 from storage.ids import pk
+from texts.fmt import Formatter
+from texts.i18n import Translator
+from texts.locales import choose_locale
 
 log = logging.getLogger(__name__)
 
@@ -69,16 +71,15 @@ async def _use_their_language(update: Update, context: BotContext) -> None:
 async def on_error(update: object, context: BotContext) -> None:
     error = context.error
     ids = _ids(update)
-    if isinstance(error, Forbidden):
+    kind = kind_of(error) if isinstance(error, TelegramError) else None
+    if kind == ErrorKind.BLOCKED:
         log.info("telegram refused the message (blocked or kicked)", extra=ids)
         await _blocked(update, context)
         return
-    # BadRequest is a NetworkError in python-telegram-bot, but it is our mistake, not an outage.
-    if isinstance(error, RetryAfter | TimedOut | NetworkError) and not isinstance(
-        error, BadRequest
-    ):
+    if kind in (ErrorKind.RATE_LIMITED, ErrorKind.TRANSIENT):
         log.warning("telegram unavailable: %s", type(error).__name__, extra=ids)
         return
+    # A refused request is our mistake, not an outage; so is anything unexpected.
     # Never log the update itself: it carries names and message texts.
     log.error("error while handling an update", exc_info=error, extra=ids)
     if isinstance(update, Update) and update.effective_chat is not None:

@@ -6,9 +6,9 @@ from telegram import Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, MessageHandler, filters
 
 from bot.context import BotContext
-from bot.fmt import Formatter
-from bot.i18n import Translator
 from bot.replies import answer
+from texts.fmt import Formatter
+from texts.i18n import Translator
 
 
 def unsupported_text(t: Translator, _f: Formatter) -> str:

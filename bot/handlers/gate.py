@@ -13,11 +13,8 @@ from telegram import Chat, ChatMemberUpdated, Update
 from telegram.constants import ChatMemberStatus
 from telegram.ext import ApplicationHandlerStop, BaseHandler, TypeHandler
 
-from bot import callbacks
 from bot.context import BotContext
-from bot.i18n import Translator
 from bot.keyboards import consent
-from bot.locales import choose_locale
 from bot.replies import Text, answer
 from casework import blocking
 from casework.planning import replan_client
@@ -26,6 +23,9 @@ from storage.enums import ClientStatus
 from storage.ids import pk
 from storage.invites import looks_like_code
 from storage.models import Client
+from texts import callbacks
+from texts.i18n import Translator
+from texts.locales import choose_locale
 
 log = logging.getLogger(__name__)
 

@@ -6,13 +6,13 @@ from telegram import Update
 from telegram.ext import BaseHandler, CommandHandler, MessageHandler, filters
 
 from bot.context import BotContext
-from bot.fmt import Formatter
-from bot.html import escape
-from bot.i18n import Translator
 from bot.keyboards import ICON_HELP, main_menu
 from bot.replies import answer
 from storage import staff
 from storage.models import Organisation
+from texts.fmt import Formatter
+from texts.html import escape
+from texts.i18n import Translator
 
 
 def help_text(t: Translator, f: Formatter, organisation: Organisation | None, linked: bool) -> str:

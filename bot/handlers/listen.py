@@ -19,40 +19,41 @@ from telegram.constants import ChatAction
 from telegram.error import BadRequest
 from telegram.ext import BaseHandler, CallbackQueryHandler
 
-from bot import callbacks, ogg
-from bot.audio import (
-    LISTEN,
-    Audio,
-    AudioFailed,
-    Source,
-    Speakable,
-    appointment_values,
-    plan_values,
-    task_values,
-)
+from bot import ogg
+from bot.audio import Audio, AudioFailed, Source
 from bot.context import BotContext
-from bot.fmt import Formatter
 from bot.handlers.fallback import stale_button
-from bot.i18n import Translator
-from bot.keyboards import button
-from bot.render.appointments import AppointmentCard, appointment_text
-from bot.render.plan import PlanPage, plan_text
-from bot.render.tasks import task_text
 from bot.replies import answer
-from scheduler.render import Contact, Subject, speakable
 from storage import appointments, plans, reminders, staff, tasks
 from storage import audio as clips
 from storage.enums import ReminderKind
 from storage.ids import pk
-from storage.models import Appointment, Client, Task
+from storage.models import Appointment, Client
 from storage.reminders import Claimed
+from texts import callbacks
+from texts.callbacks import button
+from texts.fmt import Formatter
+from texts.i18n import Translator
+from texts.render.appointments import AppointmentCard
+from texts.render.plan import PlanPage
+from texts.render.reminders import Contact, Subject, speakable
+from texts.speakable import (
+    APPOINTMENT,
+    LISTEN,
+    MESSAGE_IDS,
+    PLAN,
+    REMINDER,
+    TASK,
+    Speakable,
+    appointment_speakable,
+    plan_speakable,
+    task_speakable,
+)
 
 log = logging.getLogger(__name__)
 
 PREFIX = LISTEN
-PLAN, APPOINTMENT, TASK, REMINDER = "plan", "appt", "task", "rem"
-# The message ids of the audio catalogue (audio/manifest.json).
-MESSAGE_IDS = {PLAN: "plan", APPOINTMENT: "appointment", TASK: "task"}
+__all__ = ["APPOINTMENT", "MESSAGE_IDS", "PLAN", "REMINDER", "TASK", "Speakable"]
 
 
 # -- what each message says -------------------------------------------------------------------
@@ -67,27 +68,6 @@ async def plan_page(
         return None
     today = now.astimezone(zone).date()
     return PlanPage(view.plan, view.parts, view.caseworker, view.social_guide, today, now)
-
-
-def plan_speakable(page: PlanPage) -> Speakable:
-    return Speakable(MESSAGE_IDS[PLAN], lambda t, f: plan_text(t, f, page), plan_values(page))
-
-
-def appointment_speakable(card: AppointmentCard) -> Speakable:
-    return Speakable(
-        MESSAGE_IDS[APPOINTMENT],
-        lambda t, f: appointment_text(t, f, card),
-        appointment_values(card.appointment, card.staff_name),
-    )
-
-
-def task_speakable(task: Task, now: datetime, zone: ZoneInfo) -> Speakable:
-    today = now.astimezone(zone).date()
-    return Speakable(
-        MESSAGE_IDS[TASK],
-        lambda t, f: task_text(t, f, task, today=today, now=now),
-        task_values(task),
-    )
 
 
 # -- the button -------------------------------------------------------------------------------

@@ -7,12 +7,9 @@ import logging
 from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
 
-from bot import callbacks, keyboards
-from bot.channels import channels_for
+from bot import keyboards
+from bot.channels import telegram_channels
 from bot.context import BotContext
-from bot.fmt import Formatter
-from bot.i18n import BY_CODE, Translator, translator, unreviewed_locales
-from bot.render import linking as link_texts
 from bot.replies import Text, answer, send
 from casework.linking import LinkOutcome, LinkResult, give_consent, link
 from casework.linking import not_me as refuse_portal_link
@@ -21,6 +18,10 @@ from storage import clients, visitors
 from storage.enums import InviteOrigin
 from storage.ids import pk
 from storage.invites import looks_like_code
+from texts import callbacks
+from texts.fmt import Formatter
+from texts.i18n import BY_CODE, Translator, translator, unreviewed_locales
+from texts.render import linking as link_texts
 
 log = logging.getLogger(__name__)
 
@@ -199,7 +200,7 @@ async def not_me(update: Update, context: BotContext) -> None:
     log.info("portal link refused by the chat", extra={"client_id": event.client.id})
     await query.answer()
     context.client = None
-    await publish(channels_for(context.bot, context.services)[1], event)
+    await publish(telegram_channels(context.bot, context.services).all, event)
 
 
 async def agree(update: Update, context: BotContext) -> None:

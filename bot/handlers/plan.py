@@ -6,12 +6,12 @@ from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import BaseHandler, CommandHandler, MessageHandler, filters
 
 from bot.context import BotContext
-from bot.fmt import Formatter
 from bot.handlers import listen
-from bot.i18n import Translator
 from bot.keyboards import ICON_PLAN
-from bot.render.plan import no_plan_text, plan_text, zaak_text
 from bot.replies import answer
+from texts.fmt import Formatter
+from texts.i18n import Translator
+from texts.render.plan import no_plan_text, plan_text, zaak_text
 
 
 async def show_plan(update: Update, context: BotContext) -> None:

@@ -16,19 +16,19 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
 
-from bot import callbacks
+from bot.channels.staff import TelegramRelay
 from bot.context import BotContext
-from bot.fmt import Formatter
 from bot.handlers.fallback import stale_button
-from bot.html import escape
-from bot.i18n import Translator, review_note
-from bot.keyboards import button
 from bot.replies import NO_PREVIEW, answer, render
-from bot.services.relay import TelegramRelay
 from casework import privacy as privacy_service
 from storage import clients, staff
 from storage.ids import pk
 from storage.models import Organisation
+from texts import callbacks
+from texts.callbacks import button
+from texts.fmt import Formatter
+from texts.html import escape
+from texts.i18n import Translator, review_note
 
 log = logging.getLogger(__name__)
 

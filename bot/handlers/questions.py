@@ -1,7 +1,7 @@
 """❓ Questions from the client: text, photo, document, voice and location reach the caseworker.
 
 Every message is stored first and acknowledged with when to expect an answer; where the team
-uses the Telegram staff chat it is copied there too (bot/services/relay.py). Without a staff chat
+uses the Telegram staff chat it is copied there too (bot/channels/staff.py). Without a staff chat
 the questions wait in the back-office; nothing is lost.
 """
 
@@ -13,13 +13,11 @@ from telegram import Chat, Message, Update
 from telegram.constants import ChatMemberStatus
 from telegram.ext import BaseHandler, ChatMemberHandler, CommandHandler, MessageHandler, filters
 
-from bot.channels import channels_for
+from bot.channels import telegram_channels
+from bot.channels.staff import TelegramRelay
 from bot.context import BotContext
-from bot.fmt import Formatter
-from bot.i18n import Translator
 from bot.keyboards import ICON_QUESTION
 from bot.replies import Text, answer
-from bot.services.relay import TelegramRelay
 from bot.services.translating import translation_locale
 from casework import questions as question_service
 from casework.events import Asked
@@ -28,6 +26,8 @@ from storage import clients
 from storage.bsn import contains_bsn, mask_bsn
 from storage.enums import ClientStatus, MessageKind
 from storage.ids import pk
+from texts.fmt import Formatter
+from texts.i18n import Translator
 
 log = logging.getLogger(__name__)
 
@@ -142,7 +142,7 @@ async def ask(
         by=client.first_name,
         message_id=pk(asked.message),
     )
-    await publish(channels_for(context.bot, context.services)[1], event)
+    await publish(telegram_channels(context.bot, context.services).all, event)
     if sent_a_bsn:
         await answer(update, context, bsn_note)
     if asked.acknowledge:

@@ -15,19 +15,19 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from bot import bidi, callbacks
-from bot.callbacks import Callback
 from bot.context import BotContext
-from bot.fmt import Formatter
 from bot.handlers.fallback import stale_button
-from bot.i18n import BY_CODE, Translator
-from bot.keyboards import ICON_SETTINGS, button
+from bot.keyboards import ICON_SETTINGS
 from bot.replies import NO_PREVIEW, answer, render
 from casework.planning import replan_client
 from casework.timewindows import QuietHours
 from storage import clients
 from storage.ids import pk
 from storage.models import Client
+from texts import bidi, callbacks
+from texts.callbacks import Callback, button
+from texts.fmt import Formatter
+from texts.i18n import BY_CODE, Translator
 
 log = logging.getLogger(__name__)
 

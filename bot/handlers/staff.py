@@ -19,26 +19,13 @@ from datetime import date
 from telegram import Message, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from bot import callbacks
-from bot.channels import channels_for
+from bot.channels import telegram_channels
+from bot.channels.sending import client_locale, send_html
+from bot.channels.staff import CASE_PREFIX, TelegramRelay
 from bot.context import BotContext
-from bot.fmt import Formatter
-from bot.i18n import translator
-from bot.render import questions as texts
-from bot.render.plan import PlanPage, no_plan_text, plan_text
-from bot.services.ready_answers import READY_ANSWERS
-from bot.services.relay import (
-    CASE_PREFIX,
-    STAFF_LOCALE,
-    TelegramRelay,
-    TextFn,
-    client_locale,
-    notify_client,
-    send_html,
-)
 from bot.services.translating import translation_locale
 from casework import questions as question_service
-from casework.events import Answered, Assigned, Closed, QuestionEvent, Reopened
+from casework.events import Answered, Assigned, Closed, QuestionEvent, Reopened, Seen
 from casework.ports import publish
 from casework.questions import QuestionError
 from storage import appointments, audit, clients, plans, questions, tasks
@@ -46,6 +33,13 @@ from storage import staff as staff_queries
 from storage.enums import ActorKind, MessageKind, TaskStatus
 from storage.ids import pk
 from storage.models import Client, Question
+from texts import callbacks
+from texts.fmt import Formatter
+from texts.i18n import translator
+from texts.readers import STAFF_LOCALE, TextFn
+from texts.ready_answers import READY_ANSWERS
+from texts.render import questions as texts
+from texts.render.plan import PlanPage, no_plan_text, plan_text
 
 log = logging.getLogger(__name__)
 NOTE_MARK = "//"
@@ -150,15 +144,16 @@ async def seen(context: BotContext, target: Target) -> None:
             session, question=question, staff_id=pk(context.staff), now=context.clock.now()
         )
     if due:
-        await notify_client(context.bot, context.services, target.client, texts.seen_text)
+        event = Seen(client=target.client, question_id=pk(target.question), by=context.staff.name)
+        await announce(context, event)
 
 
 async def deliver(context: BotContext, target: Target, message_id: int, text: str) -> None:
     """Send a stored answer to the client; every channel hears how it went (the topic says so
     when it did not arrive, and shows the new status)."""
     assert context.staff is not None
-    client_channel, channels = channels_for(context.bot, context.services)
-    outcome = await client_channel.deliver(message_id)
+    channels = telegram_channels(context.bot, context.services)
+    outcome = (await channels.client.deliver(message_id)).outcome
     event = Answered(
         client=target.client,
         question_id=pk(target.question),
@@ -168,14 +163,14 @@ async def deliver(context: BotContext, target: Target, message_id: int, text: st
         outcome=outcome,
         in_staff_chat=True,
     )
-    await publish(channels, event)
+    await publish(channels.all, event)
     if context.services.translating is not None:
         context.services.translating.soon(context.application)  # a translation may be due
 
 
 async def announce(context: BotContext, event: QuestionEvent) -> None:
     """One act, fanned out to the client and the staff chat (as the back-office does)."""
-    await publish(channels_for(context.bot, context.services)[1], event)
+    await publish(telegram_channels(context.bot, context.services).all, event)
 
 
 # -- messages in a client's topic ---------------------------------------------------------------

@@ -12,12 +12,10 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from bot import callbacks
 from bot.context import BotContext
 from bot.handlers import listen, questions
 from bot.handlers.fallback import stale_button
 from bot.keyboards import ICON_TASKS
-from bot.render import tasks as view
 from bot.replies import Text, answer, render
 from casework import remote_tasks
 from casework.case import Actor, set_task_status
@@ -25,6 +23,8 @@ from storage import clients, tasks
 from storage.enums import ActorKind, TaskStatus
 from storage.ids import pk
 from storage.models import Task
+from texts import callbacks
+from texts.render import tasks as view
 
 log = logging.getLogger(__name__)
 

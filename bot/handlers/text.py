@@ -9,10 +9,10 @@ from telegram import Update
 from telegram.ext import BaseHandler, MessageHandler, filters
 
 from bot.context import BotContext
-from bot.fmt import Formatter
 from bot.handlers import onboarding, questions
-from bot.i18n import Translator
 from bot.replies import answer
+from texts.fmt import Formatter
+from texts.i18n import Translator
 
 Awaiting = Callable[[Update, BotContext, str], Awaitable[None]]
 

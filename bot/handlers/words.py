@@ -7,14 +7,15 @@ import logging
 from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
 
-from bot import callbacks, glossary
+from bot import glossary
 from bot.context import BotContext
-from bot.fmt import Formatter
-from bot.i18n import Translator
-from bot.keyboards import button
 from bot.replies import Text, answer
 from storage import clients
 from storage.ids import pk
+from texts import callbacks
+from texts.callbacks import button
+from texts.fmt import Formatter
+from texts.i18n import Translator
 
 log = logging.getLogger(__name__)
 PREFIX = "words"

@@ -22,24 +22,18 @@ from typing import TYPE_CHECKING, Any
 from telegram import Bot
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, TelegramError
+from telegram.ext import CallbackContext
 
-from bot.render import questions as texts
-from bot.services.relay import (
-    NO_PREVIEW,
-    Outcome,
-    TelegramRelay,
-    TextFn,
-    client_locale,
-    error_name,
-    for_staff,
-    outcome_of,
-    send_html,
-)
-from bot.settings import Settings
+from bot.channels.client import outcome_of
+from bot.channels.sending import NO_PREVIEW, client_locale, for_staff, send_html
+from bot.channels.staff import TelegramRelay
+from bot.telegram_errors import error_name
 from casework import translation
 from casework.ct2 import CTranslate2
 from casework.libretranslate import LibreTranslate
+from casework.ports import Outcome
 from casework.questions import RETRY_WINDOW
+from casework.settings import Settings
 from casework.translation import (
     Capabilities,
     Engine,
@@ -52,6 +46,8 @@ from casework.translation import (
 from storage import clients, questions
 from storage.enums import ClientStatus, Direction
 from storage.models import Client, Message
+from texts.readers import TextFn
+from texts.render import questions as texts
 
 if TYPE_CHECKING:
     from bot.context import Services
@@ -331,3 +327,11 @@ async def _delete_quietly(bot: Bot, chat_id: int, message_id: int) -> None:
         await bot.delete_message(chat_id, message_id)
     except TelegramError as exc:
         log.info("translation note not deleted", extra={"error": error_name(exc)})
+
+
+async def translation_tick(context: CallbackContext[Any, Any, Any, Any]) -> None:
+    """Translate waiting messages and show translations (the bot's process schedules this job:
+    console/compose.py `schedule`)."""
+    translating = context.application.bot_data.services.translating
+    if translating is not None:
+        translating.soon(context.application)

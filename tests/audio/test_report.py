@@ -9,13 +9,14 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot import audio_tools
-from bot.audio import Audio, Source, appointment_values, recording_name, values_hash
+from bot.audio import Audio, Source, recording_name
 from bot.handlers.listen import MESSAGE_IDS
-from bot.settings import Settings
-from scheduler.render import SPEAKABLE
+from casework.settings import Settings
 from storage.db import Database
 from storage.enums import ClientStatus
 from tests import factories
+from texts.render.reminders import SPEAKABLE
+from texts.speakable import appointment_values, values_hash
 
 NOW = factories.NOW
 REPO_AUDIO = Path(__file__).resolve().parents[2] / "audio"

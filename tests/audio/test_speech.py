@@ -7,11 +7,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.fmt import Formatter
-from bot.i18n import Translator
-from bot.render.tasks import task_text
 from bot.speech import SpeechFormatter, plain, speech_text
 from storage.models import Task
+from texts.fmt import Formatter
+from texts.i18n import Translator
+from texts.render.tasks import task_text
 
 ZONE = ZoneInfo("Europe/Amsterdam")
 HALF_PAST = datetime(2026, 12, 3, 9, 30, tzinfo=UTC)  # 10:30 in Amsterdam

@@ -10,20 +10,11 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot import ogg
-from bot.audio import (
-    WORDS_PER_MINUTE,
-    Audio,
-    AudioFailed,
-    Source,
-    Speakable,
-    parse_voices,
-    recording_name,
-    task_values,
-    values_hash,
-)
-from bot.fmt import Formatter
-from bot.i18n import LANGUAGES, Translator
+from bot.audio import WORDS_PER_MINUTE, Audio, AudioFailed, Source, parse_voices, recording_name
 from storage.models import Task
+from texts.fmt import Formatter
+from texts.i18n import LANGUAGES, Translator
+from texts.speakable import Speakable, task_values, values_hash
 
 ZONE = ZoneInfo("Europe/Amsterdam")
 LISTING = """\

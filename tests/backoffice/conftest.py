@@ -22,9 +22,10 @@ from telegram import Bot
 
 from backoffice.app import build_backoffice
 from backoffice.security import password_hasher
-from bot.settings import Settings
+from bot.channels import process_channels
 from casework import questions as question_service
 from casework.clock import FixedClock
+from casework.settings import Settings
 from fakebot import FakeTelegram, SimUser
 from storage.db import Database
 from storage.enums import ClientStatus, MessageKind, StaffRole
@@ -294,7 +295,13 @@ async def telegram_bot(settings: Settings) -> AsyncIterator[Bot]:
 
 @pytest.fixture
 def app(db: Database, settings: Settings, clock: FixedClock, telegram_bot: Bot) -> Starlette:
-    return build_backoffice(settings, db=db, clock=clock, bot=telegram_bot, hasher=HASHER)
+    return build_backoffice(
+        settings,
+        db=db,
+        clock=clock,
+        channels=process_channels(settings, db=db, clock=clock, bot=telegram_bot),
+        hasher=HASHER,
+    )
 
 
 @pytest.fixture

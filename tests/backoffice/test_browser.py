@@ -30,12 +30,10 @@ from telegram import Bot
 
 from backoffice.app import build_backoffice
 from bot.app import BotApplication, build_application
-from bot.bidi import strip_isolates
-from bot.i18n import translator
-from bot.services.ready_answers import READY_ANSWERS
-from bot.settings import Settings
+from bot.channels import process_channels
 from casework.clock import FixedClock
 from casework.planning import replan_appointment
+from casework.settings import Settings
 from fakebot import FakeTelegram, SimUser
 from storage.db import Database
 from storage.enums import ReminderStatus, StaffRole
@@ -44,6 +42,9 @@ from storage.models import Appointment, Client, Question, Reminder, Staff
 from tests import factories
 from tests.backoffice.conftest import HASHER, PASSWORD, TOKEN
 from tests.e2e.conftest import Harness, harness_settings
+from texts.bidi import strip_isolates
+from texts.i18n import translator
+from texts.ready_answers import READY_ANSWERS
 
 playwright_api = pytest.importorskip(
     "playwright.async_api", reason="playwright is not installed (pip install -e '.[test]')"
@@ -144,9 +145,7 @@ async def live(db: Database, database_url: str) -> AsyncIterator[Live]:
         fake, database_url, staff_chat_id=None, backoffice_secret_key="browser-test-key"
     )
     clock = FixedClock(factories.NOW)
-    app: BotApplication = build_application(
-        settings, db=db, clock=clock, rate_limit=False, with_jobs=False
-    )
+    app: BotApplication = build_application(settings, db=db, clock=clock, rate_limit=False)
     await app.initialize()
     await app.start()
     assert app.updater is not None
@@ -171,7 +170,8 @@ async def live(db: Database, database_url: str) -> AsyncIterator[Live]:
     await user.send_text("وصلتني رسالة من البلدية. ماذا أفعل؟")
     await user.next_message()  # the bot's acknowledgement
     bot = Bot(TOKEN, base_url=settings.telegram_api_url, base_file_url=settings.file_url)
-    backoffice = build_backoffice(settings, db=db, clock=clock, bot=bot, hasher=HASHER)
+    channels = process_channels(settings, db=db, clock=clock, bot=bot)
+    backoffice = build_backoffice(settings, db=db, clock=clock, channels=channels, hasher=HASHER)
     sock = free_socket()
     port = sock.getsockname()[1]
     server = ServerWithReady(

@@ -8,8 +8,6 @@ from datetime import UTC, datetime, timedelta
 
 from sqlmodel import col, select
 
-from bot.bidi import strip_isolates
-from bot.i18n import translator
 from casework.planning import PlanningRules, replan_appointment
 from storage import invites
 from storage.db import Database
@@ -18,6 +16,8 @@ from storage.ids import pk
 from storage.models import Appointment, Client, Invite, Reminder, Task
 from tests import factories
 from tests.backoffice.conftest import BackofficeClient, World, audit_actions, reload, reminders_of
+from texts.bidi import strip_isolates
+from texts.i18n import translator
 
 _AR = translator("ar")
 

@@ -31,7 +31,7 @@ def code_ids() -> set[str]:
         tree = ast.parse(path.read_text())
         uses_bot_marker = any(
             isinstance(node, ast.ImportFrom)
-            and node.module == "bot.i18n"
+            and node.module == "texts.i18n"
             and any(alias.name == "N_" for alias in node.names)
             for node in ast.walk(tree)
         )

@@ -20,8 +20,8 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from backoffice import oidc
-from bot.settings import Settings
 from casework.clock import FixedClock
+from casework.settings import Settings
 from storage.db import Database
 from tests.backoffice.conftest import BackofficeClient, World, audit_actions
 

@@ -5,9 +5,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.bidi import strip_isolates
-from bot.i18n import translator
-from bot.services.ready_answers import READY_ANSWERS
 from casework.clock import FixedClock
 from fakebot import FakeTelegram
 from storage.db import Database
@@ -20,6 +17,9 @@ from tests.backoffice.conftest import (
     messages_of,
     reload,
 )
+from texts.bidi import strip_isolates
+from texts.i18n import translator
+from texts.ready_answers import READY_ANSWERS
 
 AR = translator("ar")
 

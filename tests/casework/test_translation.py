@@ -7,9 +7,9 @@ from datetime import timedelta
 import pytest
 from pydantic import ValidationError
 
-from bot.settings import Settings
 from casework import privacy, translation
 from casework import questions as question_service
+from casework.settings import Settings
 from casework.translation import Problem, Translated, TranslationFailed, TranslationStatus
 from scheduler import retention
 from storage import questions

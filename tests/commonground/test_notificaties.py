@@ -13,10 +13,10 @@ import pytest
 from click.testing import CliRunner
 
 from backoffice.app import build_backoffice
-from bot.settings import Settings
 from casework.clock import FixedClock
 from casework.notifications import poll
 from casework.planning import PlanningRules
+from casework.settings import Settings
 from commonground.fakes.notificaties import FakeNotificaties
 from commonground.fakes.objecten import TAAK_TYPE, FakeObjects
 from commonground.notificaties import NotificatiesApi

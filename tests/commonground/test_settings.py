@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from bot.settings import Settings
+from casework.settings import Settings
 from commonground.openklant import OpenKlant
 from commonground.system import CommonGround
 from commonground.zaken import ZakenApi

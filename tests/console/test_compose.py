@@ -8,8 +8,8 @@ from collections.abc import AsyncIterator
 import pytest
 from sqlalchemy import text
 
-from bot.settings import Settings
 from casework.clock import FixedClock
+from casework.settings import Settings
 from console.compose import running
 from fakebot import FakeTelegram
 from storage.db import Database

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from bot.settings import Settings
+from casework.settings import Settings
 from console.common import CliState
 from console.main import main
 from sandbox.fake_libretranslate import FakeLibreTranslate

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from bot.app import BotApplication
-from bot.settings import Settings
 from casework.clock import FixedClock
+from casework.settings import Settings
 from console.compose import running
 from fakebot import FakeTelegram, SimUser
 from storage import invites

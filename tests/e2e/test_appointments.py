@@ -9,9 +9,8 @@ from typing import Any
 import icalendar
 import pytest
 
-from bot import bidi
-from bot.app import planning_rules
 from casework.case import cancel_appointment
+from casework.settings import planning_rules
 from fakebot import SimUser, StoredMessage
 from storage import appointments, audit, questions
 from storage.enums import AppointmentStatus, ClientResponse
@@ -20,6 +19,7 @@ from storage.models import Appointment, Client
 from tests import factories
 from tests.e2e.conftest import Harness
 from tests.e2e.eventually import eventually
+from texts import bidi
 
 NOW = factories.NOW
 HOORN = {"latitude": 52.642613, "longitude": 5.059713}

@@ -15,7 +15,7 @@ from telegram import Bot
 
 from backoffice.app import build_backoffice
 from backoffice.security import password_hasher
-from bot.i18n import translator
+from bot.channels import process_channels
 from fakebot import StoredMessage
 from storage import questions
 from storage.ids import pk
@@ -23,6 +23,7 @@ from storage.models import Organisation, Staff
 from tests import factories
 from tests.e2e.conftest import Harness
 from tests.e2e.test_staff_chat import World, ask, latest_question, make_world, topic_row
+from texts.i18n import translator
 
 PASSWORD = "correct horse battery staple"
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
@@ -73,8 +74,13 @@ async def desk(harness: Harness) -> AsyncIterator[Desk]:
     assert settings.telegram_token is not None
     bot = Bot(settings.telegram_token.get_secret_value(), base_url=settings.telegram_api_url)
     await bot.initialize()
+    channels = process_channels(settings, db=harness.db, clock=harness.clock, bot=bot)
     app = build_backoffice(
-        settings, db=harness.db, clock=harness.clock, bot=bot, hasher=password_hasher(fast=True)
+        settings,
+        db=harness.db,
+        clock=harness.clock,
+        channels=channels,
+        hasher=password_hasher(fast=True),
     )
     try:
         async with httpx.AsyncClient(
@@ -199,8 +205,13 @@ async def test_a_back_office_without_the_staff_chat_tells_the_client_and_not_the
     assert settings.telegram_token is not None
     bot = Bot(settings.telegram_token.get_secret_value(), base_url=settings.telegram_api_url)
     await bot.initialize()
+    channels = process_channels(settings, db=harness.db, clock=harness.clock, bot=bot)
     app = build_backoffice(
-        settings, db=harness.db, clock=harness.clock, bot=bot, hasher=password_hasher(fast=True)
+        settings,
+        db=harness.db,
+        clock=harness.clock,
+        channels=channels,
+        hasher=password_hasher(fast=True),
     )
     try:
         async with httpx.AsyncClient(

@@ -1,14 +1,18 @@
 """A client who blocked the bot ends in the same state whichever place noticed it first: the
 gate (Telegram's membership update), the error handler (a 403 on a reply), the dispatcher (a 403
-on a reminder) or the relay (a 403 on an answer from the staff chat). The client is `blocked_bot`
+on a reminder), the relay (a 403 on an answer from the staff chat) or a notice from the
+back-office. The client is `blocked_bot`
 and no reminder waits for them any more; writing again brings everything back."""
 
 from __future__ import annotations
 
 from sqlmodel import col, select, update
+from telegram import Bot
 
-from bot.app import planning_rules
+from bot.channels import channels_of, process_channels
 from casework.planning import replan_appointment
+from casework.ports import Outcome
+from casework.settings import planning_rules
 from scheduler.dispatch import for_services
 from storage.enums import ClientStatus, ReminderStatus
 from storage.ids import pk
@@ -17,6 +21,7 @@ from tests import factories
 from tests.e2e.conftest import Harness
 from tests.e2e.test_staff_chat import ask, make_world, topic_row
 from tests.e2e.test_telegram_errors import linked_client, settle, to_chat
+from texts.render import questions as texts
 
 STOPPED = (ReminderStatus.CANCELLED, ReminderStatus.FAILED)
 
@@ -81,7 +86,7 @@ async def test_seen_by_the_dispatcher(harness: Harness) -> None:
     harness.fake.inject("sendMessage", status=403, match=to_chat(user))
     services = harness.app.bot_data.services
     assert services is not None
-    await for_services(services, rate_limited=False).drain(harness.app.bot)
+    await for_services(services, rate_limited=False).drain(channels_of(harness.app).client)
     await assert_blocked(harness, client)
     await assert_back(harness, client, user)
 
@@ -107,3 +112,25 @@ async def test_seen_by_the_relay(harness: Harness) -> None:
     while not (note.text or "").startswith("⛔"):
         note = await world.group.next_message(thread_id=topic_id)
     await assert_blocked(harness, world.client)
+
+
+async def test_seen_by_a_notice_from_the_back_office(harness: Harness) -> None:
+    """The back-office's own client channel (its own Bot, as console/backoffice.py builds it)."""
+    client, user = await linked_client(harness)
+    async with harness.db.reading() as session:
+        linked = await session.get(Client, pk(client))  # as the back-office reads it
+    assert linked is not None and linked.telegram_chat_id == user.chat_id
+    settings = harness.settings
+    assert settings.telegram_token is not None
+    bot = Bot(settings.telegram_token.get_secret_value(), base_url=settings.telegram_api_url)
+    channels = process_channels(settings, db=harness.db, clock=harness.clock, bot=bot)
+    assert channels is not None
+    await channels.client.open()
+    try:
+        harness.fake.inject("sendMessage", status=403, match=to_chat(user))
+        delivery = await channels.client.notify(linked, texts.seen_text)
+    finally:
+        await channels.client.close()
+    assert delivery.outcome == Outcome.BLOCKED
+    await assert_blocked(harness, client)
+    await assert_back(harness, client, user)

@@ -3,10 +3,10 @@ kindly, in their language, not to send it (issue 19)."""
 
 from __future__ import annotations
 
-from bot.i18n import translator
 from storage.bsn import MASK
 from tests.e2e.conftest import Harness
 from tests.e2e.test_questions import linked, stored, topic_of
+from texts.i18n import translator
 
 BSN_NOTE = (
     "Please do not send your BSN (burgerservicenummer) in this chat. We hid the number. "

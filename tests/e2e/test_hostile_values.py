@@ -12,11 +12,11 @@ from typing import Any
 
 import pytest
 
-from bot.i18n import available_locales
 from fakebot.formatting import check_strict_html
 from storage.models import Appointment, Client, Plan, PlanPart, Task
 from tests import factories
 from tests.e2e.conftest import Harness
+from texts.i18n import available_locales
 
 EVIL_URL = "https://evil.example/x"
 # <, &, <a href>, <script> and a lone >, in a few characters (fields have length limits).

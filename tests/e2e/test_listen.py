@@ -11,11 +11,8 @@ import pytest
 from sqlmodel import select
 
 from bot import ogg
-from bot.audio import WORDS_PER_MINUTE, Audio, Source, recording_name, values_hash
-from bot.fmt import Formatter
+from bot.audio import WORDS_PER_MINUTE, Audio, Source, recording_name
 from bot.handlers import listen
-from bot.i18n import translator
-from bot.render.appointments import AppointmentCard
 from casework import case
 from fakebot import SimUser, StoredMessage
 from storage import appointments
@@ -23,6 +20,10 @@ from storage.models import AudioClip, Reminder
 from tests import factories
 from tests.e2e.conftest import Harness
 from tests.e2e.eventually import all_handled
+from texts.fmt import Formatter
+from texts.i18n import translator
+from texts.render.appointments import AppointmentCard
+from texts.speakable import values_hash
 
 pytestmark = pytest.mark.skipif(
     shutil.which("espeak-ng") is None or shutil.which("opusenc") is None,

@@ -8,10 +8,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import select
 
-from bot import bidi
-from bot.fmt import Formatter
 from bot.handlers.privacy import Contact, confirmation_is_fresh, privacy_text
-from bot.i18n import review_note, translator
 from casework import questions as question_service
 from casework.planning import PlanningRules, replan_appointment
 from fakebot import SimUser, StoredMessage
@@ -20,6 +17,9 @@ from storage.enums import MessageKind, ReminderStatus
 from storage.models import Appointment, Client, Message, Plan, Reminder, Task
 from tests import factories
 from tests.e2e.conftest import Harness
+from texts import bidi
+from texts.fmt import Formatter
+from texts.i18n import review_note, translator
 
 STALE = "This button is no longer valid."
 

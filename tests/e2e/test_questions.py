@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from bot.i18n import translator
+from console.compose import scheduler_services
 from fakebot import SimGroup, SimUser
 from scheduler.waiting import retry_undelivered
 from storage import questions
@@ -18,6 +18,7 @@ from storage.models import Client, Message, Question
 from tests import factories
 from tests.e2e.conftest import STAFF_CHAT_ID, Harness
 from tests.e2e.eventually import eventually
+from texts.i18n import translator
 
 EN = translator("en")
 NL = translator("nl")
@@ -220,5 +221,5 @@ class TestWithoutStaffChat:
         services = harness.app.bot_data.services
         assert services is not None and services.relay is None
         harness.clock.advance(timedelta(hours=1))
-        assert await retry_undelivered(harness.app.bot, services) == 0
+        assert await retry_undelivered(scheduler_services(harness.app)) == 0
         assert harness.fake.calls_for("copyMessage") == []

@@ -7,10 +7,6 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import select
 
-from bot import bidi
-from bot.app import planning_rules
-from bot.callbacks import parse
-from bot.fmt import Formatter
 from bot.handlers.settings import (
     QUIET_OFF,
     Choice,
@@ -20,14 +16,18 @@ from bot.handlers.settings import (
     settings_keyboard,
     settings_text,
 )
-from bot.i18n import translator
 from casework.planning import replan_appointment
+from casework.settings import planning_rules
 from casework.timewindows import QuietHours
 from fakebot import SimUser, StoredMessage
 from storage.enums import ReminderKind, ReminderStatus
 from storage.models import Client, Reminder
 from tests import factories
 from tests.e2e.conftest import Harness
+from texts import bidi
+from texts.callbacks import parse
+from texts.fmt import Formatter
+from texts.i18n import translator
 
 STALE = "This button is no longer valid."
 # Thursday 26 November 2026, 09:00 in Amsterdam: the two-hours-before reminder (07:00) falls in

@@ -8,10 +8,9 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
-from bot.i18n import translator
-from bot.services.ready_answers import READY_ANSWERS
-from bot.services.relay import TelegramRelay
+from bot.channels.staff import TelegramRelay
 from casework import questions as question_service
+from console.compose import scheduler_services
 from fakebot import ChatParticipant, SimGroup, SimUser, StoredMessage
 from scheduler.waiting import flag_waiting_questions, retry_undelivered
 from storage import questions
@@ -21,6 +20,8 @@ from storage.models import Client, Message, Organisation, Question, Staff, Staff
 from tests import factories
 from tests.e2e.conftest import STAFF_CHAT_ID, Harness
 from tests.e2e.eventually import eventually
+from texts.i18n import translator
+from texts.ready_answers import READY_ANSWERS
 
 NL = translator("nl")
 AR = translator("ar")
@@ -522,7 +523,7 @@ async def test_a_blocked_client_is_reported_and_gets_the_answer_when_back(
     assert back.text == NL("✅ The client can receive messages from the bot again.")
     await eventually(client_status(harness, world.client, ClientStatus.ACTIVE))
     harness.clock.advance(timedelta(minutes=5))
-    assert await retry_undelivered(harness.app.bot, services_of(harness)) == 1
+    assert await retry_undelivered(scheduler_services(harness.app)) == 1
     assert world.user.inbox[-1].text == "Bent u er nog?"
 
 
@@ -567,9 +568,9 @@ async def test_a_429_during_the_relay_loses_nothing(harness: Harness) -> None:
     assert acknowledged(await world.user.next_message())
     waiting = (await stored_messages(harness, world.client))[0]
     assert waiting.delivered_at is None and waiting.delivery_error == "RetryAfter"
-    assert await retry_undelivered(harness.app.bot, services_of(harness)) == 0  # not due yet
+    assert await retry_undelivered(scheduler_services(harness.app)) == 0  # not due yet
     harness.clock.advance(timedelta(minutes=3))
-    assert await retry_undelivered(harness.app.bot, services_of(harness)) == 1
+    assert await retry_undelivered(scheduler_services(harness.app)) == 1
     topic_id = (await topic_row(harness, world.client)).topic_id
     header, copy = world.group.messages(topic_id)
     assert header.callback_data and copy.text == "سؤال مهم"
@@ -592,7 +593,7 @@ async def test_a_500_while_answering_loses_nothing(harness: Harness) -> None:
     assert answer.delivered_at is None and answer.delivery_error == "NetworkError"
     harness.fake.clear_faults()
     harness.clock.advance(timedelta(minutes=3))
-    assert await retry_undelivered(harness.app.bot, services_of(harness)) == 1
+    assert await retry_undelivered(scheduler_services(harness.app)) == 1
     assert world.user.inbox[-1].text == "Uw afspraak is verzet."
 
 
@@ -684,12 +685,12 @@ async def test_a_question_waiting_too_long_is_flagged_once_to_the_team_leads(
         )
     lead = harness.fake.user(8301, "Lead", "nl")
     await ask(world, "سؤال")  # Monday 11:00 in Amsterdam; 8 office hours: Tuesday 11:00
-    services = services_of(harness)
+    services = scheduler_services(harness.app)
     harness.clock.advance(timedelta(hours=23, minutes=59))
-    assert await flag_waiting_questions(harness.app.bot, services) == 0
+    assert await flag_waiting_questions(services) == 0
     harness.clock.advance(timedelta(minutes=1))
-    assert await flag_waiting_questions(harness.app.bot, services) == 1
-    assert await flag_waiting_questions(harness.app.bot, services) == 0
+    assert await flag_waiting_questions(services) == 1
+    assert await flag_waiting_questions(services) == 0
     private = await lead.next_message()
     assert world.client.ref in (private.text or "")
     topic_id = (await topic_row(harness, world.client)).topic_id

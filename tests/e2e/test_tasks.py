@@ -7,7 +7,6 @@ from typing import Any
 
 import pytest
 
-from bot import bidi
 from fakebot import SimUser, StoredMessage
 from storage import audit, questions, tasks
 from storage.enums import ActorKind, TaskStatus
@@ -15,6 +14,7 @@ from storage.ids import pk
 from storage.models import Client, Task
 from tests import factories
 from tests.e2e.conftest import Harness
+from texts import bidi
 
 NOW = factories.NOW
 

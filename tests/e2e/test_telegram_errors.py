@@ -13,11 +13,12 @@ from sqlmodel import select
 from telegram.error import TimedOut
 from telegram.request import BaseRequest, HTTPXRequest, RequestData
 
-from bot.app import build_application, planning_rules
+from bot.app import build_application
 from bot.request import RetryingRequest, RetryPolicy, retrying
 from casework import questions as question_service
 from casework.clock import FixedClock
 from casework.planning import replan_appointment
+from casework.settings import planning_rules
 from fakebot import FakeTelegram, SimUser
 from storage.db import Database
 from storage.enums import ClientStatus, ReminderStatus
@@ -49,9 +50,7 @@ async def running(
     await fake.start()
     settings = harness_settings(fake, database_url)
     clock = FixedClock(factories.NOW)
-    app = build_application(
-        settings, db=db, clock=clock, rate_limit=rate_limit, with_jobs=False, request=request
-    )
+    app = build_application(settings, db=db, clock=clock, rate_limit=rate_limit, request=request)
     await app.initialize()
     await app.start()
     assert app.updater is not None
@@ -97,7 +96,7 @@ def error_records(caplog: pytest.LogCaptureFixture, logger: str) -> list[logging
     return [r for r in caplog.records if r.name == logger and r.levelno >= logging.ERROR]
 
 
-OURS = ("bot", "scheduler", "storage", "backoffice")
+OURS = ("bot", "texts", "scheduler", "storage", "backoffice")
 
 
 def everything_logged(caplog: pytest.LogCaptureFixture) -> str:

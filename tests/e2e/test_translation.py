@@ -14,10 +14,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot import bidi
-from bot.fmt import Formatter
 from bot.handlers.privacy import Contact, privacy_text
-from bot.i18n import translator
 from casework.translation import TranslationStatus
 from fakebot import StoredMessage
 from sandbox.fake_libretranslate import FakeLibreTranslate
@@ -25,6 +22,9 @@ from storage.enums import Direction
 from tests.e2e.conftest import Harness
 from tests.e2e.eventually import eventually
 from tests.e2e.test_staff_chat import catch_up, make_world, stored_messages, topic_row
+from texts import bidi
+from texts.fmt import Formatter
+from texts.i18n import translator
 
 NL = translator("nl")
 AR = translator("ar")

@@ -7,12 +7,12 @@ from types import SimpleNamespace
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.fmt import Formatter
-from bot.i18n import translator
-from bot.render.appointments import AppointmentCard
-from bot.render.plan import PART_KINDS, PlanPage
 from bot.replies import Text, render
 from storage.models import Appointment, Plan, PlanPart, Staff, Task
+from texts.fmt import Formatter
+from texts.i18n import translator
+from texts.render.appointments import AppointmentCard
+from texts.render.plan import PART_KINDS, PlanPage
 
 ZONE = ZoneInfo("Europe/Amsterdam")
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)

@@ -17,22 +17,22 @@ from telegram import InlineKeyboardMarkup, ReplyKeyboardMarkup
 
 from backoffice import notify
 from bot import glossary, keyboards
-from bot.fmt import Formatter
+from bot.channels.staff import case_buttons
 from bot.handlers import errors, fallback, gate, help, onboarding, privacy, questions, text, words
 from bot.handlers.settings import settings_keyboard, settings_text
-from bot.i18n import LANGUAGES, Translator, translator
-from bot.render import appointments as appt
-from bot.render import plan as plan_render
-from bot.render import questions as staff_texts
-from bot.render import tasks as task_render
-from bot.services.relay import case_buttons
 from casework.clock import FixedClock
 from casework.timewindows import OfficeHours, QuietHours
-from scheduler import render as reminders
 from storage.enums import ReminderKind
 from storage.models import Client, Organisation, Question, Staff, Task
 from storage.reminders import Claimed
 from tests.i18n import samples
+from texts.fmt import Formatter
+from texts.i18n import LANGUAGES, Translator, translator
+from texts.render import appointments as appt
+from texts.render import plan as plan_render
+from texts.render import questions as staff_texts
+from texts.render import reminders
+from texts.render import tasks as task_render
 
 NOW = samples.NOW  # Monday 23 November 2026, 11:00 in Amsterdam: office open
 TODAY = samples.TODAY

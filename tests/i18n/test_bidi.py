@@ -6,12 +6,13 @@ import re
 
 import pytest
 
-from bot import bidi, glossary
-from bot.i18n import LANGUAGES, translator
-from bot.render.appointments import appointment_buttons, appointment_text
-from bot.render.plan import plan_text
+from bot import glossary
 from fakebot.formatting import parse_html
 from tests.i18n import samples
+from texts import bidi
+from texts.i18n import LANGUAGES, translator
+from texts.render.appointments import appointment_buttons, appointment_text
+from texts.render.plan import plan_text
 
 RTL = [language.code for language in LANGUAGES if language.rtl]
 LATIN = re.compile(r"[A-Za-z\u00C0-\u024F]+")

@@ -14,8 +14,6 @@ from functools import cache
 import pytest
 from babel.messages.catalog import Catalog, Message
 
-from bot.bidi import LATIN_RUN
-from bot.i18n import BY_CODE, LANGUAGES
 from bot.i18n_tools import (
     HOW_TO_FIX,
     Project,
@@ -27,6 +25,8 @@ from bot.i18n_tools import (
     unmapped_modules,
 )
 from fakebot.formatting import EntityParseError, parse_html
+from texts.bidi import LATIN_RUN
+from texts.i18n import BY_CODE, LANGUAGES
 
 CODES = [language.code for language in LANGUAGES]
 PLACEHOLDER = re.compile(r"\{(\w*)\}")

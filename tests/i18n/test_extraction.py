@@ -22,8 +22,8 @@ from babel.messages.frontend import parse_mapping_cfg
 from bot.i18n_tools import HOW_TO_FIX, ROOT, Project, read_catalog
 
 # Packages whose modules may write client text in the bot's domain (`casework` is the core
-# package some of `bot/services` moves to).
-PACKAGES = ("bot", "scheduler", "backoffice", "casework", "storage", "console", "sandbox")
+# package the use cases moved to).
+PACKAGES = ("bot", "texts", "scheduler", "backoffice", "casework", "storage", "console", "sandbox")
 # Names a module imports when it writes text in the bot's domain.
 TRANSLATING_IMPORTS = {"t", "N_", "Translator", "translator", "gettext", "ngettext", "pgettext"}
 # Plain functions and methods (`t(...)`, `self.t(...)`, `context.t(...)`, `t.ngettext(...)`)
@@ -120,7 +120,7 @@ def _mapped(name: str, method_map: list[tuple[str, str]]) -> bool:
 def _imports_translator(tree: ast.Module) -> bool:
     for node in ast.walk(tree):
         if isinstance(node, ast.ImportFrom) and node.module:
-            from_ours = node.module == "bot.i18n" or node.module.split(".")[0] == "casework"
+            from_ours = node.module == "texts.i18n" or node.module.split(".")[0] == "casework"
             if from_ours and TRANSLATING_IMPORTS & {alias.name for alias in node.names}:
                 return True
     return False
@@ -232,7 +232,7 @@ def scanned() -> tuple[list[Found], list[str]]:
 
 def test_the_walk_sees_the_modules_that_write_client_text() -> None:
     names = {name for name, _tree, _mapped in modules()}
-    assert {"bot/keyboards.py", "bot/handlers/privacy.py", "scheduler/render.py"} <= names
+    assert {"bot/keyboards.py", "bot/handlers/privacy.py", "texts/render/reminders.py"} <= names
     assert "backoffice/notify.py" in names
     assert not any(name.startswith("fakebot/") for name in names)
     found, _problems = scanned()
@@ -250,7 +250,7 @@ def test_no_translation_call_inside_an_f_string_and_no_f_string_as_an_id() -> No
 
 
 SNEAKY = """
-from bot.i18n import N_, Translator
+from texts.i18n import N_, Translator
 
 def keyboard(t: Translator, self=None):
     label = f"👍 {t('Hidden in an f-string')}"
@@ -289,7 +289,7 @@ def test_the_walk_is_not_fooled_where_babel_is() -> None:
 
 def test_outside_babel_cfg_only_the_bots_translator_counts() -> None:
     source = (
-        "from bot.i18n import translator\n"
+        "from texts.i18n import translator\n"
         "label_t, client_t = translator('nl'), translator(locale)\n"
         "t('The back-office has its own t')\n"
         "client_t('For the client')\n"

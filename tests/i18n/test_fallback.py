@@ -13,9 +13,9 @@ import pytest
 from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 
-import bot.i18n
-from bot.bidi import strip_isolates
-from bot.i18n import BY_CODE, DOMAIN, PLURAL_ZERO_ONE, reset_cache, translator
+import texts.i18n
+from texts.bidi import strip_isolates
+from texts.i18n import BY_CODE, DOMAIN, PLURAL_ZERO_ONE, reset_cache, translator
 
 
 def _write(
@@ -33,9 +33,9 @@ def _write(
 
 @pytest.fixture
 def locales(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    monkeypatch.setattr(bot.i18n, "LOCALES_DIR", tmp_path)
+    monkeypatch.setattr(texts.i18n, "LOCALES_DIR", tmp_path)
     variant = dataclasses.replace(BY_CODE["fa_AF"], fallback="fa")
-    monkeypatch.setitem(bot.i18n.BY_CODE, "fa_AF", variant)
+    monkeypatch.setitem(texts.i18n.BY_CODE, "fa_AF", variant)
     reset_cache()
     yield tmp_path
     reset_cache()

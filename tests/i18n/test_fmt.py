@@ -8,9 +8,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from babel import Locale
 
-from bot import bidi
-from bot.fmt import Formatter, calendar_unit
-from bot.i18n import DIGITS, LANGUAGES, Language, translator
+from texts import bidi
+from texts.fmt import Formatter, calendar_unit
+from texts.i18n import DIGITS, LANGUAGES, Language, translator
 
 ZONE = ZoneInfo("Europe/Amsterdam")
 ALL = [language.code for language in LANGUAGES]

@@ -7,19 +7,20 @@ from collections.abc import Callable
 import pytest
 from telegram.constants import BotCommandLimit, MessageLimit
 
-from bot import bidi, glossary
+from bot import glossary
 from bot.app import command_list
-from bot.fmt import Formatter
 from bot.handlers.help import help_text
 from bot.handlers.words import words_keyboard
-from bot.i18n import LANGUAGES, Translator, translator
-from bot.render.appointments import appointment_text
-from bot.render.plan import plan_text
-from bot.render.tasks import task_text
 from bot.replies import split_text
 from fakebot.formatting import parse_html, utf16_len
 from storage.models import Organisation
 from tests.i18n import samples
+from texts import bidi
+from texts.fmt import Formatter
+from texts.i18n import LANGUAGES, Translator, translator
+from texts.render.appointments import appointment_text
+from texts.render.plan import plan_text
+from texts.render.tasks import task_text
 
 CODES = [language.code for language in LANGUAGES]
 ORGANISATION = Organisation(

@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-import bot.i18n
-from bot.i18n import BY_CODE, LANGUAGES
-from bot.locales import choose_locale, map_language_code
+import texts.i18n
+from texts.i18n import BY_CODE, LANGUAGES
+from texts.locales import choose_locale, map_language_code
 
 ALL = tuple(language.code for language in LANGUAGES)
 
@@ -69,8 +69,8 @@ def test_a_declared_fallback_is_followed_when_the_language_is_not_shipped(
 ) -> None:
     # Dari is a language of its own (no fallback): a Dari reader does not get Persian unasked.
     assert map_language_code("prs", ("nl", "fa")) is None
-    variant = dataclasses.replace(bot.i18n.BY_CODE["fa_AF"], fallback="fa")
-    monkeypatch.setitem(bot.i18n.BY_CODE, "fa_AF", variant)
+    variant = dataclasses.replace(texts.i18n.BY_CODE["fa_AF"], fallback="fa")
+    monkeypatch.setitem(texts.i18n.BY_CODE, "fa_AF", variant)
     assert map_language_code("prs", ("nl", "fa")) == "fa"
     assert map_language_code("fa-AF", ("nl", "fa")) == "fa"
 

@@ -9,8 +9,9 @@ from collections.abc import Callable
 import pytest
 from babel import Locale
 
-from bot.bidi import strip_isolates
-from bot.i18n import (
+from bot.i18n_tools import Project, read_catalog
+from texts.bidi import strip_isolates
+from texts.i18n import (
     LANGUAGES,
     PLURAL_ARABIC,
     Language,
@@ -18,7 +19,6 @@ from bot.i18n import (
     to_digits,
     translator,
 )
-from bot.i18n_tools import Project, read_catalog
 
 ARABIC_CASES = {0: 0, 1: 1, 2: 2, 3: 3, 11: 4, 100: 5, 101: 5, 102: 5, 99: 4, 10: 3, 111: 4}
 

@@ -10,19 +10,8 @@ import pytest
 from babel.messages.catalog import Message
 from babel.messages.mofile import write_mo
 
-import bot.i18n
+import texts.i18n
 from bot import keyboards
-from bot.i18n import (
-    LANGUAGES,
-    REVIEW_STATUS_HEADER,
-    available_locales,
-    is_reviewed,
-    reset_cache,
-    review_note,
-    review_status,
-    translator,
-    unreviewed_locales,
-)
 from bot.i18n_tools import (
     HeaderCatalog,
     Project,
@@ -39,13 +28,24 @@ from bot.i18n_tools import (
     update,
 )
 from tests.i18n.awaiting import AWAITING_REVIEW_STATUS, cases
+from texts.i18n import (
+    LANGUAGES,
+    REVIEW_STATUS_HEADER,
+    available_locales,
+    is_reviewed,
+    reset_cache,
+    review_note,
+    review_status,
+    translator,
+    unreviewed_locales,
+)
 
 CODES = [language.code for language in LANGUAGES]
 
 
 @pytest.fixture
 def locales(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    monkeypatch.setattr(bot.i18n, "LOCALES_DIR", tmp_path)
+    monkeypatch.setattr(texts.i18n, "LOCALES_DIR", tmp_path)
     reset_cache()
     yield tmp_path
     reset_cache()

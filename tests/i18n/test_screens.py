@@ -19,12 +19,13 @@ from typing import Any
 
 import pytest
 
-from bot import bidi, glossary
-from bot.i18n import LANGUAGES, SOURCE_LOCALE, Translator, translator
+from bot import glossary
 from bot.i18n_tools import Project, fresh_template, read_catalog
 from tests import factories
 from tests.e2e.conftest import Harness
 from tests.i18n.screens import Screen, all_screens
+from texts import bidi
+from texts.i18n import LANGUAGES, SOURCE_LOCALE, Translator, translator
 
 CODES = [language.code for language in LANGUAGES]
 TRANSLATED = [code for code in CODES if code != SOURCE_LOCALE]

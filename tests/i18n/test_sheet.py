@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook, load_workbook
 
-from bot.i18n import LANGUAGES
 from bot.i18n_tools import (
     SHEET_COLUMNS,
     HeaderCatalog,
@@ -23,6 +22,7 @@ from bot.i18n_tools import (
     set_status,
     write_sheet,
 )
+from texts.i18n import LANGUAGES
 
 TERMS = (
     "term,source_pattern,translation,accept_pattern,note\n"

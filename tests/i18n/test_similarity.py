@@ -1,7 +1,7 @@
 """The similarity guard: no catalogue is a copy of another with a few words swapped.
 
 A catalogue in which more than 30% of the entries read exactly as in another language's catalogue
-(English, the source, included: that means untranslated text) fails, unless `bot/i18n.py`
+(English, the source, included: that means untranslated text) fails, unless `texts/i18n.py`
 declares the other as its fallback (a regional variant that overrides only some texts).
 """
 
@@ -12,17 +12,17 @@ from functools import cache
 
 import pytest
 
-import bot.i18n
-from bot.i18n import BY_CODE, LANGUAGES
+import texts.i18n
 from bot.i18n_tools import Project, read_catalog
 from tests.i18n.awaiting import AWAITING_DARI, cases
+from texts.i18n import BY_CODE, LANGUAGES
 
 CODES = [language.code for language in LANGUAGES]
 LIMIT = 0.30
 
 
 @cache
-def texts(code: str) -> dict[tuple[str, str | None], tuple[str, ...]]:
+def catalogue_texts(code: str) -> dict[tuple[str, str | None], tuple[str, ...]]:
     """(msgid, msgctxt) -> the translated forms of every translated entry."""
     found = {}
     for message in read_catalog(Project().po_path(code), locale=code):
@@ -37,7 +37,7 @@ def texts(code: str) -> dict[tuple[str, str | None], tuple[str, ...]]:
 
 def shared(code: str, other: str) -> float:
     """The share of `code`'s entries that read exactly as in `other`."""
-    mine, theirs = texts(code), texts(other)
+    mine, theirs = catalogue_texts(code), catalogue_texts(other)
     if not mine:
         return 0.0
     same = sum(1 for key, forms in mine.items() if theirs.get(key) == forms)
@@ -62,7 +62,7 @@ def test_no_catalogue_is_more_than_30_percent_the_same_as_another(code: str) -> 
     assert not found, (
         f"{code} shares more than {LIMIT:.0%} of its entries word for word with {found}: "
         "translate it as a language of its own, or declare the other as its fallback in "
-        "bot/i18n.py LANGUAGES if it is a regional variant"
+        "texts/i18n.py LANGUAGES if it is a regional variant"
     )
 
 
@@ -71,5 +71,5 @@ def test_the_guard_counts_identical_entries_and_honours_a_declared_fallback(
 ) -> None:
     assert shared("nl", "nl") == 1.0
     assert 0 < shared("fa_AF", "fa") <= 1
-    monkeypatch.setitem(bot.i18n.BY_CODE, "so", dataclasses.replace(BY_CODE["so"], fallback="om"))
+    monkeypatch.setitem(texts.i18n.BY_CODE, "so", dataclasses.replace(BY_CODE["so"], fallback="om"))
     assert exempt("so", "om") and exempt("om", "so") and not exempt("so", "am")

@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pytest
 
-from bot.i18n import LANGUAGES, SOURCE_LOCALE
 from bot.i18n_tools import (
     REQUIRED_TERMS,
     Project,
@@ -27,6 +26,7 @@ from bot.i18n_tools import (
     unused_terms,
 )
 from tests.i18n.awaiting import AWAITING_AVOID, AWAITING_TERMS, cases
+from texts.i18n import LANGUAGES, SOURCE_LOCALE
 
 CODES = [language.code for language in LANGUAGES]
 TRANSLATED = [code for code in CODES if code != SOURCE_LOCALE]

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 
-from bot.i18n import PLURAL_ARABIC, Language
 from bot.i18n_tools import (
     HOW_TO_FIX,
     Project,
@@ -23,6 +22,7 @@ from bot.i18n_tools import (
     report,
     update,
 )
+from texts.i18n import PLURAL_ARABIC, Language
 
 CODE = """
 def texts(t):

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from bot import bidi, glossary
-from bot.i18n import translator
+from bot import glossary
 from fakebot import SimUser
 from storage.models import Client
 from tests import factories
 from tests.e2e.conftest import Harness
+from texts import bidi
+from texts.i18n import translator
 
 
 async def linked(

@@ -22,8 +22,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.i18n import LANGUAGES, translator
 from fakebot import FakeTelegram
+from texts.i18n import LANGUAGES, translator
 
 ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "123456:WHEEL-TOKEN"
@@ -48,7 +48,7 @@ class Installed:
 
     @property
     def catalogues(self) -> Path:
-        found = list(self.venv.glob("lib/python*/site-packages/bot/_locales"))
+        found = list(self.venv.glob("lib/python*/site-packages/texts/_locales"))
         assert len(found) == 1, found
         return found[0]
 

@@ -15,7 +15,6 @@ import httpx
 import pytest
 from sqlmodel import col, select
 
-from bot.i18n import translator
 from casework.linking import PORTAL_INVITE_VALID_FOR
 from fakebot import SimUser
 from sandbox.backoffice import BackofficeBeside
@@ -27,6 +26,7 @@ from tests.e2e.conftest import STAFF_CHAT_ID
 from tests.portal.cli import invoke
 from tests.portal.conftest import PortalWorld
 from tests.portal.fake_portal import FakePortal
+from texts.i18n import translator
 
 EN = translator("en")
 NL = translator("nl")

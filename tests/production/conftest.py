@@ -14,7 +14,7 @@ import pytest
 
 from bot.app import BotApplication, build_application
 from bot.serve import WebhookOptions, serve_webhook
-from bot.settings import Settings
+from casework.settings import Settings
 from fakebot import FakeTelegram, SimUser
 from storage import invites, migrate
 from storage.db import Database
@@ -121,7 +121,7 @@ async def serving(database_url: str, **overrides: Any) -> AsyncIterator[Served]:
     await fake.start()
     settings = bot_settings(fake, database_url, **overrides)
     db = Database(database_url)
-    app = build_application(settings, db=db, rate_limit=False, with_jobs=False)
+    app = build_application(settings, db=db, rate_limit=False)
     port = free_port()
     options = WebhookOptions(
         listen="127.0.0.1",

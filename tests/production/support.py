@@ -24,7 +24,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from bot.settings import normalise_database_url
+from casework.settings import normalise_database_url
 from fakebot import FakeTelegram
 from storage.db import Database
 from storage.enums import ClientStatus, ReminderKind

@@ -18,7 +18,6 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
-from bot.i18n import translator
 from fakebot import FakeTelegram, SimUser
 from storage import invites, migrate, questions
 from storage.db import Database
@@ -40,6 +39,7 @@ from tests.production.support import (
     sends_per_chat,
     wait_until,
 )
+from texts.i18n import translator
 
 CASEWORKER_ID = 9301
 NL = translator("nl")

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 import yaml
 
-from bot.settings import Settings
+from casework.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"

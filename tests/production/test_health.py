@@ -134,7 +134,7 @@ async def test_readyz_is_503_and_names_the_bot_api_when_telegram_fails(migrated_
 
 
 async def unmigrated_checks(fake: FakeTelegram, url: str) -> dict[str, str]:
-    app = build_application(bot_settings(fake, url), rate_limit=False, with_jobs=False)
+    app = build_application(bot_settings(fake, url), rate_limit=False)
     await app.initialize()
     try:
         checks = await Readiness(app, timeout=2.0).checks()
@@ -301,7 +301,7 @@ async def test_metrics_on_the_webhook_port_need_the_token(migrated_url: str) -> 
 def test_weak_secrets_are_refused_by_the_settings() -> None:
     from pydantic import ValidationError
 
-    from bot.settings import Settings
+    from casework.settings import Settings
 
     for weak in ("a", "x" * 31, "has spaces in it and is long enough!!"):
         with pytest.raises(ValidationError, match="32 to 256"):
@@ -366,7 +366,7 @@ async def test_polling_serves_health_and_metrics_on_the_side_port(migrated_url: 
     async with FakeTelegram(TOKEN) as fake:
         port = free_port()
         settings = bot_settings(fake, migrated_url, health_port=port)
-        app = build_application(settings, rate_limit=False, with_jobs=False)
+        app = build_application(settings, rate_limit=False)
         stop = asyncio.Event()
         task = asyncio.create_task(serve_polling(app, health=("127.0.0.1", port), stop=stop))
         try:

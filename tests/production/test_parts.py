@@ -14,7 +14,7 @@ from telegram.request import BaseRequest, RequestData
 from bot.app import build_application
 from bot.logs import LogIds, log_ids
 from bot.metrics import CountingRequest, MeteredApplication, Metrics, method_of, update_kind
-from bot.settings import Settings
+from casework.settings import Settings
 from storage.db import make_engine
 from tests.production.support import TOKEN, metric, parse_metrics
 
@@ -113,7 +113,7 @@ async def test_failed_bot_api_calls_are_counted_by_code() -> None:
 async def test_a_bad_request_through_the_bot_is_counted_once() -> None:
     settings = Settings(_env_file=None, telegram_token=TOKEN, database_url="sqlite+aiosqlite://")  # type: ignore[call-arg]
     inner = Scripted((400, b'{"ok": false, "error_code": 400, "description": "Bad Request: x"}'))
-    app = build_application(settings, rate_limit=False, with_jobs=False, request=inner)
+    app = build_application(settings, rate_limit=False, request=inner)
     assert isinstance(app, MeteredApplication)
     with pytest.raises(BadRequest):
         await app.bot.send_message(5, "hallo")
@@ -146,7 +146,7 @@ def test_build_application_passes_the_pool_settings_on() -> None:
         db_pool_timeout=9,
         db_pool_recycle=120,
     )
-    app = build_application(settings, rate_limit=False, with_jobs=False)
+    app = build_application(settings, rate_limit=False)
     pool: Any = app.bot_data.services.db.engine.pool
     assert (pool.size(), pool._max_overflow, pool._timeout, pool._recycle) == (4, 1, 9.0, 120)
 

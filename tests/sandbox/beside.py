@@ -15,7 +15,7 @@ from typing import Any
 
 import httpx
 
-from bot.settings import Settings
+from casework.settings import Settings
 from fakebot import SimUser
 from sandbox import Sandbox, SandboxOptions
 from sandbox.server import STAFF_CHAT_ID

@@ -15,7 +15,7 @@ from concurrent.futures import Future
 from pathlib import Path
 from typing import Any, TypeVar
 
-from bot.settings import Settings
+from casework.settings import Settings
 from sandbox import Sandbox, SandboxOptions
 
 T = TypeVar("T")

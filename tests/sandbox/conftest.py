@@ -10,7 +10,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-from bot.settings import Settings
+from casework.settings import Settings
 from fakebot import SimUser
 from sandbox import Sandbox, SandboxOptions
 from storage.db import Database

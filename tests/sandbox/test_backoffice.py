@@ -7,8 +7,8 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
-from bot.settings import Settings
 from casework.clock import FixedClock
+from casework.settings import Settings
 from fakebot import FakeTelegram
 from sandbox.backoffice import DEMO_PASSWORD, BackofficeBeside
 from storage.db import Database

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from bot.settings import Settings
+from casework.settings import Settings
 from sandbox import Sandbox, SandboxOptions
 from storage import appointments, clients, questions
 from tests.sandbox.beside import letter_png

@@ -19,9 +19,7 @@ from typing import Any
 
 import pytest
 
-from bot.i18n import translator
-from bot.services.ready_answers import READY_ANSWERS
-from bot.settings import Settings
+from casework.settings import Settings
 from sandbox import Sandbox, SandboxOptions
 from tests.sandbox.beside import letter_png
 from tests.sandbox.browser import (
@@ -31,6 +29,8 @@ from tests.sandbox.browser import (
     missing_browser,
     screenshot,
 )
+from texts.i18n import translator
+from texts.ready_answers import READY_ANSWERS
 
 pytestmark = pytest.mark.browser
 JOURNEY = True  # tests/sandbox/conftest.py skips later steps after a failed one

@@ -10,7 +10,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from bot.settings import Settings
+from casework.settings import Settings
 from sandbox import Sandbox, SandboxOptions
 from sandbox.server import STAFF_CHAT_ID
 from storage import contacts, questions

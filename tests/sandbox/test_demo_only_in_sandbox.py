@@ -16,8 +16,8 @@ import pytest
 from click.testing import CliRunner
 
 from backoffice.routes import routes
-from bot.settings import Settings
 from casework.clock import FixedClock
+from casework.settings import Settings
 from console import backoffice as backoffice_command
 from console.main import CliState, main
 from storage.db import Database

@@ -18,9 +18,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from bot.i18n import translator
-from bot.services.ready_answers import READY_ANSWERS
-from bot.settings import Settings
+from casework.settings import Settings
 from sandbox import Sandbox, SandboxOptions
 from sandbox.backoffice import origins_on
 from sandbox.errors import BackofficePortUnavailable
@@ -39,6 +37,8 @@ from tests.sandbox.beside import (
     staff_id_of,
     topic_texts,
 )
+from texts.i18n import translator
+from texts.ready_answers import READY_ANSWERS
 
 
 @pytest.fixture

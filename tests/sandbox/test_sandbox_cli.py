@@ -14,7 +14,7 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from bot.settings import Settings
+from casework.settings import Settings
 from console.main import CliState, main
 from sandbox import SandboxOptions
 from sandbox import cli as sandbox_cli

@@ -9,13 +9,13 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from bot import bidi
-from bot.settings import Settings
+from casework.settings import Settings
 from sandbox import Sandbox, SandboxOptions
 from sandbox.server import STAFF_CHAT_ID
 from storage.db import Database
 from tests.e2e.eventually import eventually
 from tests.sandbox.conftest import linked_phone
+from texts import bidi
 
 
 @pytest.fixture

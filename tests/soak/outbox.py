@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import func
 from sqlmodel import col, select
 
-from bot.settings import normalise_database_url
+from casework.settings import normalise_database_url
 from fakebot import FakeTelegram
 from storage.db import Database
 from storage.models import Reminder

@@ -21,8 +21,10 @@ from sqlmodel import col, select
 
 from bench.dispatch import CHAT_BASE, seed_outbox
 from bot.app import BotApplication, build_application
+from bot.channels import channels_of
 from casework import case
 from casework.clock import Clock, FixedClock, SystemClock
+from console.compose import schedule
 from fakebot import FakeTelegram
 from scheduler.dispatch import MAX_ATTEMPTS, Dispatcher, backoff, for_services
 from storage.db import Database
@@ -57,7 +59,7 @@ async def dispatching(
     # These dispatchers read the real clock: no quiet hours, or at night nothing would be sent.
     overrides.setdefault("quiet_hours", "00:00-00:00")
     settings = harness_settings(fake, db.url, telegram_token=TOKEN, **overrides)
-    app = build_application(settings, db=db, clock=clock, rate_limit=False, with_jobs=False)
+    app = build_application(settings, db=db, clock=clock, rate_limit=False)
     await app.initialize()
     services = app.bot_data.services
     assert services is not None
@@ -91,7 +93,7 @@ async def flood_run(backend: str, tmp_path: Path, reminders: int) -> None:
             )
         async with asyncio.timeout(60 + reminders * FLOOD_SECONDS_PER_REMINDER):
             while not await drained(db):
-                await dispatcher.drain(app.bot)
+                await dispatcher.drain(channels_of(app).client)
                 await asyncio.sleep(0.1)  # real time: the fake measures retry_after in real s
         fake.clear_faults()
         assert await counts(db) == {"sent": reminders}
@@ -183,9 +185,9 @@ async def blocked_run(backend: str, tmp_path: Path, clients: int) -> None:
                 await asyncio.sleep(0.05)
 
         watcher = asyncio.create_task(watch())
-        await dispatcher.drain(app.bot)
+        await dispatcher.drain(channels_of(app).client)
         await asyncio.wait_for(watcher, timeout=10)
-        await dispatcher.drain(app.bot)  # nothing is tried again
+        await dispatcher.drain(channels_of(app).client)  # nothing is tried again
         rows = await all_rows(db)
     calls = fake.calls_for("sendMessage")
     forbidden = {call.params["chat_id"]: call for call in calls if call.status == 403}
@@ -235,7 +237,7 @@ async def server_errors_run(backend: str, tmp_path: Path, reminders: int) -> Non
         )
         attempts_at: dict[int, list[datetime]] = defaultdict(list)
         for _ in range(40):
-            await dispatcher.drain(app.bot)
+            await dispatcher.drain(channels_of(app).client)
             tried = defaultdict(int)
             for call in fake.calls_for("sendMessage"):
                 tried[call.params["chat_id"]] += 1
@@ -313,9 +315,7 @@ async def downtime_run(backend: str, tmp_path: Path, appointments: int) -> None:
                     ),
                 )
         clock.advance(timedelta(days=1))  # the bot was down; now Tuesday 11:00
-        from scheduler.jobs import schedule_jobs
-
-        schedule_jobs(app)
+        schedule(app)
         await app.start()
         try:
             seconds = await wait_until(lambda: _nothing_due(db, clock.now()), within=180)

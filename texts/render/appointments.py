@@ -14,14 +14,14 @@ from zoneinfo import ZoneInfo
 
 from telegram import InlineKeyboardMarkup
 
-from bot import ics
-from bot.bidi import strip_isolates
-from bot.fmt import Formatter, babel_locale
-from bot.html import Html, escape
-from bot.i18n import N_, Translator
-from bot.keyboards import button
 from storage.enums import AppointmentStatus, ClientResponse
 from storage.models import Appointment
+from texts import ics
+from texts.bidi import strip_isolates
+from texts.callbacks import button
+from texts.fmt import Formatter, babel_locale
+from texts.html import Html, escape
+from texts.i18n import N_, Translator
 
 PREFIX = "appt"
 CONFIRM = "confirm"

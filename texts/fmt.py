@@ -4,7 +4,7 @@ Dates, weekdays and month names come from Babel (CLDR) in the reader's locale; c
 always 24-hour 'HH:mm' as on Dutch letters. Relative times ("in 3 days") and durations
 ("3 months") come from our own catalogue, because CLDR has only abbreviations ("+3 d") for several
 of our languages. Digits: each language uses CLDR's default numbering system (see
-`Language.digits` in bot/i18n.py and docs/translating.md); Babel prints Latin digits, so they are
+`Language.digits` in texts/i18n.py and docs/translating.md); Babel prints Latin digits, so they are
 converted here, and the Translator does the same for whole numbers in placeholders. In
 right-to-left languages every formatted fragment is isolated so it does not scramble the sentence.
 """
@@ -22,9 +22,9 @@ from babel import Locale, UnknownLocaleError
 from babel.dates import format_date, format_skeleton, format_time, get_datetime_format
 from babel.numbers import format_decimal
 
-from bot import bidi
-from bot.html import Html, escape
-from bot.i18n import BY_CODE, Translator, digits_of, to_digits, translator
+from texts import bidi
+from texts.html import Html, escape
+from texts.i18n import BY_CODE, Translator, digits_of, to_digits, translator
 
 # Where CLDR's plain locale is not what a reader in the Netherlands expects.
 BABEL_LOCALES = {"en": "en_GB"}  # 'Thursday 3 December 2026', not 'Thursday, December 3'

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from bot.i18n import BY_CODE
+from texts.i18n import BY_CODE
 
 # Telegram sends IETF tags (`en`, `pt-br`, `fa-AF`) or ISO 639-2/3 codes some clients use.
 _ALIASES = {

@@ -1,4 +1,4 @@
-"""The Telegram staff chat as one channel on top of the question store, and delivery to clients.
+"""The Telegram staff chat (casework.ports.StaffChannel on Telegram).
 
 The staff chat (INBURGERBOT_STAFF_CHAT_ID) is a supergroup, normally a forum: each client gets
 one topic, reused across their questions, named with reference, first name, language and the
@@ -6,9 +6,8 @@ status of their latest question. Client messages are copied in (copyMessage keep
 account hidden) after a header card per question. Without topics the relay falls back to
 replies: staff reply to a relayed message or a header card, and the stored ids map it back.
 
-Nothing is lost when Telegram fails: every message is stored before it is sent, a failed send
-leaves it undelivered with a next attempt time, and the retry job (scheduler/waiting.py) sends
-it again; failures that need a person are reported in the client's topic.
+Every message is stored before it is sent; a failed copy leaves it due for the retry job
+(scheduler/waiting.py), and failures that need a person are reported in the client's topic.
 """
 
 from __future__ import annotations
@@ -16,32 +15,40 @@ from __future__ import annotations
 import asyncio
 import logging
 import weakref
-from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import timedelta
-from enum import StrEnum
-from typing import TYPE_CHECKING, Any, Protocol
+from html import escape as escape_html
+from typing import TYPE_CHECKING, Protocol
 
-from telegram import Bot, InlineKeyboardMarkup, LinkPreviewOptions, ReplyParameters
-from telegram import Message as TelegramMessage
-from telegram.constants import ParseMode
-from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram import Bot, InlineKeyboardMarkup
+from telegram.error import BadRequest, TelegramError
 
-from bot.fmt import Formatter
-from bot.html import escape, html_translator
-from bot.i18n import Translator, translator
-from bot.keyboards import button
-from bot.locales import choose_locale
-from bot.render import questions as texts
-from bot.replies import split_text
-from casework import blocking
+from bot.channels.sending import client_locale, for_staff, reply_to_message, send_content, send_html
+from bot.telegram_errors import error_name
 from casework import questions as question_service
+from casework.events import (
+    Answered,
+    Assigned,
+    ClientEvent,
+    Closed,
+    Escalated,
+    Reopened,
+    Unlinked,
+    UnlinkReason,
+)
+from casework.ports import Delivery, Outcome
 from casework.translation import TranslationStatus
 from storage import appointments, clients, questions, tasks
 from storage import staff as staff_queries
-from storage.enums import ClientStatus, MessageKind, QuestionStatus
+from storage.enums import QuestionStatus
 from storage.ids import pk
-from storage.models import Client, Message, Question
+from storage.models import Client, Message, Question, Staff
+from texts.callbacks import button
+from texts.fmt import Formatter
+from texts.i18n import Translator, translator
+from texts.readers import STAFF_LOCALE, TextFn
+from texts.ready_answers import READY_ANSWERS
+from texts.render import linking as link_texts
+from texts.render import questions as texts
 
 if TYPE_CHECKING:
     from bot.context import BotContext, Services
@@ -49,15 +56,12 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-TextFn = Callable[[Translator, Formatter], str]
-STAFF_LOCALE = "nl"  # the team reads the staff chat in Dutch
 TOPIC_CLAIM = timedelta(minutes=1)
 TOPIC_WAIT_SECONDS = 5.0  # how long to wait for another process that creates the topic
 TOPIC_POLL_SECONDS = 0.1
 THREAD_GONE = "thread not found"
 NOT_A_FORUM = "not a forum"
 SOURCE_GONE = "not found"
-NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 
 
 class Relay(Protocol):
@@ -66,246 +70,8 @@ class Relay(Protocol):
     async def client_message(self, context: BotContext, asked: Asked) -> None: ...
 
 
-class Outcome(StrEnum):
-    DELIVERED = "delivered"
-    NOT_LINKED = "not_linked"  # the client has no Telegram chat (now)
-    BLOCKED = "blocked"  # the client blocked the bot: sent when they are back
-    RETRY = "retry"  # 429, 5xx, time-out: the retry job sends it again
-    FAILED = "failed"  # refused for good, or too many attempts
-
-
-@dataclass(frozen=True)
-class Delivery:
-    outcome: Outcome
-    message_id: int | None = None
-
-    @property
-    def delivered(self) -> bool:
-        return self.outcome == Outcome.DELIVERED
-
-
 class TopicBusy(Exception):
     """Another process is creating this client's topic; the message is sent again later."""
-
-
-def outcome_of(error: TelegramError) -> Outcome:
-    """What a Telegram error means for a delivery (BadRequest is a NetworkError in PTB)."""
-    if isinstance(error, Forbidden):
-        return Outcome.BLOCKED
-    if isinstance(error, BadRequest):
-        return Outcome.FAILED
-    return Outcome.RETRY
-
-
-def error_name(error: BaseException) -> str:
-    """Stored and logged instead of the description, which may quote user data."""
-    return type(error).__name__
-
-
-# -- rendering for one reader -------------------------------------------------------------------
-
-
-def client_locale(services: Services, client: Client) -> str:
-    return choose_locale(
-        stored=client.locale,
-        telegram_code=None,
-        default=services.settings.default_locale,
-        shipped=services.shipped_locales,
-    )
-
-
-def for_client(services: Services, client: Client, text: TextFn) -> str:
-    """A text in the client's language, with simple Dutch under it when they asked for it."""
-    locale = client_locale(services, client)
-    own = text(html_translator(locale), Formatter(locale, services.settings.zone))
-    if not client.show_dutch or locale == "nl":
-        return own
-    dutch = text(html_translator("nl"), Formatter("nl", services.settings.zone))
-    return f"{own}\n\n🇳🇱 <i>{dutch}</i>"
-
-
-def for_staff(services: Services, text: TextFn, locale: str = STAFF_LOCALE) -> str:
-    return text(html_translator(locale), Formatter(locale, services.settings.zone))
-
-
-async def send_html(
-    bot: Bot,
-    chat_id: int,
-    body: str,
-    *,
-    thread_id: int | None = None,
-    reply_to: int | None = None,
-    reply_markup: Any = None,
-) -> TelegramMessage:
-    """Send an HTML text (split when long); returns the last piece, which has the keyboard."""
-    pieces = split_text(body)
-    sent: TelegramMessage | None = None
-    for index, piece in enumerate(pieces):
-        last = index == len(pieces) - 1
-        sent = await bot.send_message(
-            chat_id,
-            piece,
-            parse_mode=ParseMode.HTML,
-            link_preview_options=NO_PREVIEW,
-            message_thread_id=thread_id,
-            reply_parameters=_reply(reply_to) if index == 0 else None,
-            reply_markup=reply_markup if last else None,
-        )
-    assert sent is not None
-    return sent
-
-
-def _reply(message_id: int | None) -> ReplyParameters | None:
-    if message_id is None:
-        return None
-    return ReplyParameters(message_id=message_id, allow_sending_without_reply=True)
-
-
-async def send_content(
-    bot: Bot,
-    chat_id: int,
-    message: Message,
-    *,
-    thread_id: int | None = None,
-    reply_to: int | None = None,
-    prefix: str = "",
-) -> int:
-    """Send a stored message's content (when copying is not possible); returns the message id."""
-    caption = prefix + escape(message.text) if message.text else (prefix or None)
-    common: dict[str, Any] = {
-        "message_thread_id": thread_id,
-        "reply_parameters": _reply(reply_to),
-    }
-    media: dict[str, Any] = {**common, "caption": caption, "parse_mode": ParseMode.HTML}
-    if message.kind == MessageKind.PHOTO and message.file_id:
-        return (await bot.send_photo(chat_id, message.file_id, **media)).message_id
-    if message.kind == MessageKind.DOCUMENT and message.file_id:
-        return (await bot.send_document(chat_id, message.file_id, **media)).message_id
-    if message.kind == MessageKind.VOICE and message.file_id:
-        return (await bot.send_voice(chat_id, message.file_id, **media)).message_id
-    if message.kind == MessageKind.LOCATION and message.text:
-        latitude, _, longitude = message.text.partition(",")
-        try:
-            point = (float(latitude), float(longitude))
-        except ValueError:
-            point = None
-        if point is not None:
-            sent = await bot.send_location(chat_id, point[0], point[1], **common)
-            return sent.message_id
-    body = prefix + escape(message.text or "…")
-    return (await send_html(bot, chat_id, body, thread_id=thread_id, reply_to=reply_to)).message_id
-
-
-# -- delivery to the client (whatever channel the answer came from) -----------------------------
-
-
-async def notify_client(bot: Bot, services: Services, client: Client, text: TextFn) -> Delivery:
-    """A notice to the client (seen, closed, reopened); not stored as a question message."""
-    if client.telegram_chat_id is None:
-        return Delivery(Outcome.NOT_LINKED)
-    if client.status == ClientStatus.BLOCKED_BOT:
-        return Delivery(Outcome.BLOCKED)
-    try:
-        sent = await send_html(bot, client.telegram_chat_id, for_client(services, client, text))
-    except TelegramError as exc:
-        outcome = outcome_of(exc)
-        log.warning(
-            "client notice failed", extra={"client_id": client.id, "error": error_name(exc)}
-        )
-        if outcome == Outcome.BLOCKED:
-            async with services.db.transaction() as session:
-                await blocking.block(session, client_ids=[pk(client)])
-        return Delivery(outcome)
-    return Delivery(Outcome.DELIVERED, sent.message_id)
-
-
-async def deliver_to_client(bot: Bot, services: Services, message_id: int) -> Delivery:
-    """Send a stored staff message to the client and record how it went.
-
-    A message copied from the staff chat is copied again (copyMessage); a ready-made answer or
-    one written in the back-office is sent as text; a correction says so. A blocked bot, 429,
-    5xx and time-outs leave the message due for the retry job; nothing is dropped.
-    """
-    async with services.db.reading() as session:
-        message = await questions.message_by_id(session, message_id=message_id)
-        question = (
-            await questions.by_id(session, question_id=message.question_id) if message else None
-        )
-        client = await clients.by_id(session, client_id=question.client_id) if question else None
-        original = (
-            await questions.message_by_id(session, message_id=message.correction_of_id)
-            if message is not None and message.correction_of_id
-            else None
-        )
-    if message is None or client is None or message.internal or message.erased_at is not None:
-        return Delivery(Outcome.FAILED)
-    if message.delivered_at is not None:
-        return Delivery(Outcome.DELIVERED, message.client_message_id)
-    if client.telegram_chat_id is None:
-        return Delivery(Outcome.NOT_LINKED)
-    if client.status == ClientStatus.BLOCKED_BOT:
-        return Delivery(Outcome.BLOCKED)
-    try:
-        sent_id = await _send_to_client(bot, services, client, message, original)
-    except TelegramError as exc:
-        return await _delivery_failed(services, message, client, exc)
-    async with services.db.transaction() as session:
-        fresh = await questions.message_by_id(session, message_id=message_id)
-        if fresh is not None:
-            question_service.mark_delivered(
-                fresh, now=services.clock.now(), client_message_id=sent_id
-            )
-            session.add(fresh)
-    return Delivery(Outcome.DELIVERED, sent_id)
-
-
-async def _send_to_client(
-    bot: Bot, services: Services, client: Client, message: Message, original: Message | None
-) -> int:
-    chat_id = client.telegram_chat_id
-    assert chat_id is not None
-    if message.correction_of_id is not None:
-        body = for_client(services, client, texts.correction_text(message.text or ""))
-        reply_to = original.client_message_id if original else None
-        return (await send_html(bot, chat_id, body, reply_to=reply_to)).message_id
-    if message.staff_chat_id is not None and message.staff_message_id is not None:
-        try:
-            copied = await bot.copy_message(
-                chat_id=chat_id,
-                from_chat_id=message.staff_chat_id,
-                message_id=message.staff_message_id,
-            )
-            return copied.message_id
-        except BadRequest as exc:
-            if SOURCE_GONE not in str(exc).lower():
-                raise
-            # The staff-chat message is gone (topic deleted): send what we stored.
-    return await send_content(bot, chat_id, message)
-
-
-async def _delivery_failed(
-    services: Services, message: Message, client: Client, exc: TelegramError
-) -> Delivery:
-    outcome = outcome_of(exc)
-    log.warning(
-        "delivery to a client failed",
-        extra={"message_id": message.id, "client_id": client.id, "error": error_name(exc)},
-    )
-    async with services.db.transaction() as session:
-        fresh = await questions.message_by_id(session, message_id=pk(message))
-        if fresh is not None:
-            again = question_service.delivery_failed(
-                fresh,
-                now=services.clock.now(),
-                error=error_name(exc),
-                retry=outcome in (Outcome.RETRY, Outcome.BLOCKED),
-            )
-            session.add(fresh)
-            if outcome == Outcome.RETRY and not again:
-                outcome = Outcome.FAILED
-        if outcome == Outcome.BLOCKED:
-            await blocking.block(session, client_ids=[pk(client)])
-    return Delivery(outcome)
 
 
 def topic_link(chat_id: int, topic_id: int | None) -> str | None:
@@ -456,7 +222,7 @@ class TelegramRelay:
                     from_chat_id=client.telegram_chat_id,
                     message_id=message.client_message_id,
                     message_thread_id=topic_id,
-                    reply_parameters=_reply(reply_to),
+                    reply_parameters=reply_to_message(reply_to),
                 )
                 return copied.message_id
             except BadRequest as exc:
@@ -733,3 +499,72 @@ def case_buttons(t: Translator, client_id: int) -> InlineKeyboardMarkup:
             ]
         ]
     )
+
+
+def answer_copy_text(by: str, words: str) -> TextFn:
+    """An answer written elsewhere (the back-office), as the team reads it in the topic."""
+
+    def text(_t: Translator, f: Formatter) -> str:
+        return f"📨 <b>{escape_html(by)}</b>\n{f.auto(words)}"
+
+    return text
+
+
+def mention(member: Staff) -> str:
+    """How the staff chat names a team lead: @username, a user link, or the name."""
+    if member.telegram_username:
+        return "@" + escape_html(member.telegram_username)
+    if member.telegram_user_id:
+        return f'<a href="tg://user?id={member.telegram_user_id}">{escape_html(member.name)}</a>'
+    return escape_html(member.name)
+
+
+class TelegramStaffChannel:
+    """The client's topic in the staff chat."""
+
+    def __init__(self, bot: Bot, relay: TelegramRelay) -> None:
+        self.bot = bot
+        self.relay = relay
+
+    async def note(self, client_id: int, text: TextFn) -> None:
+        await self.relay.post_note(self.bot, client_id, text)
+
+    async def relay_message(self, message_id: int) -> bool:
+        return await self.relay.relay_client_message(self.bot, message_id)
+
+    async def report_delivery(self, client_id: int, delivery: Delivery) -> None:
+        await self.relay.report_delivery(self.bot, client_id, delivery)
+
+    def link(self, place: int | None) -> str | None:
+        return self.relay.link(place)
+
+    async def publish(self, event: ClientEvent) -> None:
+        client_id = pk(event.client)
+        if isinstance(event, Unlinked):
+            note = link_texts.unlinked_staff_text(
+                event.client.ref, not_me=event.reason == UnlinkReason.NOT_ME
+            )
+            await self.relay.post_note(self.bot, client_id, note, anywhere=True)
+        elif isinstance(event, Closed):
+            await self.note(client_id, texts.closed_staff_text(event.by))
+            await self.relay.refresh_title(self.bot, event.client, QuestionStatus.CLOSED)
+        elif isinstance(event, Reopened):
+            await self.note(client_id, texts.reopened_staff_text(event.by))
+            await self.relay.refresh_title(self.bot, event.client, QuestionStatus.OPEN)
+        elif isinstance(event, Assigned):
+            await self.note(client_id, texts.assigned_text(event.assignee))
+        elif isinstance(event, Escalated):
+            mentions = [mention(member) for member in event.unreached]
+            await self.note(client_id, texts.overdue_topic_text(event.hours, mentions))
+        elif isinstance(event, Answered):
+            if event.in_staff_chat:
+                pass  # the team saw it in the topic already (the answer, or /answer's note)
+            elif event.ready_key is not None:
+                note = texts.ready_sent_text(event.ready_key, READY_ANSWERS[event.ready_key])
+                await self.note(client_id, note)
+            else:
+                await self.note(client_id, answer_copy_text(event.by, event.text))
+            delivery = Delivery(Outcome(event.outcome))
+            if not delivery.delivered:
+                await self.report_delivery(client_id, delivery)
+            await self.relay.refresh_title(self.bot, event.client, QuestionStatus.ANSWERED)

@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
-from bot.fmt import Formatter
-from bot.html import escape
-from bot.i18n import Translator
-from casework.events import UnlinkReason
-
-TextFn = Callable[[Translator, Formatter], str]
+from texts.fmt import Formatter
+from texts.html import escape
+from texts.i18n import Translator
+from texts.readers import TextFn
 
 
 def portal_linked_text(t: Translator, _f: Formatter) -> str:
@@ -19,11 +15,12 @@ def portal_linked_text(t: Translator, _f: Formatter) -> str:
     )
 
 
-def unlinked_client_text(reason: UnlinkReason) -> TextFn:
-    """What the chat that was linked is told, in the client's language."""
+def unlinked_client_text(*, not_me: bool) -> TextFn:
+    """What the chat that was linked is told, in the client's language (`not_me`: the person
+    who opened a portal link tapped "Not you?"; otherwise the portal asked for it)."""
 
     def text(t: Translator, _f: Formatter) -> str:
-        if reason == UnlinkReason.NOT_ME:
+        if not_me:
             return t(
                 "Thank you for telling us. This chat is no longer linked, and we have told the "
                 "team of the municipality. If you want to use this assistant yourself, please "
@@ -38,12 +35,12 @@ def unlinked_client_text(reason: UnlinkReason) -> TextFn:
     return text
 
 
-def unlinked_staff_text(ref: str, reason: UnlinkReason) -> TextFn:
+def unlinked_staff_text(ref: str, *, not_me: bool) -> TextFn:
     """The note in the client's topic of the staff chat (in Dutch; the general thread when the
     client has no topic yet, so it names the client's reference)."""
 
     def text(t: Translator, _f: Formatter) -> str:
-        if reason == UnlinkReason.NOT_ME:
+        if not_me:
             return t(
                 "⚠️ {ref}: the person who opened the portal link tapped “Not you?”. The "
                 "Telegram chat is unlinked again. Please check with the client how the link "

@@ -1,7 +1,7 @@
 """Reminder texts, rendered at send time in the client's language (and Dutch under it if asked).
 
 Texts are functions of (Translator, Formatter) like bot/replies.py. Appointment and task
-reminders show the same card and buttons as /appointments and /tasks (bot/render/), so the
+reminders show the same card and buttons as /appointments and /tasks (texts/render/), so the
 client can answer right from the reminder.
 """
 
@@ -15,16 +15,16 @@ from zoneinfo import ZoneInfo
 from telegram import InlineKeyboardMarkup
 from telegram.constants import MessageLimit
 
-from bot.audio import Speakable, appointment_values, task_values
-from bot.fmt import Formatter
-from bot.html import Html, escape, html_translator
-from bot.i18n import Translator, translator
-from bot.render.appointments import AppointmentCard, appointment_buttons, appointment_text
-from bot.render.appointments import kind_html as appointment_kind_html
-from bot.render.tasks import task_buttons, task_text
 from storage.enums import ReminderKind
 from storage.models import Appointment, Client, Plan, Task
 from storage.reminders import Claimed
+from texts.fmt import Formatter
+from texts.html import Html, escape, html_translator
+from texts.i18n import Translator, translator
+from texts.render.appointments import AppointmentCard, appointment_buttons, appointment_text
+from texts.render.appointments import kind_html as appointment_kind_html
+from texts.render.tasks import task_buttons, task_text
+from texts.speakable import Speakable, appointment_values, task_values
 
 Text = Callable[[Translator, Formatter], str]
 LIMIT = MessageLimit.MAX_TEXT_LENGTH

@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from bot.bidi import isolate_latin, isolate_value
+from texts.bidi import isolate_latin, isolate_value
 
 # The source catalogues (.po) live in locales/ at the top of a checkout. An installed wheel
-# carries them compiled in bot/_locales (the build hook in setup.py puts them there); a checkout
+# carries them compiled in texts/_locales (the build hook in setup.py puts them there); a checkout
 # or an editable install reads the .mo files compiled next to the .po files.
 SOURCE_LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
 PACKAGED_LOCALES_DIR = Path(__file__).resolve().parent / "_locales"
@@ -45,7 +45,7 @@ class Language:
     # is then exempt from the similarity guard. A language of its own never has one.
     fallback: str | None = None
     # CLDR's default numbering system for the locale: 'latn' (0-9), 'arab' (٠-٩, Arabic-Indic)
-    # or 'arabext' (۰-۹, Persian). Babel prints Latin digits; bot/fmt.py converts.
+    # or 'arabext' (۰-۹, Persian). Babel prints Latin digits; texts/fmt.py converts.
     digits: str = "latn"
     plural_forms: str = PLURAL_ONE
 

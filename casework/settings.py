@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from casework.planning import PlanningRules
 from casework.timewindows import OfficeHours, QuietHours, ReminderOffset, parse_offsets
 
 DEFAULT_TELEGRAM_API_URL = "https://api.telegram.org/bot"
@@ -257,4 +258,13 @@ class Settings(BaseSettings):
         return self.database_url.startswith("sqlite")
 
 
-__all__ = ["Settings", "normalise_database_url"]
+def planning_rules(settings: Settings) -> PlanningRules:
+    """The rules on values (casework/planning.py) as this instance configures them."""
+    return PlanningRules(
+        zone=settings.zone,
+        appointment_offsets=settings.reminder_offsets,
+        default_quiet=settings.default_quiet_hours,
+    )
+
+
+__all__ = ["Settings", "normalise_database_url", "planning_rules"]

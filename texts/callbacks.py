@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from telegram import InlineKeyboardButton
+
 VERSION = "v1"
 _PART = re.compile(r"^[a-z0-9_]{1,24}$")
 
@@ -46,3 +48,8 @@ def parse(data: str | None) -> Callback | None:
 def pattern(prefix: str) -> str:
     """A CallbackQueryHandler pattern for one prefix of this version."""
     return rf"^{re.escape(prefix)}:{VERSION}:"
+
+
+def button(text: str, prefix: str, action: str, arg: str | int = "") -> InlineKeyboardButton:
+    """An inline button whose data is made here, so a handler can parse it back."""
+    return InlineKeyboardButton(text, callback_data=make(prefix, action, arg))

@@ -7,13 +7,13 @@ from datetime import date, datetime, timedelta
 
 from telegram import InlineKeyboardMarkup
 
-from bot.fmt import Formatter
-from bot.html import Html, escape
-from bot.i18n import Translator
-from bot.keyboards import button
 from storage.enums import ActorKind, TaskStatus
 from storage.ids import pk
 from storage.models import Task
+from texts.callbacks import button
+from texts.fmt import Formatter
+from texts.html import Html, escape
+from texts.i18n import Translator
 
 PREFIX = "task"
 DONE = "done"

@@ -6,12 +6,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
+from typing import TYPE_CHECKING
 
-from bot.fmt import Formatter
-from bot.html import Html, escape
-from bot.i18n import N_, Translator
-from casework.ports import ZaakState
 from storage.models import Plan, PlanPart, Staff
+from texts.fmt import Formatter
+from texts.html import Html, escape
+from texts.i18n import N_, Translator
+
+if TYPE_CHECKING:  # a value of the core's port, read here only
+    from casework.ports import ZaakState
 
 # Translator comments: the Dutch names of the routes stay next to the translation.
 ROUTE_NAMES = {

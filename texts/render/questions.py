@@ -3,20 +3,21 @@ in the staff chat (rendered in Dutch there; the message ids are English like eve
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
 from babel import Locale, UnknownLocaleError
 
-from bot import bidi
-from bot.fmt import Formatter
-from bot.html import escape
-from bot.i18n import BY_CODE, N_, Translator
-from bot.render.appointments import AppointmentCard, appointment_text, kind_plain
-from bot.render.tasks import task_text
 from storage.enums import QuestionStatus
 from storage.models import Appointment, Client, Question, Staff, Task
+from texts import bidi
+from texts.fmt import Formatter
+from texts.html import escape
+from texts.i18n import BY_CODE, N_, Translator
+from texts.readers import TextFn
+from texts.render.appointments import AppointmentCard, appointment_text, kind_plain
+from texts.render.tasks import task_text
 
 STATUS_ICONS = {
     QuestionStatus.OPEN: "🟢",
@@ -24,7 +25,6 @@ STATUS_ICONS = {
     QuestionStatus.CLOSED: "✅",
 }
 TOPIC_TITLE_LIMIT = 128
-TextFn = Callable[[Translator, Formatter], str]
 
 
 def topic_title(client: Client, status: str, locale: str) -> str:

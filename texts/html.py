@@ -14,7 +14,7 @@ import html
 from functools import cache
 from typing import Any
 
-from bot.i18n import Translator, translator
+from texts.i18n import Translator, translator
 
 
 class Html(str):

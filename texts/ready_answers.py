@@ -8,7 +8,7 @@ the English text is the message id. No placeholders: the text is complete as it 
 
 from __future__ import annotations
 
-from bot.i18n import N_
+from texts.i18n import N_
 
 READY_ANSWERS: dict[str, str] = {
     "received": N_("Thank you for your message. I will look at it and answer you soon."),
