@@ -22,6 +22,20 @@ def _value(given: Any, default: float | None) -> float | None:
     return default if isinstance(given, DefaultValue) else given
 
 
+def client_timeout(
+    *, pool: float | None, connect: float | None, read: float | None
+) -> aiohttp.ClientTimeout:
+    """PTB's time-outs in aiohttp's terms. aiohttp's `connect` covers both waiting for a free
+    connection and making a new one, so it gets the sum: a new connection may take the whole
+    connect time-out (a slow TLS handshake), not only the pool's."""
+    return aiohttp.ClientTimeout(
+        total=None,
+        connect=None if pool is None or connect is None else pool + connect,
+        sock_connect=connect,
+        sock_read=read,
+    )
+
+
 class AiohttpRequest(BaseRequest):
     """A pooled aiohttp session for the Bot API (not for getUpdates)."""
 
@@ -71,11 +85,10 @@ class AiohttpRequest(BaseRequest):
             raise RuntimeError("AiohttpRequest is not initialized")
         # aiohttp has no write time-out; the read one runs while the answer is awaited.
         del write_timeout
-        timeout = aiohttp.ClientTimeout(
-            total=None,
-            connect=_value(pool_timeout, self._pool),  # waiting for a free connection
-            sock_connect=_value(connect_timeout, self._connect),
-            sock_read=_value(read_timeout, self._read),
+        timeout = client_timeout(
+            pool=_value(pool_timeout, self._pool),
+            connect=_value(connect_timeout, self._connect),
+            read=_value(read_timeout, self._read),
         )
         try:
             async with self._session.request(
