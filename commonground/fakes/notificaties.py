@@ -17,6 +17,7 @@ import httpx
 import jwt
 from aiohttp import web
 
+from commonground.fakes import serve
 from commonground.schemas import problems
 
 API = "/api/v1"
@@ -41,10 +42,7 @@ class FakeNotificaties:
         app = web.Application()
         app.router.add_get(f"{API}/abonnement", self.list_abonnementen)
         app.router.add_post(f"{API}/abonnement", self.create_abonnement)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        await web.TCPSite(self._runner, self.host, self.port).start()
-        self.port = int(self._runner.addresses[0][1])
+        self._runner, self.port = await serve(app, self.host, self.port)
 
     async def stop(self) -> None:
         if self._runner is not None:

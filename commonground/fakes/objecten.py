@@ -16,6 +16,7 @@ from typing import Any
 
 from aiohttp import web
 
+from commonground.fakes import serve
 from commonground.schemas import problems
 
 API = "/api/v2"
@@ -42,10 +43,7 @@ class FakeObjects:
         app.router.add_get(f"{API}/objects", self.list_objects)
         app.router.add_get(f"{API}/objects/{{uuid}}", self.get_object)
         app.router.add_patch(f"{API}/objects/{{uuid}}", self.patch_object)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        await web.TCPSite(self._runner, self.host, self.port).start()
-        self.port = int(self._runner.addresses[0][1])
+        self._runner, self.port = await serve(app, self.host, self.port)
 
     async def stop(self) -> None:
         if self._runner is not None:

@@ -24,6 +24,7 @@ from typing import Any
 
 from aiohttp import web
 
+from commonground.fakes import serve
 from commonground.schemas import problems
 
 API = "/klantinteracties/api/v1"
@@ -63,11 +64,7 @@ class FakeOpenKlant:
         app.router.add_get(f"{API}/klantcontacten", self.list_klantcontacten)
         app.router.add_post(f"{API}/internetaken", self.create_internetaak)
         app.router.add_get(f"{API}/internetaken", self.list_internetaken)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, self.host, self.port)
-        await site.start()
-        self.port = int(self._runner.addresses[0][1])
+        self._runner, self.port = await serve(app, self.host, self.port)
 
     async def stop(self) -> None:
         if self._runner is not None:

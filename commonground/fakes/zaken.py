@@ -18,6 +18,7 @@ from typing import Any
 import jwt
 from aiohttp import web
 
+from commonground.fakes import serve
 from commonground.schemas import problems
 
 API = "/zaken/api/v1"
@@ -46,10 +47,7 @@ class FakeZaken:
         app = web.Application(middlewares=[self._middleware])
         app.router.add_get(f"{API}/zaken/{{uuid}}", self.get_zaak)
         app.router.add_get(f"{API}/statussen", self.list_statussen)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        await web.TCPSite(self._runner, self.host, self.port).start()
-        self.port = int(self._runner.addresses[0][1])
+        self._runner, self.port = await serve(app, self.host, self.port)
 
     async def stop(self) -> None:
         if self._runner is not None:
