@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import func, update
+from sqlalchemy import bindparam, func, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -22,9 +22,12 @@ async def by_id(session: AsyncSession, *, client_id: int) -> Client | None:
     return await session.get(Client, client_id)
 
 
+_BY_CHAT = select(Client).where(Client.telegram_chat_id == bindparam("chat_id"))
+
+
 async def by_chat(session: AsyncSession, *, chat_id: int) -> Client | None:
     """The client linked to a private Telegram chat."""
-    return (await session.exec(select(Client).where(Client.telegram_chat_id == chat_id))).first()
+    return (await session.exec(_BY_CHAT, params={"chat_id": chat_id})).first()
 
 
 async def by_telegram_user(session: AsyncSession, *, user_id: int) -> Client | None:

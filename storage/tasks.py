@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import case, update
+from sqlalchemy import bindparam, case, update
 from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -19,10 +19,15 @@ async def by_id(session: AsyncSession, *, task_id: int) -> Task | None:
     return await session.get(Task, task_id)
 
 
+_OF_CLIENT = select(Task).where(
+    Task.id == bindparam("task_id"), Task.client_id == bindparam("client_id")
+)
+
+
 async def of_client(session: AsyncSession, *, client_id: int, task_id: int) -> Task | None:
     """A task only if it belongs to this client."""
-    query = select(Task).where(Task.id == task_id, Task.client_id == client_id)
-    return (await session.exec(query)).first()
+    params = {"task_id": task_id, "client_id": client_id}
+    return (await session.exec(_OF_CLIENT, params=params)).first()
 
 
 async def by_external_id(session: AsyncSession, *, client_id: int, external_id: str) -> Task | None:
@@ -52,30 +57,34 @@ class TaskScreen:
     any_done: bool
 
 
+_DONE = aliased(Task, name="done")
+_ONE_DONE = (
+    select(_DONE.id)
+    .where(_DONE.client_id == bindparam("client_id"), _DONE.status == TaskStatus.DONE)
+    .limit(1)
+    .scalar_subquery()
+)
+# Built once (see storage/plans.py): the limit is a parameter too.
+_SCREEN = (
+    select(Task)
+    .where(
+        Task.client_id == bindparam("client_id"),
+        (col(Task.status) == TaskStatus.OPEN) | (col(Task.id) == _ONE_DONE),
+    )
+    .order_by(
+        case((col(Task.status) == TaskStatus.OPEN, 1), else_=0),
+        col(Task.due_date).asc(),
+        col(Task.id),
+    )
+    .limit(bindparam("rows"))
+)
+
+
 async def screen(session: AsyncSession, *, client_id: int, limit: int = 50) -> TaskScreen:
     """Open tasks by due date (as `with_status`) and whether one is done, in one query: one done
     task (if any) sorts first, then up to `limit` open ones."""
-    done = aliased(Task)
-    one_done = (
-        select(done.id)
-        .where(done.client_id == client_id, done.status == TaskStatus.DONE)
-        .limit(1)
-        .scalar_subquery()
-    )
-    query = (
-        select(Task)
-        .where(
-            Task.client_id == client_id,
-            (col(Task.status) == TaskStatus.OPEN) | (col(Task.id) == one_done),
-        )
-        .order_by(
-            case((col(Task.status) == TaskStatus.OPEN, 1), else_=0),
-            col(Task.due_date).asc(),
-            col(Task.id),
-        )
-        .limit(limit + 1)
-    )
-    rows = (await session.exec(query)).all()
+    params = {"client_id": client_id, "rows": limit + 1}
+    rows = (await session.exec(_SCREEN, params=params)).all()
     any_done = bool(rows) and rows[0].status == TaskStatus.DONE
     return TaskScreen(open=rows[1:] if any_done else rows[:limit], any_done=any_done)
 
