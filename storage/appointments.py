@@ -11,6 +11,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.enums import AppointmentStatus
 from storage.models import Appointment, Staff
+from storage.types import UTCDateTime
 
 
 async def by_id(session: AsyncSession, *, appointment_id: int) -> Appointment | None:
@@ -63,7 +64,7 @@ _UPCOMING_WITH_STAFF = (
     .where(
         Appointment.client_id == bindparam("client_id"),
         Appointment.status == AppointmentStatus.PLANNED,
-        Appointment.starts_at >= bindparam("since", type_=col(Appointment.starts_at).type),
+        Appointment.starts_at >= bindparam("since", type_=UTCDateTime()),
     )
     .order_by(col(Appointment.starts_at))
     .limit(bindparam("rows"))
