@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import or_, update
+from sqlalchemy import bindparam, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -27,18 +27,21 @@ async def by_id(session: AsyncSession, *, question_id: int) -> Question | None:
     return await session.get(Question, question_id)
 
 
+# Built once with a bind parameter: building a statement costs about as much CPU as running it.
+_LATEST_UNCLOSED = (
+    select(Question)
+    .where(
+        Question.client_id == bindparam("client_id"),
+        col(Question.status).in_([QuestionStatus.OPEN, QuestionStatus.ANSWERED]),
+    )
+    .order_by(col(Question.id).desc())
+    .limit(1)
+)
+
+
 async def latest_unclosed(session: AsyncSession, *, client_id: int) -> Question | None:
     """The client's open or answered question, which a new message continues."""
-    query = (
-        select(Question)
-        .where(
-            Question.client_id == client_id,
-            col(Question.status).in_([QuestionStatus.OPEN, QuestionStatus.ANSWERED]),
-        )
-        .order_by(col(Question.id).desc())
-        .limit(1)
-    )
-    return (await session.exec(query)).first()
+    return (await session.exec(_LATEST_UNCLOSED, params={"client_id": client_id})).first()
 
 
 async def latest(session: AsyncSession, *, client_id: int) -> Question | None:

@@ -40,10 +40,16 @@ _table: Any = Reminder.__table__  # type: ignore[attr-defined]
 # -- planning ----------------------------------------------------------------------------------
 
 
+# Built once with bind parameters (see storage/plans.py).
+_OF_SUBJECT = select(Reminder).where(
+    Reminder.kind == bindparam("kind"), Reminder.subject_id == bindparam("subject_id")
+)
+
+
 async def of_subject(session: AsyncSession, *, kind: str, subject_id: int) -> Sequence[Reminder]:
     """Every reminder row (any status) about one appointment, task, plan or client."""
-    query = select(Reminder).where(Reminder.kind == kind, Reminder.subject_id == subject_id)
-    return (await session.exec(query)).all()
+    params = {"kind": kind, "subject_id": subject_id}
+    return (await session.exec(_OF_SUBJECT, params=params)).all()
 
 
 async def save(session: AsyncSession, rows: Iterable[Reminder]) -> None:
