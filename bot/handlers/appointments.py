@@ -80,12 +80,13 @@ async def show_list(update: Update, context: BotContext) -> None:
         markup = _markup(view.appointment_list_buttons(context.t, context.fmt, cards))
     else:
         text, markup = view.no_appointments_text, None
-    await _toast(update, context, None)
     body = render(context, text)
     if len(body) > LIMIT:  # too long for one message (split when sent): send it anew
+        await _toast(update, context, None)
         await answer(update, context, body, reply_markup=markup)
         return
     await _edit(update, context, body, markup)
+    await _toast(update, context, None)
 
 
 async def open_card(update: Update, context: BotContext, appointment: Appointment, _: str) -> None:

@@ -84,12 +84,13 @@ async def _screen(context: BotContext) -> tuple[Text, InlineKeyboardMarkup | Non
 async def show_list(update: Update, context: BotContext) -> None:
     """‹ All tasks: the list again, in the pressed message."""
     text, markup = await _screen(context)
-    await _toast(update, context, None)
     body = render(context, text)
     if len(body) > LIMIT:  # too long for one message (split when sent): send it anew
+        await _toast(update, context, None)
         await answer(update, context, body, reply_markup=markup)
         return
     await _edit(update, body, markup)
+    await _toast(update, context, None)
 
 
 async def open_card(update: Update, context: BotContext, task_id: int) -> None:

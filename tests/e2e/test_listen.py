@@ -55,9 +55,7 @@ def audio_of(harness: Harness) -> Audio:
 
 async def first_task(user: SimUser) -> StoredMessage:
     await user.send_command("/tasks")
-    message = await user.next_message()
-    await user.next_message()  # the summary
-    return message
+    return await user.next_message()  # one open task: its card, with the count
 
 
 async def clips(harness: Harness) -> list[AudioClip]:
