@@ -176,3 +176,32 @@ async def test_a_done_press_has_a_fixed_number_of_queries(
     # re-plan them: a done task has none) and the audit row; nothing per other task.
     kinds = sorted(statement.split()[0] for statement in seen)
     assert kinds == ["INSERT", "SELECT", "SELECT", "SELECT", "UPDATE"], seen
+
+
+async def test_each_list_tap_is_one_bot_api_request(quiet_harness: Harness) -> None:
+    """📅 and ✅ send one message for the whole list (before: one per appointment, and one per
+    open task plus a summary); opening an item edits that message and answers the press."""
+    client = await a_client_with_everything(quiet_harness)
+    user = await quiet_harness.linked_user(client, language_code="en")
+    fake = quiet_harness.fake
+
+    async def requests_of(act: Any) -> list[str]:
+        await fake.drain()
+        since = fake.call_count
+        await act()
+        await fake.drain()
+        return sorted(c.method for c in fake.calls[since:] if c.method != "getUpdates")
+
+    for command in ("/appointments", "/tasks"):
+        sent = await requests_of(lambda command=command: user.send_command(command))
+        assert sent == ["sendMessage"], (command, sent)
+        listing = user.inbox[-1]
+        assert len(listing.callback_data) >= 4
+        opened = await requests_of(
+            lambda listing=listing: user.press(listing, listing.callback_data[0])
+        )
+        assert opened == ["answerCallbackQuery", "editMessageText"], (command, opened)
+        back = listing.callback_data[-1]
+        assert back.endswith(":list:")
+        again = await requests_of(lambda listing=listing, back=back: user.press(listing, back))
+        assert again == ["answerCallbackQuery", "editMessageText"], (command, again)
