@@ -168,6 +168,12 @@ def test_an_appointment_is_confirmed_and_its_calendar_file_downloads(
     page: Page, running: SandboxThread, tmp_path: Path
 ) -> None:
     key(page, "📅").click()
+    listing = bot_messages(page).filter(has_text="Language test at the school").last
+    expect(inline_button(listing, "1️⃣")).to_have_count(1)  # the appointments in one message
+    screenshot(page, "04-appointment-list")
+    inline_button(listing, "1️⃣").click()  # opens the first one's card in the same message
+    back = listing.locator(".inline-button").filter(has_text=re.compile("^[‹›]"))  # › in RTL
+    expect(back).to_have_count(1)
 
     def card() -> Locator:
         return bot_messages(page).filter(has_text="Language test at the school").last

@@ -298,11 +298,13 @@ def _where_short(t: Translator, f: Formatter, appointment: Appointment) -> list[
 def appointment_list_text(
     t: Translator, f: Formatter, cards: Sequence[AppointmentCard], *, more_later: bool
 ) -> str:
-    """Several appointments in one message: per appointment its number, what, when and where."""
+    """Several appointments in one message: per appointment its number, what, when, where."""
     lines = ["📅 <b>" + t("Your appointments") + "</b>", ""]
     for n, card in enumerate(cards, 1):
         appointment = card.appointment
         lines.append(f"{lists.number(n)} {kind_html(t, f, appointment.kind)}")
+        if appointment.title:
+            lines.append(f.auto(escape(appointment.title)))
         lines.append(_when(t, f, card))
         lines += _where_short(t, f, appointment)
         lines.append("")
