@@ -1,7 +1,8 @@
 """📅 An appointment as a message, its buttons, its calendar file and the rules behind them.
 
 Reminder messages attach the same buttons (`appointment_buttons`), so the actions in the callback
-data (`appt:v1:<action>:<id>`) are a contract: confirm, cannot, ics and the reasons r_*.
+data (`appt:v1:<action>:<id>`) are a contract: confirm, cannot, ics and the reasons r_*; the list
+in one message adds open (a card in place) and list (back to the list).
 """
 
 from __future__ import annotations
