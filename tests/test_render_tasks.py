@@ -194,4 +194,4 @@ def test_the_way_back_is_kept_from_the_pressed_keyboard_and_nothing_else() -> No
     assert view.kept_rows(pressed) == [back]
     assert view.kept_rows(opened) == []  # a reminder's buttons: no way back
     assert view.kept_rows(None) == []
-    assert view.back_to_list_row(EN, F_AR)[0].text == f"› {bidi.RLM}All tasks"
+    assert view.back_to_list_row(EN, F_AR)[0].text == f"‹ {bidi.RLM}All tasks"

@@ -551,7 +551,7 @@ async def test_an_arabic_list_is_isolated_and_its_buttons_read_right_to_left(
     assert bidi.balanced(listing.text or "")
     assert f"{bidi.LRI}examen{bidi.PDI}" in (listing.text or "")
     assert listing.callback_data[-1] == "appt:v1:list:"
-    assert listing.button_texts[-1].startswith("› " + bidi.RLM)
+    assert listing.button_texts[-1].startswith("‹ " + bidi.RLM)
     await (await user.press(listing, "appt:v1:list:")).answer()
     assert bidi.balanced(listing.text or "")
     assert listing.callback_data[0] == f"appt:v1:open:{row.id}"

@@ -206,7 +206,7 @@ async def test_an_arabic_task_list_is_isolated_and_reads_right_to_left(harness: 
     assert listing.button_texts[0] == f"1️⃣ {bidi.RLM}Bel DUO"
     await (await user.press(listing, f"task:v1:open:{row.id}")).answer()
     assert bidi.balanced(listing.text or "")
-    assert listing.button_texts[-1].startswith("› " + bidi.RLM)
+    assert listing.button_texts[-1].startswith("‹ " + bidi.RLM)
     await (await user.press(listing, f"task:v1:done:{row.id}")).answer()
     assert (await stored(harness, row)).status == TaskStatus.DONE
     assert listing.callback_data == [f"task:v1:undo:{row.id}", "task:v1:list:"]

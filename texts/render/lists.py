@@ -35,8 +35,9 @@ def item_button(f: Formatter, n: int, label: str, prefix: str, row_id: int) -> I
 
 
 def back_row(f: Formatter, label: str, prefix: str) -> list[InlineKeyboardButton]:
-    """'‹ All appointments' ('›' in a right-to-left language, where back points right)."""
-    return [button(f.button(label, icon="›" if f.rtl else "‹"), prefix, LIST)]
+    """'‹ All appointments'. In a right-to-left label the same '‹' stands on the right and is
+    drawn mirrored, '›' (Unicode bidi mirroring): back points outwards in both directions."""
+    return [button(f.button(label, icon="‹"), prefix, LIST)]
 
 
 def kept_rows(
