@@ -25,6 +25,7 @@ from bot.keyboards import ICON_APPOINTMENTS, ICON_PLAN, ICON_TASKS
 from casework.clock import SystemClock
 from fakebot import Call, FakeTelegram, SimUser, StoredMessage
 from storage.db import Database
+from texts.render.lists import OPEN
 
 MIX = ("plan", "appointments", "tasks", "done", "question")
 P99_GOAL_MS = 50.0
@@ -53,6 +54,28 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
+def _done_button(message: StoredMessage) -> list[tuple[StoredMessage, str]]:
+    return [(message, data) for data in message.callback_data if ":done:" in data][:1]
+
+
+async def _task_cards(user: SimUser) -> list[tuple[StoredMessage, str]]:
+    """Tap ✅ once per open task and open task k from the k-th list: (card, its Done data)."""
+    await user.send_text(ICON_TASKS)
+    first = await user.next_message(60)
+    opens = [data for data in first.callback_data if f":{OPEN}:" in data]
+    if not opens:  # one open task is shown as its card (the echo bot: its echo)
+        return _done_button(first)
+    lists = [first]
+    for _ in opens[1:]:
+        await user.send_text(ICON_TASKS)
+        lists.append(await user.next_message(60))
+    found: list[tuple[StoredMessage, str]] = []
+    for message, data in zip(lists, opens, strict=True):
+        await (await user.press(message, data)).answer(timeout=60)  # answered once edited
+        found += _done_button(message)
+    return found
+
+
 class Side:
     """One bot process with its fake, its users and the task messages they can press."""
 
@@ -79,22 +102,16 @@ class Side:
         await self.fake.stop()
 
     async def prepare(self, fallback_data: Callable[[int], str]) -> None:
-        """Users who will press Done first open their tasks (not measured)."""
+        """Users who will press Done first open their tasks' cards (not measured).
+
+        ✅ shows the open tasks in one message with a button per task; each task is opened from
+        a list of its own, so every presser holds one card per open task and the timed Done
+        presses (which go round them) are real presses on a task card.
+        """
         pressers = [i for i in range(self.user_count) if MIX[i % len(MIX)] == "done"]
-        for i in pressers:
-            await self.users[i].send_text(ICON_TASKS)
-        for i in pressers:  # task messages with a Done button, then one without (the summary)
-            while any(
-                ":done:" in data for data in (await self.users[i].next_message(60)).callback_data
-            ):
-                pass
+        cards = await asyncio.gather(*(_task_cards(self.users[i]) for i in pressers))
         await self.fake.drain(timeout=120, settle=0.2)
-        for i in pressers:
-            found = []
-            for message in self.users[i].inbox:
-                done = [d for d in message.callback_data if ":done:" in d]
-                if done:
-                    found.append((message, done[0]))
+        for i, found in zip(pressers, cards, strict=True):
             if not found:  # the echo bot shows no tasks: press its echo with a real-looking button
                 found = [(message, fallback_data(i)) for message in self.users[i].inbox]
             if not found:

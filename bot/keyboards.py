@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from telegram import InlineKeyboardMarkup, KeyboardButton, ReplyKeyboardMarkup
+from telegram import InlineKeyboardMarkup, KeyboardButton, Message, ReplyKeyboardMarkup, Update
 
 from texts.callbacks import button
 from texts.i18n import BY_CODE, Translator
@@ -18,6 +18,13 @@ ICON_QUESTION = "❓"
 ICON_SETTINGS = "⚙"
 ICON_HELP = "ℹ"
 MENU_ICONS = (ICON_PLAN, ICON_APPOINTMENTS, ICON_TASKS, ICON_QUESTION, ICON_SETTINGS, ICON_HELP)
+
+
+def pressed_markup(update: Update) -> InlineKeyboardMarkup | None:
+    """The keyboard of the message whose button was pressed (None when Telegram left it out)."""
+    query = update.callback_query
+    message = query.message if query is not None else None
+    return message.reply_markup if isinstance(message, Message) else None
 
 
 def main_menu(t: Translator) -> ReplyKeyboardMarkup:

@@ -270,3 +270,24 @@ def test_reason_saved_and_prompts() -> None:
     assert "cancelled" in view.closed_text(EN, F_EN, State.CANCELLED)
     assert "cannot answer it any more" in view.closed_text(EN, F_EN, State.OVER)
     assert "no appointments" in view.no_appointments_text(EN, F_EN)
+
+
+def test_the_list_is_what_when_and_where_per_appointment_with_a_button_each() -> None:
+    first = appointment(id=1, title="Bring <ID>")
+    second = appointment(
+        id=2, kind="exam", starts_at=NOW + timedelta(days=10), ends_at=None, place_name=""
+    )
+    cards = [AppointmentCard(first, "Sanne", NOW), AppointmentCard(second, None, NOW)]
+    text = view.appointment_list_text(EN, F_EN, cards, more_later=True)
+    one, two = text.index("1️⃣ <b>Progress meeting</b>"), text.index("2️⃣ <b>Exam</b>")
+    assert one < two
+    assert "Bring &lt;ID&gt;" in text[one:two]
+    assert "Sanne" not in text  # with whom is on the card
+    assert text.rstrip().endswith("You will see them here when they come closer.")
+    markup = view.appointment_list_buttons(EN, F_EN, cards)
+    assert [row[0].callback_data for row in markup.inline_keyboard] == [
+        "appt:v1:open:1",
+        "appt:v1:open:2",
+    ]
+    assert markup.inline_keyboard[1][0].text.startswith("2️⃣ ")
+    assert markup.inline_keyboard[1][0].text.endswith(" · Exam")

@@ -7,6 +7,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from telegram import InlineKeyboardMarkup
 
 from storage.enums import ActorKind, TaskStatus
 from storage.models import Task
@@ -158,3 +159,39 @@ def test_titles_are_escaped_and_isolated_in_arabic() -> None:
     assert f"{bidi.FSI}أحضر الشهادة{bidi.PDI}" in shown
     prompt = view.question_prompt(translator("ar"), F_AR, row)
     assert bidi.balanced(prompt)
+
+
+# -- the list in one message ---------------------------------------------------------------------
+
+
+def test_the_list_numbers_the_tasks_and_its_buttons_alike() -> None:
+    tasks = [task(id=n, title=f"Task {n}", due_date=date(2026, 11, 20 + n)) for n in range(1, 4)]
+    text = view.task_list_text(EN, F_EN, tasks, TODAY)
+    assert text.startswith("✅ <b>Your tasks</b>")
+    assert text.index("1️⃣ <b>Task 1</b>") < text.index("2️⃣ <b>Task 2</b>") < text.index("3️⃣")
+    assert "Overdue: this was due on" in text  # task 1 was due on 21 November
+    assert "You have 3 open tasks." in text
+    markup = view.task_list_buttons(EN, F_EN, tasks, any_done=True)
+    labels = [row[0].text for row in markup.inline_keyboard]
+    data = [row[0].callback_data for row in markup.inline_keyboard]
+    assert labels == ["1️⃣ Task 1", "2️⃣ Task 2", "3️⃣ Task 3", "📂 Show done tasks"]
+    assert data == ["task:v1:open:1", "task:v1:open:2", "task:v1:open:3", "task:v1:done_list:"]
+
+
+def test_a_long_title_is_cut_on_its_button_and_kept_whole_in_the_text() -> None:
+    long = task(title="Bring your diploma and your <passport> to the language school in Hoorn")
+    markup = view.task_list_buttons(EN, F_EN, [long, task(id=8)], any_done=False)
+    label = markup.inline_keyboard[0][0].text
+    assert label.startswith("1️⃣ Bring your diploma") and label.endswith("…")
+    assert len(label) <= len("1️⃣ ") + 32
+    assert "&lt;passport&gt;" in view.task_list_text(EN, F_EN, [long], TODAY)
+
+
+def test_the_way_back_is_kept_from_the_pressed_keyboard_and_nothing_else() -> None:
+    opened = view.task_buttons(EN, task(), NOW)
+    back = view.back_to_list_row(EN, F_EN)
+    pressed = InlineKeyboardMarkup([*opened.inline_keyboard, back])
+    assert view.kept_rows(pressed) == [back]
+    assert view.kept_rows(opened) == []  # a reminder's buttons: no way back
+    assert view.kept_rows(None) == []
+    assert view.back_to_list_row(EN, F_AR)[0].text == f"‹ {bidi.RLM}All tasks"

@@ -20,8 +20,8 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, Mess
 from bot.context import BotContext
 from bot.handlers import listen, questions
 from bot.handlers.fallback import stale_button
-from bot.keyboards import ICON_APPOINTMENTS, MENU_ICONS
-from bot.replies import NO_PREVIEW, answer, render
+from bot.keyboards import ICON_APPOINTMENTS, MENU_ICONS, pressed_markup
+from bot.replies import LIMIT, NO_PREVIEW, Text, answer, render
 from casework.case import CaseError, respond_to_appointment
 from storage import appointments, clients
 from storage.bsn import mask_bsn
@@ -41,7 +41,23 @@ Action = Callable[[Update, BotContext, Appointment, str], Awaitable[None]]
 
 
 async def show_appointments(update: Update, context: BotContext) -> None:
-    """Upcoming appointments, soonest first, one message each (and a venue when on the map)."""
+    """Upcoming appointments, soonest first, in one message; a single one as its card."""
+    cards, more_later = await _upcoming(context)
+    if not cards:
+        await answer(update, context, view.no_appointments_text)
+    elif len(cards) == 1 and not more_later:
+        await _send_card(update, context, cards[0])
+    else:
+        await answer(
+            update,
+            context,
+            _list_text(cards, more_later),
+            reply_markup=view.appointment_list_buttons(context.t, context.fmt, cards),
+        )
+
+
+async def _upcoming(context: BotContext) -> tuple[list[AppointmentCard], bool]:
+    """The appointments the list shows (one query), and whether more come later."""
     client = context.client
     assert client is not None
     now = context.clock.now()
@@ -49,14 +65,35 @@ async def show_appointments(update: Update, context: BotContext) -> None:
         found = await appointments.upcoming_with_staff(
             session, client_id=pk(client), now=now, limit=MAX_SHOWN + 1
         )
-    cards = [AppointmentCard(a, name, now) for a, name in found[:MAX_SHOWN]]
-    if not cards:
-        await answer(update, context, view.no_appointments_text)
+    return [AppointmentCard(a, name, now) for a, name in found[:MAX_SHOWN]], len(found) > MAX_SHOWN
+
+
+def _list_text(cards: list[AppointmentCard], more_later: bool) -> Text:
+    return lambda t, f: view.appointment_list_text(t, f, cards, more_later=more_later)
+
+
+async def show_list(update: Update, context: BotContext) -> None:
+    """‹ All appointments: the list again, in the pressed message."""
+    cards, more_later = await _upcoming(context)
+    if cards:
+        text = _list_text(cards, more_later)
+        markup = _markup(view.appointment_list_buttons(context.t, context.fmt, cards))
+    else:
+        text, markup = view.no_appointments_text, None
+    body = render(context, text)
+    if len(body) > LIMIT:  # too long for one message (split when sent): send it anew
+        await _toast(update, context, None)
+        await answer(update, context, body, reply_markup=markup)
         return
-    for card in cards:
-        await _send_card(update, context, card)
-    if len(found) > MAX_SHOWN:
-        await answer(update, context, view.more_later_text)
+    await _edit(update, context, body, markup)
+    await _toast(update, context, None)
+
+
+async def open_card(update: Update, context: BotContext, appointment: Appointment, _: str) -> None:
+    """A button of the list: the appointment's card in the same message, and its venue."""
+    await _refresh(update, context, appointment, back=True)
+    await _toast(update, context, None)
+    await _send_venue(update, context, appointment)
 
 
 async def _card(session: AsyncSession, appointment: Appointment, now: datetime) -> AppointmentCard:
@@ -83,7 +120,6 @@ async def _buttons(context: BotContext, card: AppointmentCard) -> InlineKeyboard
 
 
 async def _send_card(update: Update, context: BotContext, card: AppointmentCard) -> None:
-    appointment = card.appointment
     buttons = await _buttons(context, card)
     await answer(
         update,
@@ -91,17 +127,23 @@ async def _send_card(update: Update, context: BotContext, card: AppointmentCard)
         lambda t, f: view.appointment_text(t, f, card),
         reply_markup=_markup(buttons),
     )
-    if view.has_coordinates(appointment):
-        chat = update.effective_chat
-        assert chat is not None
-        title, address = view.venue(context.t, appointment)
-        await context.bot.send_venue(
-            chat.id,
-            latitude=appointment.latitude,
-            longitude=appointment.longitude,
-            title=title,
-            address=address,
-        )
+    await _send_venue(update, context, card.appointment)
+
+
+async def _send_venue(update: Update, context: BotContext, appointment: Appointment) -> None:
+    """The place on the map, as a venue message, when the appointment has coordinates."""
+    if not view.has_coordinates(appointment):
+        return
+    chat = update.effective_chat
+    assert chat is not None
+    title, address = view.venue(context.t, appointment)
+    await context.bot.send_venue(
+        chat.id,
+        latitude=appointment.latitude,
+        longitude=appointment.longitude,
+        title=title,
+        address=address,
+    )
 
 
 # -- buttons ----------------------------------------------------------------------------------
@@ -113,6 +155,9 @@ async def on_button(update: Update, context: BotContext) -> None:
     client = context.client
     assert query is not None and client is not None
     parsed = callbacks.parse(query.data)
+    if parsed is not None and parsed.action == view.LIST and not parsed.arg:
+        await show_list(update, context)
+        return
     appointment_id = parsed.int_arg() if parsed else None
     action = ACTIONS.get(parsed.action) if parsed else None
     appointment = None
@@ -159,7 +204,9 @@ async def cannot(update: Update, context: BotContext, appointment: Appointment, 
         await _refresh(update, context, appointment)
         await _toast(update, context, view.already_text(context.t, context.fmt))
         return
-    await _edit_markup(update, view.reason_buttons(context.t, pk(appointment)))
+    reasons = view.reason_buttons(context.t, pk(appointment))
+    kept = view.kept_rows(pressed_markup(update))
+    await _edit_markup(update, InlineKeyboardMarkup([*reasons.inline_keyboard, *kept]))
     await _toast(update, context, view.why_not_prompt(context.t, context.fmt))
 
 
@@ -225,6 +272,7 @@ async def calendar_file(
 
 
 ACTIONS: dict[str, Action] = {
+    view.OPEN: open_card,
     view.CONFIRM: confirm,
     view.CANNOT: cannot,
     view.ICS: calendar_file,
@@ -321,20 +369,38 @@ async def _set_awaiting(context: BotContext, value: str | None) -> None:
     client.awaiting = value
 
 
-async def _refresh(update: Update, context: BotContext, appointment: Appointment) -> None:
-    """Show the appointment's current state in the pressed message (text and buttons)."""
+async def _refresh(
+    update: Update, context: BotContext, appointment: Appointment, *, back: bool = False
+) -> None:
+    """Show the appointment's current state in the pressed message (text and buttons).
+
+    The way back to the list stays when the card was opened from it (`back` when it is opened).
+    """
     query = update.callback_query
     assert query is not None
     now = context.clock.now()
     async with context.db.reading() as session:
         card = await _card(session, appointment, now)
-    markup = _markup(await _buttons(context, card))
+    buttons = await _buttons(context, card)
+    kept = (
+        [view.back_to_list_row(context.t, context.fmt)]
+        if back
+        else view.kept_rows(pressed_markup(update))
+    )
+    markup = _markup(InlineKeyboardMarkup([*buttons.inline_keyboard, *kept]))
+    text = render(context, lambda t, f: view.appointment_text(t, f, card))
+    await _edit(update, context, text, markup)
+
+
+async def _edit(
+    update: Update, context: BotContext, text: str, markup: InlineKeyboardMarkup | None
+) -> None:
+    """Edit the pressed message; where its text cannot change, at least its buttons."""
+    query = update.callback_query
+    assert query is not None
     try:
         await query.edit_message_text(
-            render(context, lambda t, f: view.appointment_text(t, f, card)),
-            parse_mode=ParseMode.HTML,
-            reply_markup=markup,
-            link_preview_options=NO_PREVIEW,
+            text, parse_mode=ParseMode.HTML, reply_markup=markup, link_preview_options=NO_PREVIEW
         )
     except BadRequest as error:
         if not _not_modified(error):

@@ -15,8 +15,8 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, Mess
 from bot.context import BotContext
 from bot.handlers import listen, questions
 from bot.handlers.fallback import stale_button
-from bot.keyboards import ICON_TASKS
-from bot.replies import Text, answer, render
+from bot.keyboards import ICON_TASKS, pressed_markup
+from bot.replies import LIMIT, Text, answer, render
 from casework import remote_tasks
 from casework.case import Actor, set_task_status
 from storage import clients, tasks
@@ -24,6 +24,8 @@ from storage.enums import ActorKind, TaskStatus
 from storage.ids import pk
 from storage.models import Task
 from texts import callbacks
+from texts.fmt import Formatter
+from texts.i18n import Translator
 from texts.render import tasks as view
 
 log = logging.getLogger(__name__)
@@ -38,7 +40,14 @@ class Outcome(StrEnum):
 
 
 async def show_tasks(update: Update, context: BotContext) -> None:
-    """Open tasks, most urgent first, one message each; then a count and the done list button."""
+    """Open tasks, most urgent first, in one message with a button per task; one task as its
+    card with the count under it."""
+    text, markup = await _screen(context)
+    await answer(update, context, text, reply_markup=markup)
+
+
+async def _screen(context: BotContext) -> tuple[Text, InlineKeyboardMarkup | None]:
+    """The ✅ screen: the list, a single task's card, or 'no open tasks' (one query)."""
     client = context.client
     assert client is not None
     now = context.clock.now()
@@ -51,19 +60,50 @@ async def show_tasks(update: Update, context: BotContext) -> None:
     async with context.db.reading() as session:
         found = await tasks.screen(session, client_id=pk(client))
     open_tasks = view.sort_open(found.open)
-    for task in open_tasks[: view.OPEN_SHOWN]:
-        await answer(
-            update,
-            context,
-            _task_text(task, today, now),
-            reply_markup=await _buttons(context, task, now),
+    done_row = [view.done_list_row(context.t)] if found.any_done else []
+    if len(open_tasks) == 1:
+        [task] = open_tasks
+        buttons = await _buttons(context, task, now)
+
+        def card(t: Translator, f: Formatter) -> str:
+            summary = view.summary_text(t, f, open_tasks, today)
+            return view.task_text(t, f, task, today=today, now=now) + "\n\n" + summary
+
+        return card, InlineKeyboardMarkup([*buttons.inline_keyboard, *done_row])
+    if not open_tasks:
+        return (
+            lambda t, f: view.summary_text(t, f, open_tasks, today),
+            InlineKeyboardMarkup(done_row) if done_row else None,
         )
-    await answer(
-        update,
-        context,
-        lambda t, f: view.summary_text(t, f, open_tasks, today),
-        reply_markup=view.done_list_button(context.t) if found.any_done else None,
+    return (
+        lambda t, f: view.task_list_text(t, f, open_tasks, today),
+        view.task_list_buttons(context.t, context.fmt, open_tasks, any_done=found.any_done),
     )
+
+
+async def show_list(update: Update, context: BotContext) -> None:
+    """‹ All tasks: the list again, in the pressed message."""
+    text, markup = await _screen(context)
+    body = render(context, text)
+    if len(body) > LIMIT:  # too long for one message (split when sent): send it anew
+        await _toast(update, context, None)
+        await answer(update, context, body, reply_markup=markup)
+        return
+    await _edit(update, body, markup)
+    await _toast(update, context, None)
+
+
+async def open_card(update: Update, context: BotContext, task_id: int) -> None:
+    """A button of the list: the task's card in the same message, with the way back."""
+    client = context.client
+    assert client is not None
+    async with context.db.reading() as session:
+        task = await tasks.of_client(session, client_id=pk(client), task_id=task_id)
+    if task is None:
+        await stale_button(update, context)
+        return
+    await _refresh(update, context, task, back=True)
+    await _toast(update, context, None)
 
 
 # -- buttons ----------------------------------------------------------------------------------
@@ -77,6 +117,9 @@ async def on_button(update: Update, context: BotContext) -> None:
     parsed = callbacks.parse(query.data)
     if parsed is not None and parsed.action == view.DONE_LIST:
         await show_done(update, context)
+        return
+    if parsed is not None and parsed.action == view.LIST and not parsed.arg:
+        await show_list(update, context)
         return
     task_id = parsed.int_arg() if parsed else None
     action = ACTIONS.get(parsed.action) if parsed else None
@@ -143,6 +186,7 @@ ACTIONS: dict[str, Callable[[Update, BotContext, int], Awaitable[None]]] = {
     view.DONE: mark_done,
     view.UNDO: undo,
     view.ASK: ask_about,
+    view.OPEN: open_card,
 }
 
 
@@ -219,18 +263,33 @@ def _not_open(task: Task) -> Text:
     return view.already_done_toast if task.status == TaskStatus.DONE else view.not_open_toast
 
 
-async def _refresh(update: Update, context: BotContext, task: Task) -> None:
-    """Show the task's current state in the pressed message."""
+async def _refresh(update: Update, context: BotContext, task: Task, *, back: bool = False) -> None:
+    """Show the task's current state in the pressed message.
+
+    The way back to the list stays when the card was opened from it (`back` when it is opened).
+    """
     query = update.callback_query
     assert query is not None
     now = context.clock.now()
     today = now.astimezone(context.settings.zone).date()
-    markup = await _buttons(context, task, now)
+    buttons = await _buttons(context, task, now)
+    kept = (
+        [view.back_to_list_row(context.t, context.fmt)]
+        if back
+        else view.kept_rows(pressed_markup(update))
+    )
+    markup = InlineKeyboardMarkup([*buttons.inline_keyboard, *kept])
+    await _edit(update, render(context, _task_text(task, today, now)), markup)
+
+
+async def _edit(update: Update, text: str, markup: InlineKeyboardMarkup | None) -> None:
+    query = update.callback_query
+    assert query is not None
     try:
         await query.edit_message_text(
-            render(context, _task_text(task, today, now)),
+            text,
             parse_mode=ParseMode.HTML,
-            reply_markup=markup if markup.inline_keyboard else None,
+            reply_markup=markup if markup is not None and markup.inline_keyboard else None,
         )
     except BadRequest as error:
         if "not modified" not in error.message.lower():

@@ -20,6 +20,7 @@ from tests import factories
 from tests.e2e.conftest import Harness
 from tests.e2e.eventually import eventually
 from texts import bidi
+from texts.render import lists
 
 NOW = factories.NOW
 HOORN = {"latitude": 52.642613, "longitude": 5.059713}
@@ -64,7 +65,12 @@ async def client_questions(harness: Harness, client: Client) -> list[tuple[Any, 
         ]
 
 
-async def test_list_soonest_first_with_details_and_a_venue_for_coordinates(
+def sent_since(harness: Harness, since: int, method: str) -> list[Any]:
+    """The bot's calls of a method since a cursor (`harness.fake.call_count`)."""
+    return [call for call in harness.fake.calls[since:] if call.method == method]
+
+
+async def test_list_soonest_first_in_one_message_and_a_venue_for_coordinates(
     harness: Harness,
 ) -> None:
     client, soon = await setup(
@@ -90,13 +96,37 @@ async def test_list_soonest_first_with_details_and_a_venue_for_coordinates(
         )
     user = await harness.linked_user(client, language_code="en")
     before = len(user.inbox)
+    since = harness.fake.call_count
     await user.send_text("📅 Appointments")
-    first = await user.next_message()
-    second = await user.next_message()
-    venue = await user.next_message()
+    listing = await user.next_message()
     await harness.fake.drain()
-    assert len(user.inbox) == before + 3  # the past and the cancelled one are not shown
-    text = first.text or ""
+    # One message for the whole list: no message per appointment, no venue yet.
+    assert len(user.inbox) == before + 1  # the past and the cancelled one are not shown
+    assert len(sent_since(harness, since, "sendMessage")) == 1
+    assert sent_since(harness, since, "sendVenue") == []
+    text = listing.text or ""
+    assert text.startswith("📅 Your appointments")
+    first, second = text.index("1️⃣ Progress meeting (voortgangsgesprek)"), text.index("2️⃣ Exam")
+    assert first < second
+    assert "Thursday, 26 November 2026, 11:00 to 12:00 (in 3 days)" in text[first:second]
+    assert "📍 Gemeentehuis Hoorn" in text[first:second]
+    assert "📍 DUO examenlocatie" in text[second:]
+    assert "Nieuwe Steen" not in text  # the short block: the place, not every detail
+    assert "Tap a number" in text
+    assert listing.callback_data == [f"appt:v1:open:{soon.id}", f"appt:v1:open:{later.id}"]
+    assert listing.button_texts == [
+        "1️⃣ Thu 26 Nov · Progress meeting",
+        "2️⃣ Thu 3 Dec · Exam",
+    ]
+
+    # The first button opens its card in the same message, with today's buttons and a way back.
+    since = harness.fake.call_count
+    await (await user.press(listing, f"appt:v1:open:{soon.id}")).answer()
+    await harness.fake.drain()
+    assert len(user.inbox) == before + 1
+    assert sent_since(harness, since, "sendMessage") == []
+    assert sent_since(harness, since, "sendVenue") == []  # no coordinates
+    text = listing.text or ""
     assert text.startswith("📅 Progress meeting (voortgangsgesprek)")
     assert "Thursday" in text and "26 November 2026" in text and "11:00 to 12:00" in text
     assert "(in 3 days)" in text
@@ -105,22 +135,137 @@ async def test_list_soonest_first_with_details_and_a_venue_for_coordinates(
     assert "for Arabic will be there" in text
     assert "Please bring: Your passport" in text
     assert "Please tell us if you can come." in text
-    assert first.callback_data == [
+    assert listing.callback_data == [
         f"appt:v1:confirm:{soon.id}",
         f"appt:v1:cannot:{soon.id}",
         f"appt:v1:ics:{soon.id}",
+        "appt:v1:list:",
     ]
-    map_link = next(e["url"] for e in first.entities if e["type"] == "text_link")
+    assert listing.button_texts[-1] == "‹ All appointments"
+    map_link = next(e["url"] for e in listing.entities if e["type"] == "text_link")
     assert map_link.startswith("https://www.openstreetmap.org/search?query=Nieuwe+Steen")
-    assert (second.text or "").startswith("📅 Exam (examen)")
-    assert second.callback_data[0] == f"appt:v1:confirm:{later.id}"
+
+    # Back to the list, then the second: its venue comes with its card.
+    await (await user.press(listing, "appt:v1:list:")).answer()
+    assert (listing.text or "").startswith("📅 Your appointments")
+    assert listing.callback_data == [f"appt:v1:open:{soon.id}", f"appt:v1:open:{later.id}"]
+    await (await user.press(listing, f"appt:v1:open:{later.id}")).answer()
+    venue = await user.next_message()
+    assert (listing.text or "").startswith("📅 Exam (examen)")
+    assert listing.callback_data[0] == f"appt:v1:confirm:{later.id}"
     # Telegram decodes &amp; in href; the emulator keeps attribute values as written.
-    link = html.unescape(next(e["url"] for e in second.entities if e["type"] == "text_link"))
+    link = html.unescape(next(e["url"] for e in listing.entities if e["type"] == "text_link"))
     assert link.startswith("https://www.openstreetmap.org/?mlat=52.642613&mlon=5.059713")
     assert venue.data["venue"]["title"] == "DUO examenlocatie"
     assert venue.data["venue"]["address"] == "Stationsplein 1, Hoorn"
     assert venue.data["location"] == {"latitude": 52.642613, "longitude": 5.059713}
     assert len(harness.fake.calls_for("sendVenue")) == 1
+
+
+async def test_one_appointment_is_shown_as_its_card_at_once(harness: Harness) -> None:
+    client, row = await setup(harness, **HOORN)
+    user = await harness.linked_user(client, language_code="en")
+    since = harness.fake.call_count
+    card = await card_of(harness, user)
+    venue = await user.next_message()
+    await harness.fake.drain()
+    assert (card.text or "").startswith("📅 Progress meeting (voortgangsgesprek)")
+    assert card.callback_data == [
+        f"appt:v1:confirm:{row.id}",
+        f"appt:v1:cannot:{row.id}",
+        f"appt:v1:ics:{row.id}",
+    ]  # nothing to go back to
+    assert venue.data["venue"]["title"] == "Gemeentehuis Hoorn"
+    assert len(sent_since(harness, since, "sendMessage")) == 1
+
+
+async def test_answering_on_a_card_from_the_list_keeps_the_way_back(harness: Harness) -> None:
+    client, row = await setup(harness)
+    async with harness.db.transaction() as session:
+        await factories.appointment(
+            session, client=client, starts_at=NOW + timedelta(days=5), ends_at=None
+        )
+    user = await harness.linked_user(client, language_code="en")
+    listing = await card_of(harness, user)
+    await (await user.press(listing, f"appt:v1:open:{row.id}")).answer()
+    await (await user.press(listing, f"appt:v1:cannot:{row.id}")).answer()
+    assert f"appt:v1:r_sick:{row.id}" in listing.callback_data
+    assert listing.callback_data[-1] == "appt:v1:list:"
+    await (await user.press(listing, f"appt:v1:r_work:{row.id}")).answer()
+    await user.next_message()  # the caseworker gets the message
+    assert (await stored(harness, row)).client_response == ClientResponse.CANNOT_COME
+    assert "You said you cannot come." in (listing.text or "")
+    assert listing.callback_data[-1] == "appt:v1:list:"
+    await (await user.press(listing, f"appt:v1:confirm:{row.id}")).answer()
+    assert listing.callback_data[-1] == "appt:v1:list:"
+    await (await user.press(listing, "appt:v1:list:")).answer()
+    assert (listing.text or "").startswith("📅 Your appointments")
+
+
+async def test_more_appointments_later_is_said_in_the_list(harness: Harness) -> None:
+    client, _row = await setup(harness)
+    async with harness.db.transaction() as session:
+        for day in range(4, 15):
+            await factories.appointment(
+                session, client=client, starts_at=NOW + timedelta(days=day), ends_at=None
+            )
+    user = await harness.linked_user(client, language_code="en")
+    since = harness.fake.call_count
+    listing = await card_of(harness, user)
+    await harness.fake.drain()
+    assert len(sent_since(harness, since, "sendMessage")) == 1
+    assert len(listing.callback_data) == 10
+    assert listing.button_texts[-1].startswith("🔟 ")
+    assert "You have more appointments later." in (listing.text or "")
+
+
+async def test_a_name_with_markup_is_shown_as_typed_in_the_list_and_the_buttons(
+    harness: Harness,
+) -> None:
+    client, row = await setup(harness, place_name="<b>Zaal & Co</b>", title="Bring <ID>")
+    async with harness.db.transaction() as session:
+        await factories.appointment(
+            session, client=client, starts_at=NOW + timedelta(days=5), ends_at=None
+        )
+    user = await harness.linked_user(client, language_code="en")
+    listing = await card_of(harness, user)
+    await harness.fake.drain()
+    assert harness.fake.calls_for("sendMessage", ok=False) == []
+    assert "📍 <b>Zaal & Co</b>" in (listing.text or "")
+    assert not any(e["type"] == "bold" and "Zaal" in e.get("text", "") for e in listing.entities)
+    await (await user.press(listing, f"appt:v1:open:{row.id}")).answer()
+    assert "Bring <ID>" in (listing.text or "")
+    assert harness.fake.calls_for("editMessageText", ok=False) == []
+
+
+async def test_a_list_button_of_another_client_or_of_no_appointment_is_stale(
+    harness: Harness,
+) -> None:
+    client, row = await setup(harness)
+    async with harness.db.transaction() as session:
+        await factories.appointment(
+            session, client=client, starts_at=NOW + timedelta(days=5), ends_at=None
+        )
+        other = await factories.client(session, locale="en")
+        theirs = await factories.appointment(session, client=other)
+    user = await harness.linked_user(client, language_code="en")
+    listing = await card_of(harness, user)
+    before = listing.text
+    since = harness.fake.call_count
+    for data in (
+        f"appt:v1:open:{theirs.id}",
+        "appt:v1:open:999999",
+        "appt:v1:open:",
+        "appt:v1:list:1",
+        "appt:v2:open:1",
+    ):
+        answer = await (await user.press(listing, data, strict=False)).answer()
+        assert answer["text"] == "This button is no longer valid.", data
+    await harness.fake.drain()
+    assert listing.text == before
+    assert listing.callback_data[0] == f"appt:v1:open:{row.id}"
+    assert sent_since(harness, since, "editMessageText") == []
+    assert sent_since(harness, since, "sendVenue") == []
 
 
 async def test_no_appointments_gets_a_kind_message(harness: Harness) -> None:
@@ -375,6 +520,41 @@ async def test_arabic_client_gets_isolated_text_and_the_same_buttons(harness: Ha
     )
     assert "voortgangsgesprek" in str(event["SUMMARY"])
     assert not any(mark in str(event["SUMMARY"]) for mark in bidi.ISOLATES)
+
+
+async def test_an_arabic_list_is_isolated_and_its_buttons_read_right_to_left(
+    harness: Harness,
+) -> None:
+    client, row = await setup(harness, locale="ar")
+    async with harness.db.transaction() as session:
+        later = await factories.appointment(
+            session,
+            client=client,
+            kind="exam",
+            starts_at=NOW + timedelta(days=5),
+            ends_at=None,
+            **HOORN,
+        )
+    user = await harness.linked_user(client, language_code="ar")
+    listing = await card_of(harness, user)
+    text = listing.text or ""
+    assert bidi.balanced(text)
+    assert text.startswith("📅 ")
+    assert f"{bidi.LRI}voortgangsgesprek{bidi.PDI}" in text
+    assert f"{bidi.FSI}Gemeentehuis Hoorn{bidi.PDI}" in text
+    assert listing.callback_data == [f"appt:v1:open:{row.id}", f"appt:v1:open:{later.id}"]
+    for n, label in enumerate(listing.button_texts, 1):
+        assert label.startswith(f"{lists.number(n)} {bidi.RLM}"), label
+    await (await user.press(listing, f"appt:v1:open:{later.id}")).answer()
+    venue = await user.next_message()
+    assert venue.data["venue"]["title"] == "Gemeentehuis Hoorn"
+    assert bidi.balanced(listing.text or "")
+    assert f"{bidi.LRI}examen{bidi.PDI}" in (listing.text or "")
+    assert listing.callback_data[-1] == "appt:v1:list:"
+    assert listing.button_texts[-1].startswith("‹ " + bidi.RLM)
+    await (await user.press(listing, "appt:v1:list:")).answer()
+    assert bidi.balanced(listing.text or "")
+    assert listing.callback_data[0] == f"appt:v1:open:{row.id}"
 
 
 async def test_when_the_text_cannot_be_edited_the_buttons_still_are(harness: Harness) -> None:

@@ -235,8 +235,7 @@ async def test_a_portal_task_is_shown_with_its_link_and_done_is_written_back(
         client = await factories.client(session, locale="en", party_uuid=PARTY)
     user = await harness.linked_user(client, language_code="en")
     await user.send_command("/tasks")
-    shown = await user.next_message()
-    await user.next_message()  # the summary
+    shown = await user.next_message()  # one open task: its card, with the count
     assert (shown.text or "").startswith("📝 Upload <je> diploma")
     links = [e for e in shown.entities if e["type"] == "text_link"]
     assert links and links[0]["url"] == "https://mijn.example/t/1"

@@ -55,9 +55,7 @@ def audio_of(harness: Harness) -> Audio:
 
 async def first_task(user: SimUser) -> StoredMessage:
     await user.send_command("/tasks")
-    message = await user.next_message()
-    await user.next_message()  # the summary
-    return message
+    return await user.next_message()  # one open task: its card, with the count
 
 
 async def clips(harness: Harness) -> list[AudioClip]:
@@ -310,3 +308,28 @@ async def _recording(harness: Harness, words: str) -> bytes:
     """A stand-in for a person's recording: any valid OGG/Opus file (made with espeak-ng)."""
     source = Source("k", "appointment", "0" * 12, "en", "espeak-ng:en-gb", True, spoken=words)
     return await audio_of(harness).make(source)
+
+
+async def test_a_card_opened_from_a_list_has_its_listen_button_above_the_way_back(
+    harness: Harness,
+) -> None:
+    async with harness.db.transaction() as session:
+        client = await factories.client(session, locale="en")
+        first = await factories.task(session, client=client, title="Call the school")
+        await factories.task(session, client=client, title="Send the form")
+        meeting = await factories.appointment(session, client=client)
+        await factories.appointment(
+            session, client=client, starts_at=harness.clock.now() + timedelta(days=5), ends_at=None
+        )
+    user = await harness.linked_user(client, language_code="en")
+    await user.send_command("/tasks")
+    tasks_list = await user.next_message()
+    assert not any(data.startswith("say:") for data in tasks_list.callback_data)
+    await (await user.press(tasks_list, f"task:v1:open:{first.id}")).answer()
+    assert tasks_list.callback_data[-2:] == [f"say:v1:task:{first.id}", "task:v1:list:"]
+    await user.send_command("/appointments")
+    appointment_list = await user.next_message()
+    await (await user.press(appointment_list, f"appt:v1:open:{meeting.id}")).answer()
+    assert appointment_list.callback_data[-2:] == [f"say:v1:appt:{meeting.id}", "appt:v1:list:"]
+    await user.press(appointment_list, f"say:v1:appt:{meeting.id}")
+    assert (await user.next_message()).media_kind == "voice"

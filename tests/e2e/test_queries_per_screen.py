@@ -132,10 +132,10 @@ async def test_the_task_list_is_one_query_after_the_gate(
 ) -> None:
     client = await a_client_with_everything(quiet_harness)
     user = await quiet_harness.linked_user(client, language_code="en")
-    seen, shown = await counted(quiet_harness, statements, user, "/tasks", replies=5)
-    summary = shown[-1]
-    assert "You have 4 open tasks." in (summary.text or "")
-    assert summary.callback_data  # "Show done tasks": the done one was found in the same query
+    seen, [listing] = await counted(quiet_harness, statements, user, "/tasks", replies=1)
+    assert "You have 4 open tasks." in (listing.text or "")
+    # "Show done tasks": the done one was found in the same query
+    assert listing.callback_data[-1] == "task:v1:done_list:"
     assert len(seen) == GATE + 1, seen
 
 
@@ -144,11 +144,17 @@ async def test_the_appointment_list_is_one_query_after_the_gate(
 ) -> None:
     client = await a_client_with_everything(quiet_harness)
     user = await quiet_harness.linked_user(client, language_code="en")
-    seen, shown = await counted(quiet_harness, statements, user, "/appointments", replies=4)
-    texts = [m.text or "" for m in shown]
-    assert sum("Fatima de Vries" in t for t in texts) == 2
-    assert sum("Jan Bakker" in t for t in texts) == 2
+    seen, [listing] = await counted(quiet_harness, statements, user, "/appointments", replies=1)
+    assert len(listing.callback_data) == 4
     assert len(seen) == GATE + 1, seen
+    # Opening one from the list: the appointment (checked to be the client's) and its staff
+    # member, whatever the length of the list.
+    statements.start()
+    await (await user.press(listing, listing.callback_data[1])).answer()
+    await quiet_harness.fake.drain()
+    seen = statements.stop()
+    assert "With: Jan Bakker" in (listing.text or "")
+    assert len(seen) == GATE + 2, seen
 
 
 async def test_a_done_press_has_a_fixed_number_of_queries(
@@ -158,9 +164,9 @@ async def test_a_done_press_has_a_fixed_number_of_queries(
     user = await quiet_harness.linked_user(client, language_code="en")
     await user.send_command("/tasks")
     first = await user.next_message()
-    for _ in range(4):
-        await user.next_message()
+    await (await user.press(first, first.callback_data[0])).answer()  # the first task's card
     await quiet_harness.fake.drain()
+    assert first.callback_data[0].startswith("task:v1:done:")
     statements.start()
     press = await user.press(first, first.callback_data[0])
     await press.answer()
@@ -170,3 +176,32 @@ async def test_a_done_press_has_a_fixed_number_of_queries(
     # re-plan them: a done task has none) and the audit row; nothing per other task.
     kinds = sorted(statement.split()[0] for statement in seen)
     assert kinds == ["INSERT", "SELECT", "SELECT", "SELECT", "UPDATE"], seen
+
+
+async def test_each_list_tap_is_one_bot_api_request(quiet_harness: Harness) -> None:
+    """📅 and ✅ send one message for the whole list (before: one per appointment, and one per
+    open task plus a summary); opening an item edits that message and answers the press."""
+    client = await a_client_with_everything(quiet_harness)
+    user = await quiet_harness.linked_user(client, language_code="en")
+    fake = quiet_harness.fake
+
+    async def requests_of(act: Any) -> list[str]:
+        await fake.drain()
+        since = fake.call_count
+        await act()
+        await fake.drain()
+        return sorted(c.method for c in fake.calls[since:] if c.method != "getUpdates")
+
+    for command in ("/appointments", "/tasks"):
+        sent = await requests_of(lambda command=command: user.send_command(command))
+        assert sent == ["sendMessage"], (command, sent)
+        listing = user.inbox[-1]
+        assert len(listing.callback_data) >= 4
+        opened = await requests_of(
+            lambda listing=listing: user.press(listing, listing.callback_data[0])
+        )
+        assert opened == ["answerCallbackQuery", "editMessageText"], (command, opened)
+        back = listing.callback_data[-1]
+        assert back.endswith(":list:")
+        again = await requests_of(lambda listing=listing, back=back: user.press(listing, back))
+        assert again == ["answerCallbackQuery", "editMessageText"], (command, again)

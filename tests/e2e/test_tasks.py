@@ -42,14 +42,17 @@ async def stored(harness: Harness, row: Task) -> Task:
 
 
 async def first_task(user: SimUser) -> StoredMessage:
-    """Open the task list and return the first task's message (the summary follows it)."""
+    """Open ✅ with one open task: its card, the count under it, in one message."""
     await user.send_command("/tasks")
-    message = await user.next_message()
-    await user.next_message()
-    return message
+    return await user.next_message()
 
 
-async def test_open_tasks_most_urgent_first_with_overdue_said_in_words(harness: Harness) -> None:
+def sent_since(harness: Harness, since: int, method: str) -> list[Any]:
+    """The bot's calls of a method since a cursor (`harness.fake.call_count`)."""
+    return [call for call in harness.fake.calls[since:] if call.method == method]
+
+
+async def test_open_tasks_most_urgent_first_in_one_message(harness: Harness) -> None:
     client, later = await setup(harness, title="Send the form to DUO", due_date=date(2026, 12, 10))
     async with harness.db.transaction() as session:
         late = await factories.task(
@@ -60,22 +63,155 @@ async def test_open_tasks_most_urgent_first_with_overdue_said_in_words(harness: 
         )
         await factories.task(session, client=client, title="Old one", status=TaskStatus.CANCELLED)
     user = await harness.linked_user(client, language_code="en")
+    before = len(user.inbox)
+    since = harness.fake.call_count
     await user.send_text("✅ Tasks")
-    shown = [await user.next_message() for _ in range(4)]
+    listing = await user.next_message()
     await harness.fake.drain()
-    texts = [m.text or "" for m in shown]
-    assert texts[0].startswith("⚠️ Call the school")
-    assert "Overdue: this was due on Friday" in texts[0]
-    assert "20 November 2026, 3 days ago." in texts[0]
-    assert texts[1].startswith("📝 Send the form to DUO")
-    assert "in 17 days" in texts[1]
-    assert texts[2].startswith("📝 Read the KNM book")
-    assert "You have 3 open tasks." in texts[3]
-    assert "1 task is overdue." in texts[3]
-    assert shown[0].callback_data == [f"task:v1:done:{late.id}", f"task:v1:ask:{late.id}"]
-    assert shown[1].callback_data[0] == f"task:v1:done:{later.id}"
-    assert shown[2].callback_data[0] == f"task:v1:done:{undated.id}"
-    assert shown[3].callback_data == []  # nothing done yet, so no "Show done tasks"
+    assert len(user.inbox) == before + 1
+    assert len(sent_since(harness, since, "sendMessage")) == 1
+    text = listing.text or ""
+    assert text.startswith("✅ Your tasks")
+    first = text.index("1️⃣ Call the school")
+    second = text.index("2️⃣ Send the form to DUO")
+    third = text.index("3️⃣ Read the KNM book")
+    assert first < second < third
+    assert "Overdue: this was due on Friday" in text[first:second]
+    assert "20 November 2026, 3 days ago." in text[first:second]
+    assert "in 17 days" in text[second:third]
+    assert "Old one" not in text
+    assert "You have 3 open tasks." in text[third:]
+    assert "1 task is overdue." in text[third:]
+    assert listing.callback_data == [
+        f"task:v1:open:{late.id}",
+        f"task:v1:open:{later.id}",
+        f"task:v1:open:{undated.id}",
+    ]  # nothing done yet, so no "Show done tasks"
+    assert listing.button_texts == [
+        "1️⃣ Call the school",
+        "2️⃣ Send the form to DUO",
+        "3️⃣ Read the KNM book",
+    ]
+
+
+async def test_open_a_task_from_the_list_mark_it_done_and_go_back(harness: Harness) -> None:
+    client, first = await setup(harness, title="Call the school", due_date=date(2026, 11, 20))
+    async with harness.db.transaction() as session:
+        second = await factories.task(session, client=client, title="Send the form to DUO")
+        await factories.task(
+            session, client=client, title="Old", status=TaskStatus.DONE, done_at=NOW
+        )
+    user = await harness.linked_user(client, language_code="en")
+    await user.send_command("/tasks")
+    listing = await user.next_message()
+    assert listing.callback_data[-1] == "task:v1:done_list:"
+    since = harness.fake.call_count
+    await (await user.press(listing, f"task:v1:open:{first.id}")).answer()
+    text = listing.text or ""
+    assert text.startswith("⚠️ Call the school")
+    assert "Overdue" in text
+    assert listing.callback_data == [
+        f"task:v1:done:{first.id}",
+        f"task:v1:ask:{first.id}",
+        "task:v1:list:",
+    ]
+    assert listing.button_texts[-1] == "‹ All tasks"
+    # Done from the opened card: the same message, with Undo and still the way back.
+    answer = await (await user.press(listing, f"task:v1:done:{first.id}")).answer()
+    assert answer["text"] == "Well done! ✅"
+    assert (await stored(harness, first)).status == TaskStatus.DONE
+    assert "You marked this as done on" in (listing.text or "")
+    assert listing.callback_data == [f"task:v1:undo:{first.id}", "task:v1:list:"]
+    await (await user.press(listing, "task:v1:list:")).answer()
+    await harness.fake.drain()
+    # Back to the list: the one left open is shown as its card, with the count under it.
+    text = listing.text or ""
+    assert text.startswith("📝 Send the form to DUO")
+    assert "You have 1 open task." in text
+    assert listing.callback_data == [
+        f"task:v1:done:{second.id}",
+        f"task:v1:ask:{second.id}",
+        "task:v1:done_list:",
+    ]
+    assert sent_since(harness, since, "sendMessage") == []  # every step edited the one message
+
+
+async def test_one_open_task_is_shown_as_its_card_with_the_count(harness: Harness) -> None:
+    client, row = await setup(harness, title="Call the school", due_date=date(2026, 11, 20))
+    user = await harness.linked_user(client, language_code="en")
+    since = harness.fake.call_count
+    card = await first_task(user)
+    await harness.fake.drain()
+    assert len(sent_since(harness, since, "sendMessage")) == 1
+    text = card.text or ""
+    assert text.startswith("⚠️ Call the school")
+    assert "Overdue: this was due on" in text
+    assert "You have 1 open task." in text and "1 task is overdue." in text
+    assert card.callback_data == [f"task:v1:done:{row.id}", f"task:v1:ask:{row.id}"]
+
+
+async def test_a_title_with_markup_is_shown_as_typed(harness: Harness) -> None:
+    client, row = await setup(harness, title="Bring <b>form</b> & ID")
+    async with harness.db.transaction() as session:
+        await factories.task(session, client=client, title="Second")
+    user = await harness.linked_user(client, language_code="en")
+    await user.send_command("/tasks")
+    listing = await user.next_message()
+    await harness.fake.drain()
+    assert harness.fake.calls_for("sendMessage", ok=False) == []
+    assert "Bring <b>form</b> & ID" in (listing.text or "")
+    assert listing.button_texts[0] == "1️⃣ Bring <b>form</b> & ID"
+    await (await user.press(listing, f"task:v1:open:{row.id}")).answer()
+    assert (listing.text or "").startswith("📝 Bring <b>form</b> & ID")
+    assert harness.fake.calls_for("editMessageText", ok=False) == []
+
+
+async def test_a_list_button_of_another_client_or_of_no_task_is_stale(harness: Harness) -> None:
+    client, row = await setup(harness)
+    async with harness.db.transaction() as session:
+        await factories.task(session, client=client, title="Second")
+        other = await factories.client(session, locale="en")
+        theirs = await factories.task(session, client=other, title="Not yours")
+    user = await harness.linked_user(client, language_code="en")
+    await user.send_command("/tasks")
+    listing = await user.next_message()
+    before = listing.text
+    since = harness.fake.call_count
+    for data in (
+        f"task:v1:open:{theirs.id}",
+        "task:v1:open:999999",
+        "task:v1:open:",
+        "task:v1:list:1",
+        "task:v2:open:1",
+    ):
+        answer = await (await user.press(listing, data, strict=False)).answer()
+        assert answer["text"] == "This button is no longer valid.", data
+    await harness.fake.drain()
+    assert listing.text == before and "Not yours" not in (listing.text or "")
+    assert listing.callback_data[0] == f"task:v1:open:{row.id}"
+    assert sent_since(harness, since, "editMessageText") == []
+
+
+async def test_an_arabic_task_list_is_isolated_and_reads_right_to_left(harness: Harness) -> None:
+    client, row = await setup(harness, locale="ar", title="Bel DUO", due_date=date(2026, 11, 20))
+    async with harness.db.transaction() as session:
+        await factories.task(session, client=client, title="Lees het KNM-boek", due_date=None)
+    user = await harness.linked_user(client, language_code="ar")
+    await user.send_command("/tasks")
+    listing = await user.next_message()
+    text = listing.text or ""
+    assert bidi.balanced(text)
+    assert f"1️⃣ {bidi.FSI}Bel DUO{bidi.PDI}" in text
+    assert f"{bidi.FSI}Lees het KNM-boek{bidi.PDI}" in text
+    assert listing.button_texts[0] == f"1️⃣ {bidi.RLM}Bel DUO"
+    await (await user.press(listing, f"task:v1:open:{row.id}")).answer()
+    assert bidi.balanced(listing.text or "")
+    assert listing.button_texts[-1].startswith("‹ " + bidi.RLM)
+    await (await user.press(listing, f"task:v1:done:{row.id}")).answer()
+    assert (await stored(harness, row)).status == TaskStatus.DONE
+    assert listing.callback_data == [f"task:v1:undo:{row.id}", "task:v1:list:"]
+    await (await user.press(listing, "task:v1:list:")).answer()
+    assert bidi.balanced(listing.text or "")
 
 
 async def test_no_open_tasks(harness: Harness) -> None:
@@ -158,9 +294,8 @@ async def test_done_list_newest_first_and_limited(harness: Harness) -> None:
             )
     user = await harness.linked_user(client, language_code="en")
     await user.send_command("/tasks")
-    await user.next_message()
-    summary = await user.next_message()
-    assert summary.callback_data == ["task:v1:done_list:"]
+    summary = await user.next_message()  # the one open task's card, and the count
+    assert summary.callback_data[-1] == "task:v1:done_list:"
     await (await user.press(summary, "task:v1:done_list:")).answer()
     listing = (await user.next_message()).text or ""
     assert listing.startswith("✅ Done tasks")
@@ -197,7 +332,6 @@ async def test_a_menu_button_ends_the_wait_for_a_task_question(harness: Harness)
     await (await user.press(message, f"task:v1:ask:{row.id}")).answer()
     await user.next_message()
     await user.send_text("✅ Tasks")
-    await user.next_message()
     await user.next_message()
     await harness.fake.drain()
     assert (await harness.reload(client)).awaiting is None

@@ -281,6 +281,17 @@ def client_screens(t: Translator, f: Formatter, locale: str) -> Iterator[Screen]
     cancelled = appt.AppointmentCard(samples.appointment(status="cancelled"), None, NOW)
     yield Screen("appointment, cancelled", appt.appointment_text(t, f, cancelled))
     yield Screen("reasons", appt.why_not_prompt(t, f), labels(appt.reason_buttons(t, 42)))
+    ten = [card, declined, confirmed, cancelled] * 2 + [card, declined]
+    yield Screen(
+        "appointment list",
+        appt.appointment_list_text(t, f, ten, more_later=True),
+        labels(appt.appointment_list_buttons(t, f, ten)),
+    )
+    yield Screen(
+        "appointment opened from the list",
+        appt.appointment_text(t, f, card),
+        labels(InlineKeyboardMarkup([appt.back_to_list_row(t, f)])),
+    )
     for fn in (
         appt.no_appointments_text,
         appt.more_later_text,
@@ -322,6 +333,17 @@ def client_screens(t: Translator, f: Formatter, locale: str) -> Iterator[Screen]
         labels(task_render.done_list_button(t)),
     )
     yield Screen("tasks summary, none", task_render.summary_text(t, f, [], TODAY))
+    open_ten = [task, late, today_task] * 4
+    yield Screen(
+        "task list",
+        task_render.task_list_text(t, f, open_ten, TODAY),
+        labels(task_render.task_list_buttons(t, f, open_ten, any_done=True)),
+    )
+    yield Screen(
+        "task opened from the list",
+        task_render.task_text(t, f, task, today=TODAY, now=NOW),
+        labels(InlineKeyboardMarkup([task_render.back_to_list_row(t, f)])),
+    )
     yield Screen("done tasks", task_render.done_list_text(t, f, [done] * 12))
     yield Screen("done tasks, none", task_render.done_list_text(t, f, []))
     yield Screen("question about a task", task_render.question_prompt(t, f, task))

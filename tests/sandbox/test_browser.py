@@ -168,6 +168,12 @@ def test_an_appointment_is_confirmed_and_its_calendar_file_downloads(
     page: Page, running: SandboxThread, tmp_path: Path
 ) -> None:
     key(page, "📅").click()
+    listing = bot_messages(page).filter(has_text="Language test at the school").last
+    expect(inline_button(listing, "1️⃣")).to_have_count(1)  # the appointments in one message
+    screenshot(page, "04-appointment-list")
+    inline_button(listing, "1️⃣").click()  # opens the first one's card in the same message
+    back = inline_button(listing, "‹")  # drawn mirrored, pointing right, in Arabic
+    expect(back).to_have_count(1)
 
     def card() -> Locator:
         return bot_messages(page).filter(has_text="Language test at the school").last
@@ -183,11 +189,6 @@ def test_an_appointment_is_confirmed_and_its_calendar_file_downloads(
 
     assert running.call(response) == "confirmed"
 
-    venue = page.locator("#phone-messages .venue").last
-    expect(venue.locator("a.map-link")).to_have_attribute(
-        "href", re.compile(r"^https://www\.openstreetmap\.org/\?mlat=52\.7702&mlon=5\.1041")
-    )
-
     inline_button(card(), "🗓").click()
     calendar = page.locator("#phone-messages a.file").filter(has_text=".ics").last
     expect(calendar).to_be_visible()
@@ -199,6 +200,15 @@ def test_an_appointment_is_confirmed_and_its_calendar_file_downloads(
     body = saved.read_text(encoding="utf-8")
     assert body.startswith("BEGIN:VCALENDAR") and "Language test at the school" in body
     screenshot(page, "04-appointment-confirmed")
+
+    # Back to the list; the home visit's card comes with its place on the map.
+    back.click()
+    expect(inline_button(listing, "2️⃣")).to_have_count(1)
+    inline_button(listing, "2️⃣").click()
+    venue = page.locator("#phone-messages .venue").last
+    expect(venue.locator("a.map-link")).to_have_attribute(
+        "href", re.compile(r"^https://www\.openstreetmap\.org/\?mlat=52\.7702&mlon=5\.1041")
+    )
 
 
 def test_a_question_reaches_the_staff_topic_and_the_answer_reaches_the_phone(

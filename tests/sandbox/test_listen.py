@@ -9,6 +9,7 @@ import pytest
 
 from bot import ogg
 from sandbox import Sandbox
+from tests.e2e.eventually import eventually
 from tests.sandbox.conftest import linked_phone
 
 pytestmark = pytest.mark.skipif(
@@ -22,7 +23,15 @@ async def test_listen_under_an_appointment_plays_a_voice_message_in_the_page(
 ) -> None:
     phone = await linked_phone(sandbox, "Amina")
     await phone.send_command("/appointments")
-    card = await phone.next_message()
+    card = await phone.next_message()  # Amina's appointments in one message
+    opened = {"message_id": card.message_id, "data": card.callback_data[0]}
+    async with http.post(f"/api/chats/{phone.chat_id}/press", json=opened) as pressed:
+        assert pressed.status == 200
+
+    async def opened_in_place() -> bool:  # the first one's card, in the same message
+        return any(data.startswith("say:v1:appt:") for data in card.callback_data)
+
+    await eventually(opened_in_place)
     listen = next(data for data in card.callback_data if data.startswith("say:v1:appt:"))
     body = {"message_id": card.message_id, "data": listen}
     async with http.post(f"/api/chats/{phone.chat_id}/press", json=body) as pressed:

@@ -1,18 +1,20 @@
 """📅 An appointment as a message, its buttons, its calendar file and the rules behind them.
 
 Reminder messages attach the same buttons (`appointment_buttons`), so the actions in the callback
-data (`appt:v1:<action>:<id>`) are a contract: confirm, cannot, ics and the reasons r_*.
+data (`appt:v1:<action>:<id>`) are a contract: confirm, cannot, ics and the reasons r_*; the list
+in one message adds open (a card in place) and list (back to the list).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from urllib.parse import quote_plus
 from zoneinfo import ZoneInfo
 
-from telegram import InlineKeyboardMarkup
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from storage.enums import AppointmentStatus, ClientResponse
 from storage.models import Appointment
@@ -22,12 +24,15 @@ from texts.callbacks import button
 from texts.fmt import Formatter, babel_locale
 from texts.html import Html, escape
 from texts.i18n import N_, Translator
+from texts.render import lists
 
 PREFIX = "appt"
 CONFIRM = "confirm"
 CANNOT = "cannot"
 ICS = "ics"
 OTHER_REASON = "r_other"
+OPEN = lists.OPEN  # appt:v1:open:<id>, a button of the list: the card in place
+LIST = lists.LIST  # appt:v1:list:, under a card opened from the list: the list again
 
 # Translators: the Dutch word stays next to the translation, because learning it is part of
 # the programme (brede intake, leerbaarheidstoets, voortgangsgesprek, ...).
@@ -283,6 +288,54 @@ def reason_buttons(t: Translator, appointment_id: int) -> InlineKeyboardMarkup:
     rows.append([button("✏️ " + t("Another reason"), PREFIX, OTHER_REASON, appointment_id)])
     rows.append([button("👍 " + t("I can come after all"), PREFIX, CONFIRM, appointment_id)])
     return InlineKeyboardMarkup(rows)
+
+
+def _where_short(t: Translator, f: Formatter, appointment: Appointment) -> list[str]:
+    """The first line of where: the place, else the address, the phone or the video link."""
+    lines = [line for line in _where(t, f, appointment) if not line.startswith(("🗺", " "))]
+    return lines[:1]
+
+
+def appointment_list_text(
+    t: Translator, f: Formatter, cards: Sequence[AppointmentCard], *, more_later: bool
+) -> str:
+    """Several appointments in one message: per appointment its number, what, when, where."""
+    lines = ["📅 <b>" + t("Your appointments") + "</b>", ""]
+    for n, card in enumerate(cards, 1):
+        appointment = card.appointment
+        lines.append(f"{lists.number(n)} {kind_html(t, f, appointment.kind)}")
+        if appointment.title:
+            lines.append(f.auto(escape(appointment.title)))
+        lines.append(_when(t, f, card))
+        lines += _where_short(t, f, appointment)
+        lines.append("")
+    lines.append("👇 " + t("Tap a number to see the appointment and to answer."))
+    if more_later:
+        lines += ["", more_later_text(t, f)]
+    return "\n".join(lines)
+
+
+def appointment_list_buttons(
+    t: Translator, f: Formatter, cards: Sequence[AppointmentCard]
+) -> InlineKeyboardMarkup:
+    """One button per appointment, '1️⃣ Thu 26 Nov · Intake', that opens its card in place."""
+    rows = []
+    for n, card in enumerate(cards, 1):
+        appointment = card.appointment
+        if appointment.id is None:
+            continue
+        label = f"{f.day_month(appointment.starts_at)} · {kind_words(t, appointment.kind)[0]}"
+        rows.append([lists.item_button(f, n, label, PREFIX, appointment.id)])
+    return InlineKeyboardMarkup(rows)
+
+
+def back_to_list_row(t: Translator, f: Formatter) -> list[InlineKeyboardButton]:
+    return lists.back_row(f, t("All appointments"), PREFIX)
+
+
+def kept_rows(markup: InlineKeyboardMarkup | None) -> list[list[InlineKeyboardButton]]:
+    """The way back to the list, kept from the pressed message (none under a reminder)."""
+    return lists.kept_rows(markup, LIST)
 
 
 def no_appointments_text(t: Translator, _f: Formatter) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 
-from telegram import InlineKeyboardMarkup
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from storage.enums import ActorKind, TaskStatus
 from storage.ids import pk
@@ -14,12 +14,15 @@ from texts.callbacks import button
 from texts.fmt import Formatter
 from texts.html import Html, escape
 from texts.i18n import Translator
+from texts.render import lists
 
 PREFIX = "task"
 DONE = "done"
 UNDO = "undo"
 ASK = "ask"
 DONE_LIST = "done_list"
+OPEN = lists.OPEN  # task:v1:open:<id>, a button of the list: the task's card in place
+LIST = lists.LIST  # task:v1:list:, under a card opened from the list: the list again
 UNDO_WINDOW = timedelta(minutes=10)
 OPEN_SHOWN = 10
 DONE_SHOWN = 10
@@ -151,7 +154,48 @@ def summary_text(t: Translator, _f: Formatter, tasks: Sequence[Task], today: dat
 
 
 def done_list_button(t: Translator) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup([[button("📂 " + t("Show done tasks"), PREFIX, DONE_LIST)]])
+    return InlineKeyboardMarkup([done_list_row(t)])
+
+
+def done_list_row(t: Translator) -> list[InlineKeyboardButton]:
+    return [button("📂 " + t("Show done tasks"), PREFIX, DONE_LIST)]
+
+
+def task_list_text(t: Translator, f: Formatter, tasks: Sequence[Task], today: date) -> str:
+    """The open tasks in one message: number, title and due date each, then the summary."""
+    lines = ["✅ <b>" + t("Your tasks") + "</b>", ""]
+    for n, task in enumerate(tasks[:OPEN_SHOWN], 1):
+        lines.append(f"{lists.number(n)} <b>{f.auto(escape(task.title))}</b>")
+        due = _due_line(t, f, task, today)
+        if due:
+            lines.append(due)
+        lines.append("")
+    lines.append(summary_text(t, f, tasks, today))
+    lines += ["", "👇 " + t("Tap a number to see the task and to mark it done.")]
+    return "\n".join(lines)
+
+
+def task_list_buttons(
+    t: Translator, f: Formatter, tasks: Sequence[Task], *, any_done: bool
+) -> InlineKeyboardMarkup:
+    """One button per task (its number and title) that opens it in place; then the done list."""
+    rows = [
+        [lists.item_button(f, n, task.title, PREFIX, task.id)]
+        for n, task in enumerate(tasks[:OPEN_SHOWN], 1)
+        if task.id is not None
+    ]
+    if any_done:
+        rows.append(done_list_row(t))
+    return InlineKeyboardMarkup(rows)
+
+
+def back_to_list_row(t: Translator, f: Formatter) -> list[InlineKeyboardButton]:
+    return lists.back_row(f, t("All tasks"), PREFIX)
+
+
+def kept_rows(markup: InlineKeyboardMarkup | None) -> list[list[InlineKeyboardButton]]:
+    """The way back (to the list, to the done tasks), kept from the pressed message."""
+    return lists.kept_rows(markup, LIST, DONE_LIST)
 
 
 def done_list_text(t: Translator, f: Formatter, tasks: Sequence[Task]) -> str:
