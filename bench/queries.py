@@ -1,0 +1,103 @@
+"""CPU per call of the bot's hot queries, in one process: `python -m bench.queries`.
+
+Each repository call the screens and the gate make (storage.clients.by_chat, plans.screen,
+appointments.upcoming_with_staff, tasks.screen, tasks.of_client) runs `--calls` times against a
+fresh SQLite file holding one client with a plan of five parts, four appointments with a staff
+member and four tasks, each call in its own read-only session, as the bot does. The figure is
+`time.process_time()` per call (the process's CPU, aiosqlite's thread included), so a busy
+machine disturbs it much less than wall time. It is the evidence for building statements once
+(docs/performance.md, "Statements built once").
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import tempfile
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlmodel import SQLModel
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage import appointments, clients, plans, tasks
+from storage.db import Database
+from storage.ids import pk
+from tests import factories
+
+CHAT_ID = 4242
+
+Call = Callable[[AsyncSession], Awaitable[Any]]
+
+
+async def _fill(db: Database) -> dict[str, Call]:
+    async with db.transaction() as session:
+        org = await factories.organisation(session)
+        worker = await factories.staff(session, organisation=org)
+        client = await factories.client(
+            session, caseworker_id=worker.id, social_guide_id=worker.id, telegram_chat_id=CHAT_ID
+        )
+        await factories.plan(session, client=client, parts=5)
+        first_task = None
+        for day in range(1, 5):
+            starts = factories.NOW + timedelta(days=day)
+            await factories.appointment(
+                session,
+                client=client,
+                starts_at=starts,
+                ends_at=starts + timedelta(hours=1),
+                staff_id=worker.id,
+            )
+            task = await factories.task(session, client=client)
+            first_task = first_task or task
+    client_id, task_id = pk(client), pk(first_task)
+    now = factories.NOW
+    return {
+        "clients.by_chat (the gate)": lambda s: clients.by_chat(s, chat_id=CHAT_ID),
+        "plans.screen (📋)": lambda s: plans.screen(s, client_id=client_id),
+        "appointments.upcoming_with_staff (📅)": lambda s: appointments.upcoming_with_staff(
+            s, client_id=client_id, now=now
+        ),
+        "tasks.screen (✅)": lambda s: tasks.screen(s, client_id=client_id),
+        "tasks.of_client (a task button)": lambda s: tasks.of_client(
+            s, client_id=client_id, task_id=task_id
+        ),
+    }
+
+
+async def measure(calls: int) -> dict[str, float]:
+    with tempfile.TemporaryDirectory() as folder:
+        db = Database(f"sqlite+aiosqlite:///{Path(folder) / 'queries.db'}")
+        try:
+            async with db.engine.begin() as conn:
+                await conn.run_sync(SQLModel.metadata.create_all)
+            figures: dict[str, float] = {}
+            for name, call in (await _fill(db)).items():
+                async with db.reading() as session:
+                    await call(session)  # compiled and cached once, as in a running bot
+                started = time.process_time()
+                for _ in range(calls):
+                    async with db.reading() as session:
+                        await call(session)
+                figures[name] = 1000 * (time.process_time() - started) / calls
+            return figures
+        finally:
+            await db.dispose()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.queries", description=__doc__)
+    parser.add_argument("--calls", type=int, default=500, help="calls per query (500)")
+    args = parser.parse_args(argv)
+    figures = asyncio.run(measure(args.calls))
+    print("| query | CPU ms per call |\n|---|---|")
+    for name, ms in figures.items():
+        print(f"| {name} | {ms:.2f} |")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
