@@ -960,20 +960,25 @@ async def import_items(
     writer = _Writer(session, rules=rules, now=now)
     await writer.load()
     batch: list[Item] = []
-    for item in items:
-        if item.kind == "organisations":
-            async with writer.at(f"organisations[{item.index}]") as path:
-                await writer.organisation(path, item.record)
-        elif item.kind == "staff":
-            async with writer.at(f"staff[{item.index}]") as path:
-                await writer.staff(path, item.record)
-        else:
-            batch.append(item)
-            if len(batch) >= BATCH:
-                await writer.clients(batch)
-                batch = []
-    if batch:
-        await writer.clients(batch)
+    try:
+        for item in items:
+            if item.kind == "organisations":
+                async with writer.at(f"organisations[{item.index}]") as path:
+                    await writer.organisation(path, item.record)
+            elif item.kind == "staff":
+                async with writer.at(f"staff[{item.index}]") as path:
+                    await writer.staff(path, item.record)
+            else:
+                batch.append(item)
+                if len(batch) >= BATCH:
+                    await writer.clients(batch)
+                    batch = []
+        if batch:
+            await writer.clients(batch)
+    except Exception:
+        await writer.settle()  # a queued write refused earlier is the first problem
+        raise
+    await writer.settle()
     if writer.summary.changed:
         audit.record(
             session,
@@ -1030,6 +1035,14 @@ class _Writer:
         self.staff_by_key: dict[str, Staff] = {}
         self.staff_by_login: dict[str, str] = {}  # login: staff key
         self.served: dict[int, set[str]] = {}
+        self.queued = imports.Queued()
+
+    async def settle(self, *, wait: bool = True) -> None:
+        """Raise the first refusal of a queued write (imports.Queued), if any."""
+        refused = await self.queued.settle(wait=wait)
+        if refused is not None:
+            path, exc = refused
+            raise ImportRejected(path, f"the database refused it ({type(exc).__name__})")
 
     async def load(self) -> None:
         """Organisations and staff are few: keep them all at hand."""
@@ -1137,8 +1150,10 @@ class _Writer:
     # clients, in batches
 
     async def clients(self, batch: Sequence[Item]) -> None:
+        await self.settle(wait=False)
         staff_ids = [self._references(item) for item in batch]
-        async with self.at(f"clients[{batch[0].index}]"):
+        self.queued.path = f"clients[{batch[0].index}]"
+        async with self.at(self.queued.path):
             self.dialect = await imports.dialect_of(self.session)
             ids, quiet = await self._client_rows(batch, staff_ids)
             await self._plans(batch, ids, quiet)
@@ -1313,6 +1328,7 @@ class _Writer:
             ("plan_id", "external_id", *PART_COLUMNS, "created_at", "updated_at"),
             writes,
             keys=("plan_id", "external_id"),
+            queued=self.queued,
         )
 
     async def _deadlines(self, client_ids: Sequence[int], quiet: Mapping[int, Any]) -> None:
@@ -1362,6 +1378,7 @@ class _Writer:
             ("client_id", "external_id", *EXAM_COLUMNS, "created_at", "updated_at"),
             writes,
             keys=("client_id", "external_id"),
+            queued=self.queued,
         )
 
     async def _appointments(
@@ -1529,6 +1546,7 @@ class _Writer:
             keys=("client_id", "external_id"),
             insert_only=(*insert_only, "created_at"),
             returning=("client_id", "external_id", "id") if replan else (),
+            queued=self.queued,
         )
         new_ids = {(client_id, external_id): row_id for client_id, external_id, row_id in written}
         subjects = _Subjects(kind)
@@ -1540,7 +1558,9 @@ class _Writer:
             else:
                 subjects.fresh.append((client_id, found))
         await self._plan_reminders(subjects)
-        await imports.insert_rows(self.session, imports.AUDIT, AUDIT_COLUMNS, events)
+        await imports.insert_rows(
+            self.session, imports.AUDIT, AUDIT_COLUMNS, events, queued=self.queued
+        )
 
     def _event(
         self, action: str, kind: str, subject_id: int, client_id: int, now: Any
@@ -1569,7 +1589,9 @@ class _Writer:
                 rows += [self._reminder(client_id, subjects.kind, item, stamp) for item in create]
                 changed += moved
             await imports.save_reminders(self.session, changed)
-        await imports.insert_rows(self.session, imports.REMINDER, REMINDER_COLUMNS, rows)
+        await imports.insert_rows(
+            self.session, imports.REMINDER, REMINDER_COLUMNS, rows, queued=self.queued
+        )
 
     def _reminder(
         self, client_id: int, kind: ReminderKind, item: Wanted, stamp: Any

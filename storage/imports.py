@@ -8,9 +8,12 @@ never sent, so their `updated_at` stays as it was.
 
 from __future__ import annotations
 
+import asyncio
+import sqlite3
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from functools import cache
+from functools import cache, partial
 from typing import Any
 
 from sqlalchemy import Table, select
@@ -179,6 +182,53 @@ async def fetch(
 MAX_PARAMETERS = 30_000  # below SQLite's 32,766 and PostgreSQL's 32,767 per statement
 
 
+@dataclass
+class Queued:
+    """Writes that return nothing, handed to aiosqlite's thread without waiting for them, so
+    SQLite writes (its C code releases the GIL) while the importer prepares what comes next.
+    aiosqlite runs its queue in order, so a later query sees them; `settle` tells the first
+    refusal, with the `path` that was current when its write was queued. On
+    PostgreSQL (and any other driver) writes are not queued: one statement at a time."""
+
+    path: str = ""
+    pending: list[tuple[str, asyncio.Future[Any]]] = field(default_factory=list)
+
+    async def settle(self, *, wait: bool = True) -> tuple[str, sqlite3.Error] | None:
+        """The first refusal (in queue order) and its path, or None. With `wait`, every
+        queued write is waited for; without, only those already done are looked at."""
+        while self.pending:
+            path, future = self.pending[0]
+            if not wait and not future.done():
+                return None
+            self.pending.pop(0)
+            try:
+                await future
+            except sqlite3.Error as exc:
+                for _, later in self.pending:  # wait for the rest, their errors do not count
+                    await asyncio.wait([later])
+                self.pending.clear()
+                return path, exc
+        return None
+
+
+async def _queue(
+    session: AsyncSession, queued: Queued | None, sql: str, params: Any, *, many: bool
+) -> bool:
+    """Queue a write on aiosqlite's thread (True), or say it must be run as usual (False)."""
+    if queued is None:
+        return False
+    connection = await session.connection()
+    if connection.dialect.driver != "aiosqlite":
+        return False
+    raw = (await connection.get_raw_connection()).driver_connection
+    sqlite = raw._conn  # noqa: SLF001 - aiosqlite's own connection, used in its thread only
+    function = partial(sqlite.executemany if many else sqlite.execute, sql, params)
+    future = asyncio.get_running_loop().create_future()
+    raw._tx.put_nowait((future, function))  # noqa: SLF001 - as SQLAlchemy's adapter does
+    queued.pending.append((queued.path, future))
+    return True
+
+
 def column_defaults(table: Table, given: Sequence[str]) -> dict[str, Any]:
     """The model's plain defaults of the columns not in `given` (a new row needs them: the
     statements here do not go through SQLAlchemy, which would add them)."""
@@ -201,6 +251,7 @@ async def upsert(
     keys: Sequence[str],
     returning: Sequence[str] = (),
     insert_only: Sequence[str] = ("created_at",),
+    queued: Queued | None = None,
 ) -> list[tuple[Any, ...]]:
     """INSERT ... ON CONFLICT (keys) DO UPDATE for rows (in `columns` order, driver's form)
     that are new or changed; on a conflict every column but the keys and `insert_only` is
@@ -228,6 +279,10 @@ async def upsert(
         page = rows[first : first + per_page]
         params = tuple(value for row in page for value in row)
         groups = _groups(dialect.paramstyle, width, len(page))
+        if not returning and await _queue(
+            session, queued, head + groups + tail, params, many=False
+        ):
+            continue
         result = await connection.exec_driver_sql(head + groups + tail, params)
         if returning:
             written.extend(tuple(row) for row in result.all())
@@ -235,7 +290,12 @@ async def upsert(
 
 
 async def insert_rows(
-    session: AsyncSession, table: Table, columns: Sequence[str], rows: Sequence[Sequence[Any]]
+    session: AsyncSession,
+    table: Table,
+    columns: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    *,
+    queued: Queued | None = None,
 ) -> None:
     """A plain bulk insert (reminders of new subjects, audit events), driver's form."""
     if not rows:
@@ -247,7 +307,9 @@ async def insert_rows(
     sql = (
         f"INSERT INTO {quote(table.name)} ({', '.join(quote(c) for c in columns)}) VALUES ({marks})"
     )
-    await connection.exec_driver_sql(sql, [tuple(row) for row in rows])
+    params = [tuple(row) for row in rows]
+    if not await _queue(session, queued, sql, params, many=True):
+        await connection.exec_driver_sql(sql, params)
 
 
 async def plan_terms(session: AsyncSession, client_ids: Sequence[int]) -> list[Any]:
