@@ -1036,6 +1036,7 @@ class _Writer:
         self.staff_by_login: dict[str, str] = {}  # login: staff key
         self.served: dict[int, set[str]] = {}
         self.queued = imports.Queued()
+        self.moments: dict[dt.datetime, Any] = {}  # see _moment
 
     async def settle(self, *, wait: bool = True) -> None:
         """Raise the first refusal of a queued write (imports.Queued), if any."""
@@ -1418,12 +1419,14 @@ class _Writer:
                 key = (client_id, item.external_id)
                 row = stored.get(key)
                 details = self._native((staff[f"appointment:{i}"], *_appointment_details(item)))
-                start, end = self._native((item.start, item.end))
+                starts_at = item.start.astimezone(dt.UTC)  # planning and _moment work in UTC
+                start = self._moment(starts_at)
+                end = None if item.end is None else self._moment(item.end.astimezone(dt.UTC))
                 if row is None:
                     status = str(item.status or AppointmentStatus.PLANNED)
                     state = (start, end, status, str(ClientResponse.NONE), "", None)
                     tally.created += 1
-                    replan[key] = (client_id, status, item.start)
+                    replan[key] = (client_id, status, starts_at)
                 else:
                     state, action = _appointment_change(row[3 + DETAILS :], start, end, item)
                     changed = row[3:] != (*details, *state)
@@ -1569,6 +1572,18 @@ class _Writer:
         system = str(ActorKind.SYSTEM)
         return (system, None, action, kind, subject_id, client_id, "", now, stamp, stamp)
 
+    def _moment(self, value: dt.datetime) -> Any:
+        """A moment in the driver's form; a batch's reminders repeat their events' moments.
+        Only UTC ones are kept: in a local zone the two 02:30s of a DST night compare equal."""
+        if value.tzinfo is not dt.UTC:
+            return imports.native(self.dialect, value)
+        found = self.moments.get(value)
+        if found is None:
+            if len(self.moments) >= 4096:
+                self.moments.clear()
+            found = self.moments[value] = imports.native(self.dialect, value)
+        return found
+
     async def _plan_reminders(self, subjects: _Subjects) -> None:
         """Reminder rows for new subjects; stored subjects' rows reconciled (planning's rules)."""
         stamp = self._native((utcnow(),))[0]
@@ -1596,9 +1611,8 @@ class _Writer:
     def _reminder(
         self, client_id: int, kind: ReminderKind, item: Wanted, stamp: Any
     ) -> tuple[Any, ...]:
-        native, dialect = imports.native, self.dialect
-        due = native(dialect, item.due_at)
-        event = native(dialect, item.event_at)
+        due = self._moment(item.due_at)
+        event = self._moment(item.event_at)
         return (
             client_id,
             str(kind),

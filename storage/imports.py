@@ -116,8 +116,8 @@ def native(dialect: str, value: Any) -> Any:
             raise ValueError("naive datetime given where a UTC-aware one is required")
         if value.tzinfo is not UTC:
             value = value.astimezone(UTC)
-        if dialect == "sqlite":
-            return value.replace(tzinfo=None).isoformat(" ", "microseconds")
+        if dialect == "sqlite":  # "YYYY-MM-DD HH:MM:SS.ffffff" without the "+00:00"
+            return value.isoformat(" ", "microseconds")[:26]
         return value
     if kind is bool:
         return int(value) if dialect == "sqlite" else value
