@@ -222,11 +222,19 @@ async def _queue(
         return False
     raw = (await connection.get_raw_connection()).driver_connection
     sqlite = raw._conn  # noqa: SLF001 - aiosqlite's own connection, used in its thread only
-    function = partial(sqlite.executemany if many else sqlite.execute, sql, params)
+    function = partial(_write, sqlite.executemany if many else sqlite.execute, sql, params)
     future = asyncio.get_running_loop().create_future()
     raw._tx.put_nowait((future, function))  # noqa: SLF001 - as SQLAlchemy's adapter does
     queued.pending.append((queued.path, future))
     return True
+
+
+def _write(method: Any, sql: str, params: Any) -> None:
+    """Run in aiosqlite's thread. The cursor must end there too: ended in the event loop's
+    thread, it would reset its statement (shared through sqlite3's statement cache) while the
+    next write steps it ("bad parameter or other API misuse")."""
+    cursor = method(sql, params)
+    cursor.close()
 
 
 def column_defaults(table: Table, given: Sequence[str]) -> dict[str, Any]:
