@@ -1572,10 +1572,10 @@ class _Writer:
         system = str(ActorKind.SYSTEM)
         return (system, None, action, kind, subject_id, client_id, "", now, stamp, stamp)
 
-    def _moment(self, value: dt.datetime) -> Any:
+    def _moment(self, value: dt.datetime | None) -> Any:
         """A moment in the driver's form; a batch's reminders repeat their events' moments.
         Only UTC ones are kept: in a local zone the two 02:30s of a DST night compare equal."""
-        if value.tzinfo is not dt.UTC:
+        if value is None or value.tzinfo is not dt.UTC:
             return imports.native(self.dialect, value)
         found = self.moments.get(value)
         if found is None:

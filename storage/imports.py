@@ -204,37 +204,39 @@ class Queued:
             try:
                 await future
             except sqlite3.Error as exc:
-                for _, later in self.pending:  # wait for the rest, their errors do not count
-                    await asyncio.wait([later])
+                rest = [later for _, later in self.pending]
                 self.pending.clear()
+                # wait for the rest; their errors (taken, so none is left unretrieved) do not count
+                await asyncio.gather(*rest, return_exceptions=True)
                 return path, exc
         return None
 
 
-async def _queue(
-    session: AsyncSession, queued: Queued | None, sql: str, params: Any, *, many: bool
-) -> bool:
+async def _queue(session: AsyncSession, queued: Queued | None, sql: str, params: Any) -> bool:
     """Queue a write on aiosqlite's thread (True), or say it must be run as usual (False)."""
     if queued is None:
         return False
     connection = await session.connection()
     if connection.dialect.driver != "aiosqlite":
         return False
-    raw = (await connection.get_raw_connection()).driver_connection
-    sqlite = raw._conn  # noqa: SLF001 - aiosqlite's own connection, used in its thread only
-    function = partial(_write, sqlite.executemany if many else sqlite.execute, sql, params)
+    raw: Any = (await connection.get_raw_connection()).driver_connection
+    sqlite = raw._conn  # aiosqlite's own connection, used in its thread only
+    function = partial(_write, sqlite, sql, params)
     future = asyncio.get_running_loop().create_future()
-    raw._tx.put_nowait((future, function))  # noqa: SLF001 - as SQLAlchemy's adapter does
+    raw._tx.put_nowait((future, function))  # as SQLAlchemy's adapter does
     queued.pending.append((queued.path, future))
     return True
 
 
-def _write(method: Any, sql: str, params: Any) -> None:
+def _write(connection: sqlite3.Connection, sql: str, params: Any) -> None:
     """Run in aiosqlite's thread. The cursor must end there too: ended in the event loop's
     thread, it would reset its statement (shared through sqlite3's statement cache) while the
     next write steps it ("bad parameter or other API misuse")."""
-    cursor = method(sql, params)
-    cursor.close()
+    cursor = connection.cursor()
+    try:
+        cursor.execute(sql, params)
+    finally:
+        cursor.close()
 
 
 def column_defaults(table: Table, given: Sequence[str]) -> dict[str, Any]:
@@ -287,9 +289,7 @@ async def upsert(
         page = rows[first : first + per_page]
         params = tuple(value for row in page for value in row)
         groups = _groups(dialect.paramstyle, width, len(page))
-        if not returning and await _queue(
-            session, queued, head + groups + tail, params, many=False
-        ):
+        if not returning and await _queue(session, queued, head + groups + tail, params):
             continue
         result = await connection.exec_driver_sql(head + groups + tail, params)
         if returning:
@@ -315,9 +315,18 @@ async def insert_rows(
     sql = (
         f"INSERT INTO {quote(table.name)} ({', '.join(quote(c) for c in columns)}) VALUES ({marks})"
     )
-    params = [tuple(row) for row in rows]
-    if not await _queue(session, queued, sql, params, many=True):
-        await connection.exec_driver_sql(sql, params)
+    if queued is not None and connection.dialect.driver == "aiosqlite":
+        # Queued as multi-row VALUES statements, like the upserts.
+        width = len(columns)
+        per_page = max(1, MAX_PARAMETERS // width)
+        head = sql[: sql.index(" VALUES ") + len(" VALUES ")]
+        for first in range(0, len(rows), per_page):
+            page = rows[first : first + per_page]
+            groups = _groups(dialect.paramstyle, width, len(page))
+            params = tuple(value for row in page for value in row)
+            await _queue(session, queued, head + groups, params)
+        return
+    await connection.exec_driver_sql(sql, [tuple(row) for row in rows])
 
 
 async def plan_terms(session: AsyncSession, client_ids: Sequence[int]) -> list[Any]:
