@@ -25,6 +25,7 @@ from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from functools import cache
+from operator import attrgetter
 from pathlib import Path
 from types import UnionType
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
@@ -686,22 +687,37 @@ def _bsn_field(record: BaseModel) -> tuple[str | int, ...] | None:
 
 
 def _texts(record: BaseModel, found: list[str] | None = None) -> list[str]:
-    """Every text value of a record and the records inside it."""
+    """Every text value of a record and the records inside it (empty ones may be left out)."""
     found = [] if found is None else found
-    for name, kind in _text_fields(type(record)):
+    plain, lists, inner = _text_getters(type(record))
+    if plain is not None:
+        found.extend(filter(None, plain(record)))
+    for name in lists:
+        found.extend(getattr(record, name) or ())
+    for name, many in inner:
         value = getattr(record, name)
         if value is None:
             continue
-        if kind == "text":
-            found.append(value)
-        elif kind == "texts":
-            found.extend(value)
-        elif kind == "one":
-            _texts(value, found)
-        else:
-            for item in value:
-                _texts(item, found)
+        for item in value if many else (value,):
+            _texts(item, found)
     return found
+
+
+@cache
+def _text_getters(
+    model: type[BaseModel],
+) -> tuple[Callable[[Any], tuple[Any, ...]] | None, tuple[str, ...], tuple[tuple[str, bool], ...]]:
+    """For _texts: one getter of a model's text fields (a tuple of their values), the names of
+    its lists of texts, and its records inside (name, whether a list)."""
+    fields = _text_fields(model)
+    plain = [name for name, kind in fields if kind == "text"]
+    getter = None
+    if plain:
+        names = (*plain, plain[0]) if len(plain) == 1 else tuple(plain)  # always a tuple back
+        getter = attrgetter(*names)
+    lists = tuple(name for name, kind in fields if kind == "texts")
+    inner = tuple((name, kind == "many") for name, kind in fields if kind in ("one", "many"))
+    return getter, lists, inner
 
 
 def _bsn_path(record: BaseModel) -> tuple[str | int, ...] | None:

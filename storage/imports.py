@@ -158,14 +158,15 @@ async def fetch(
     *,
     where: str,
     values: Sequence[Any],
-) -> list[tuple[Any, ...]]:
-    """`columns` of the rows whose `where` column is one of `values`, in the driver's form."""
+) -> list[Any]:
+    """`columns` of the rows whose `where` column is one of `values`, in the driver's form
+    (SQLAlchemy's Row, which indexes, slices and unpacks as a tuple does)."""
     if not values:
         return []
     connection = await session.connection()
     dialect = connection.dialect
     quote = dialect.identifier_preparer.quote
-    found: list[tuple[Any, ...]] = []
+    found: list[Any] = []
     page = MAX_PARAMETERS
     for first in range(0, len(values), page):
         chunk = list(values[first : first + page])
@@ -175,7 +176,7 @@ async def fetch(
             f" WHERE {quote(where)} IN ({marks})"
         )
         result = await connection.exec_driver_sql(sql, tuple(chunk))
-        found.extend(tuple(row) for row in result.all())
+        found.extend(result.all())  # Rows: tuples in all but name (SQLAlchemy 2.1)
     return found
 
 
