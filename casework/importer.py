@@ -25,6 +25,7 @@ from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from functools import cache
+from operator import attrgetter
 from pathlib import Path
 from types import UnionType
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
@@ -686,22 +687,37 @@ def _bsn_field(record: BaseModel) -> tuple[str | int, ...] | None:
 
 
 def _texts(record: BaseModel, found: list[str] | None = None) -> list[str]:
-    """Every text value of a record and the records inside it."""
+    """Every text value of a record and the records inside it (empty ones may be left out)."""
     found = [] if found is None else found
-    for name, kind in _text_fields(type(record)):
+    plain, lists, inner = _text_getters(type(record))
+    if plain is not None:
+        found.extend(filter(None, plain(record)))
+    for name in lists:
+        found.extend(getattr(record, name) or ())
+    for name, many in inner:
         value = getattr(record, name)
         if value is None:
             continue
-        if kind == "text":
-            found.append(value)
-        elif kind == "texts":
-            found.extend(value)
-        elif kind == "one":
-            _texts(value, found)
-        else:
-            for item in value:
-                _texts(item, found)
+        for item in value if many else (value,):
+            _texts(item, found)
     return found
+
+
+@cache
+def _text_getters(
+    model: type[BaseModel],
+) -> tuple[Callable[[Any], tuple[Any, ...]] | None, tuple[str, ...], tuple[tuple[str, bool], ...]]:
+    """For _texts: one getter of a model's text fields (a tuple of their values), the names of
+    its lists of texts, and its records inside (name, whether a list)."""
+    fields = _text_fields(model)
+    plain = [name for name, kind in fields if kind == "text"]
+    getter = None
+    if plain:
+        names = (*plain, plain[0]) if len(plain) == 1 else tuple(plain)  # always a tuple back
+        getter = attrgetter(*names)
+    lists = tuple(name for name, kind in fields if kind == "texts")
+    inner = tuple((name, kind == "many") for name, kind in fields if kind in ("one", "many"))
+    return getter, lists, inner
 
 
 def _bsn_path(record: BaseModel) -> tuple[str | int, ...] | None:
@@ -960,20 +976,25 @@ async def import_items(
     writer = _Writer(session, rules=rules, now=now)
     await writer.load()
     batch: list[Item] = []
-    for item in items:
-        if item.kind == "organisations":
-            async with writer.at(f"organisations[{item.index}]") as path:
-                await writer.organisation(path, item.record)
-        elif item.kind == "staff":
-            async with writer.at(f"staff[{item.index}]") as path:
-                await writer.staff(path, item.record)
-        else:
-            batch.append(item)
-            if len(batch) >= BATCH:
-                await writer.clients(batch)
-                batch = []
-    if batch:
-        await writer.clients(batch)
+    try:
+        for item in items:
+            if item.kind == "organisations":
+                async with writer.at(f"organisations[{item.index}]") as path:
+                    await writer.organisation(path, item.record)
+            elif item.kind == "staff":
+                async with writer.at(f"staff[{item.index}]") as path:
+                    await writer.staff(path, item.record)
+            else:
+                batch.append(item)
+                if len(batch) >= BATCH:
+                    await writer.clients(batch)
+                    batch = []
+        if batch:
+            await writer.clients(batch)
+    except Exception:
+        await writer.settle()  # a queued write refused earlier is the first problem
+        raise
+    await writer.settle()
     if writer.summary.changed:
         audit.record(
             session,
@@ -1030,6 +1051,15 @@ class _Writer:
         self.staff_by_key: dict[str, Staff] = {}
         self.staff_by_login: dict[str, str] = {}  # login: staff key
         self.served: dict[int, set[str]] = {}
+        self.queued = imports.Queued()
+        self.moments: dict[dt.datetime, Any] = {}  # see _moment
+
+    async def settle(self, *, wait: bool = True) -> None:
+        """Raise the first refusal of a queued write (imports.Queued), if any."""
+        refused = await self.queued.settle(wait=wait)
+        if refused is not None:
+            path, exc = refused
+            raise ImportRejected(path, f"the database refused it ({type(exc).__name__})")
 
     async def load(self) -> None:
         """Organisations and staff are few: keep them all at hand."""
@@ -1137,8 +1167,10 @@ class _Writer:
     # clients, in batches
 
     async def clients(self, batch: Sequence[Item]) -> None:
+        await self.settle(wait=False)
         staff_ids = [self._references(item) for item in batch]
-        async with self.at(f"clients[{batch[0].index}]"):
+        self.queued.path = f"clients[{batch[0].index}]"
+        async with self.at(self.queued.path):
             self.dialect = await imports.dialect_of(self.session)
             ids, quiet = await self._client_rows(batch, staff_ids)
             await self._plans(batch, ids, quiet)
@@ -1313,6 +1345,7 @@ class _Writer:
             ("plan_id", "external_id", *PART_COLUMNS, "created_at", "updated_at"),
             writes,
             keys=("plan_id", "external_id"),
+            queued=self.queued,
         )
 
     async def _deadlines(self, client_ids: Sequence[int], quiet: Mapping[int, Any]) -> None:
@@ -1362,6 +1395,7 @@ class _Writer:
             ("client_id", "external_id", *EXAM_COLUMNS, "created_at", "updated_at"),
             writes,
             keys=("client_id", "external_id"),
+            queued=self.queued,
         )
 
     async def _appointments(
@@ -1401,12 +1435,14 @@ class _Writer:
                 key = (client_id, item.external_id)
                 row = stored.get(key)
                 details = self._native((staff[f"appointment:{i}"], *_appointment_details(item)))
-                start, end = self._native((item.start, item.end))
+                starts_at = item.start.astimezone(dt.UTC)  # planning and _moment work in UTC
+                start = self._moment(starts_at)
+                end = None if item.end is None else self._moment(item.end.astimezone(dt.UTC))
                 if row is None:
                     status = str(item.status or AppointmentStatus.PLANNED)
                     state = (start, end, status, str(ClientResponse.NONE), "", None)
                     tally.created += 1
-                    replan[key] = (client_id, status, item.start)
+                    replan[key] = (client_id, status, starts_at)
                 else:
                     state, action = _appointment_change(row[3 + DETAILS :], start, end, item)
                     changed = row[3:] != (*details, *state)
@@ -1529,6 +1565,7 @@ class _Writer:
             keys=("client_id", "external_id"),
             insert_only=(*insert_only, "created_at"),
             returning=("client_id", "external_id", "id") if replan else (),
+            queued=self.queued,
         )
         new_ids = {(client_id, external_id): row_id for client_id, external_id, row_id in written}
         subjects = _Subjects(kind)
@@ -1540,7 +1577,9 @@ class _Writer:
             else:
                 subjects.fresh.append((client_id, found))
         await self._plan_reminders(subjects)
-        await imports.insert_rows(self.session, imports.AUDIT, AUDIT_COLUMNS, events)
+        await imports.insert_rows(
+            self.session, imports.AUDIT, AUDIT_COLUMNS, events, queued=self.queued
+        )
 
     def _event(
         self, action: str, kind: str, subject_id: int, client_id: int, now: Any
@@ -1548,6 +1587,18 @@ class _Writer:
         stamp = self._native((utcnow(),))[0]
         system = str(ActorKind.SYSTEM)
         return (system, None, action, kind, subject_id, client_id, "", now, stamp, stamp)
+
+    def _moment(self, value: dt.datetime | None) -> Any:
+        """A moment in the driver's form; a batch's reminders repeat their events' moments.
+        Only UTC ones are kept: in a local zone the two 02:30s of a DST night compare equal."""
+        if value is None or value.tzinfo is not dt.UTC:
+            return imports.native(self.dialect, value)
+        found = self.moments.get(value)
+        if found is None:
+            if len(self.moments) >= 4096:
+                self.moments.clear()
+            found = self.moments[value] = imports.native(self.dialect, value)
+        return found
 
     async def _plan_reminders(self, subjects: _Subjects) -> None:
         """Reminder rows for new subjects; stored subjects' rows reconciled (planning's rules)."""
@@ -1569,14 +1620,15 @@ class _Writer:
                 rows += [self._reminder(client_id, subjects.kind, item, stamp) for item in create]
                 changed += moved
             await imports.save_reminders(self.session, changed)
-        await imports.insert_rows(self.session, imports.REMINDER, REMINDER_COLUMNS, rows)
+        await imports.insert_rows(
+            self.session, imports.REMINDER, REMINDER_COLUMNS, rows, queued=self.queued
+        )
 
     def _reminder(
         self, client_id: int, kind: ReminderKind, item: Wanted, stamp: Any
     ) -> tuple[Any, ...]:
-        native, dialect = imports.native, self.dialect
-        due = native(dialect, item.due_at)
-        event = native(dialect, item.event_at)
+        due = self._moment(item.due_at)
+        event = self._moment(item.event_at)
         return (
             client_id,
             str(kind),

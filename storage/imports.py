@@ -8,9 +8,12 @@ never sent, so their `updated_at` stays as it was.
 
 from __future__ import annotations
 
+import asyncio
+import sqlite3
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from functools import cache
+from functools import cache, partial
 from typing import Any
 
 from sqlalchemy import Table, select
@@ -113,8 +116,8 @@ def native(dialect: str, value: Any) -> Any:
             raise ValueError("naive datetime given where a UTC-aware one is required")
         if value.tzinfo is not UTC:
             value = value.astimezone(UTC)
-        if dialect == "sqlite":
-            return value.replace(tzinfo=None).isoformat(" ", "microseconds")
+        if dialect == "sqlite":  # "YYYY-MM-DD HH:MM:SS.ffffff" without the "+00:00"
+            return value.isoformat(" ", "microseconds")[:26]
         return value
     if kind is bool:
         return int(value) if dialect == "sqlite" else value
@@ -155,14 +158,15 @@ async def fetch(
     *,
     where: str,
     values: Sequence[Any],
-) -> list[tuple[Any, ...]]:
-    """`columns` of the rows whose `where` column is one of `values`, in the driver's form."""
+) -> list[Any]:
+    """`columns` of the rows whose `where` column is one of `values`, in the driver's form
+    (SQLAlchemy's Row, which indexes, slices and unpacks as a tuple does)."""
     if not values:
         return []
     connection = await session.connection()
     dialect = connection.dialect
     quote = dialect.identifier_preparer.quote
-    found: list[tuple[Any, ...]] = []
+    found: list[Any] = []
     page = MAX_PARAMETERS
     for first in range(0, len(values), page):
         chunk = list(values[first : first + page])
@@ -172,11 +176,68 @@ async def fetch(
             f" WHERE {quote(where)} IN ({marks})"
         )
         result = await connection.exec_driver_sql(sql, tuple(chunk))
-        found.extend(tuple(row) for row in result.all())
+        found.extend(result.all())  # Rows: tuples in all but name (SQLAlchemy 2.1)
     return found
 
 
 MAX_PARAMETERS = 30_000  # below SQLite's 32,766 and PostgreSQL's 32,767 per statement
+
+
+@dataclass
+class Queued:
+    """Writes that return nothing, handed to aiosqlite's thread without waiting for them, so
+    SQLite writes (its C code releases the GIL) while the importer prepares what comes next.
+    aiosqlite runs its queue in order, so a later query sees them; `settle` tells the first
+    refusal, with the `path` that was current when its write was queued. On
+    PostgreSQL (and any other driver) writes are not queued: one statement at a time."""
+
+    path: str = ""
+    pending: list[tuple[str, asyncio.Future[Any]]] = field(default_factory=list)
+
+    async def settle(self, *, wait: bool = True) -> tuple[str, sqlite3.Error] | None:
+        """The first refusal (in queue order) and its path, or None. With `wait`, every
+        queued write is waited for; without, only those already done are looked at."""
+        while self.pending:
+            path, future = self.pending[0]
+            if not wait and not future.done():
+                return None
+            self.pending.pop(0)
+            try:
+                await future
+            except sqlite3.Error as exc:
+                rest = [later for _, later in self.pending]
+                self.pending.clear()
+                # wait for the rest; their errors (taken, so none is left unretrieved) do not count
+                await asyncio.gather(*rest, return_exceptions=True)
+                return path, exc
+        return None
+
+
+async def _queue(session: AsyncSession, queued: Queued | None, sql: str, params: Any) -> bool:
+    """Queue a write on aiosqlite's thread (True), or say it must be run as usual (False)."""
+    if queued is None:
+        return False
+    connection = await session.connection()
+    if connection.dialect.driver != "aiosqlite":
+        return False
+    raw: Any = (await connection.get_raw_connection()).driver_connection
+    sqlite = raw._conn  # aiosqlite's own connection, used in its thread only
+    function = partial(_write, sqlite, sql, params)
+    future = asyncio.get_running_loop().create_future()
+    raw._tx.put_nowait((future, function))  # as SQLAlchemy's adapter does
+    queued.pending.append((queued.path, future))
+    return True
+
+
+def _write(connection: sqlite3.Connection, sql: str, params: Any) -> None:
+    """Run in aiosqlite's thread. The cursor must end there too: ended in the event loop's
+    thread, it would reset its statement (shared through sqlite3's statement cache) while the
+    next write steps it ("bad parameter or other API misuse")."""
+    cursor = connection.cursor()
+    try:
+        cursor.execute(sql, params)
+    finally:
+        cursor.close()
 
 
 def column_defaults(table: Table, given: Sequence[str]) -> dict[str, Any]:
@@ -201,6 +262,7 @@ async def upsert(
     keys: Sequence[str],
     returning: Sequence[str] = (),
     insert_only: Sequence[str] = ("created_at",),
+    queued: Queued | None = None,
 ) -> list[tuple[Any, ...]]:
     """INSERT ... ON CONFLICT (keys) DO UPDATE for rows (in `columns` order, driver's form)
     that are new or changed; on a conflict every column but the keys and `insert_only` is
@@ -228,6 +290,8 @@ async def upsert(
         page = rows[first : first + per_page]
         params = tuple(value for row in page for value in row)
         groups = _groups(dialect.paramstyle, width, len(page))
+        if not returning and await _queue(session, queued, head + groups + tail, params):
+            continue
         result = await connection.exec_driver_sql(head + groups + tail, params)
         if returning:
             written.extend(tuple(row) for row in result.all())
@@ -235,7 +299,12 @@ async def upsert(
 
 
 async def insert_rows(
-    session: AsyncSession, table: Table, columns: Sequence[str], rows: Sequence[Sequence[Any]]
+    session: AsyncSession,
+    table: Table,
+    columns: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    *,
+    queued: Queued | None = None,
 ) -> None:
     """A plain bulk insert (reminders of new subjects, audit events), driver's form."""
     if not rows:
@@ -247,6 +316,17 @@ async def insert_rows(
     sql = (
         f"INSERT INTO {quote(table.name)} ({', '.join(quote(c) for c in columns)}) VALUES ({marks})"
     )
+    if queued is not None and connection.dialect.driver == "aiosqlite":
+        # Queued as multi-row VALUES statements, like the upserts.
+        width = len(columns)
+        per_page = max(1, MAX_PARAMETERS // width)
+        head = sql[: sql.index(" VALUES ") + len(" VALUES ")]
+        for first in range(0, len(rows), per_page):
+            page = rows[first : first + per_page]
+            groups = _groups(dialect.paramstyle, width, len(page))
+            params = tuple(value for row in page for value in row)
+            await _queue(session, queued, head + groups, params)
+        return
     await connection.exec_driver_sql(sql, [tuple(row) for row in rows])
 
 
