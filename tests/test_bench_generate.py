@@ -69,8 +69,20 @@ async def test_the_fast_fill_stores_what_sqlalchemy_would(db: Database) -> None:
         assert fast[name] == rows, name
 
 
+async def _indexes(db: Database) -> list[tuple[str, str]]:
+    query = (
+        "SELECT tbl_name, name FROM sqlite_master WHERE type = 'index'"
+        if db.is_sqlite
+        else "SELECT tablename, indexname FROM pg_indexes WHERE schemaname = current_schema()"
+    )
+    async with db.engine.connect() as connection:
+        return sorted(tuple(row) for row in await connection.exec_driver_sql(query))
+
+
 async def test_the_store_is_usable_after_a_fast_fill(db: Database) -> None:
+    indexes = await _indexes(db)
     await _fill(db)
+    assert await _indexes(db) == indexes  # dropped for the load (PostgreSQL), built again
     async with db.transaction() as session:
         count = (
             await session.exec(  # type: ignore[call-overload]
