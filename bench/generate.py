@@ -266,7 +266,10 @@ async def _insert(db: Database, table: Table, rows: Iterator[dict[str, Any]]) ->
     if db.is_sqlite:
         await db.engine.dispose()  # its pooled connections would keep the file in WAL mode
         sqlite = _SqliteFill(_sqlite_path(db))
-    rebuild = await _drop_indexes(db, table) if db.is_postgres else []
+    if sqlite is not None:
+        rebuild = await asyncio.to_thread(sqlite.drop_indexes, table)
+    else:
+        rebuild = await _drop_indexes(db, table)
     try:
         for batch in _chunks(rows):
             if shape is None:
@@ -285,9 +288,12 @@ async def _insert(db: Database, table: Table, rows: Iterator[dict[str, Any]]) ->
         if writing is not None:
             await writing
     finally:
+        if writing is not None and not writing.done():  # failed before it was awaited
+            await asyncio.wait([writing])
         if sqlite is not None:
+            await asyncio.to_thread(sqlite.build, rebuild)
             await asyncio.to_thread(sqlite.close)
-        if rebuild:
+        elif rebuild:
             async with db.engine.begin() as connection:
                 for definition in rebuild:
                     await connection.exec_driver_sql(definition)
@@ -299,7 +305,7 @@ async def _drop_indexes(db: Database, table: Table) -> list[str]:
     for a bulk load, and return how to build them again: one sort is much cheaper than
     millions of insertions into each index."""
     async with db.engine.begin() as connection:
-        rows = (
+        result = (
             await connection.exec_driver_sql(
                 "SELECT i.relname, pg_get_indexdef(i.oid) FROM pg_index x"
                 " JOIN pg_class i ON i.oid = x.indexrelid"
@@ -308,6 +314,7 @@ async def _drop_indexes(db: Database, table: Table) -> list[str]:
                 (table.name,),
             )
         ).all()
+        rows: list[tuple[str, str]] = [(str(r[0]), str(r[-1])) for r in result]
         for name, _ in rows:
             await connection.exec_driver_sql(f'DROP INDEX "{name}"')
     return [definition for _, definition in rows]
@@ -340,6 +347,22 @@ class _SqliteFill:
         )
         with self.connection:
             self.connection.executemany(statement, records)
+
+    def drop_indexes(self, table: Table) -> list[str]:
+        """Drop the table's own indexes (not those of its constraints) for the load; how to
+        build them again (one sort each instead of an insertion per row)."""
+        found = self.connection.execute(
+            "SELECT name, sql FROM sqlite_master"
+            " WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL",
+            (table.name,),
+        ).fetchall()
+        for name, _ in found:
+            self.connection.execute(f'DROP INDEX "{name}"')
+        return [sql for _, sql in found]
+
+    def build(self, definitions: list[str]) -> None:
+        for definition in definitions:
+            self.connection.execute(definition)
 
     def close(self) -> None:
         self.connection.close()
