@@ -52,6 +52,8 @@ class Step:
     claimed: int
     bot_peak_rss_mib: float
     bot_updates: int
+    fill_seconds: float = 0.0  # wall time of this step's fill (clients and reminders)
+    measure_seconds: float = 0.0  # wall time of the rest of the step
 
 
 @dataclass
@@ -212,6 +214,7 @@ async def measure(
             now=now,
         )
         have_clients, have_reminders = clients, target
+        filled = time.perf_counter()
         opened = await time_open(db, clients, open_samples, now)
         claims, claimed = await time_claims(db, due, now)
         peak, driven = await bot_memory(database_url, clients, bot_updates)
@@ -228,6 +231,8 @@ async def measure(
                 claimed=claimed,
                 bot_peak_rss_mib=peak,
                 bot_updates=driven,
+                fill_seconds=round(filled - started, 1),
+                measure_seconds=round(time.perf_counter() - filled, 1),
             )
         )
     scale.query_plans = await query_plans(db, have_clients // 2, now)

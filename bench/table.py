@@ -254,5 +254,21 @@ def markdown(results: dict[str, Any]) -> str:
         f" {m.get('load_average_at_end')}. Profile {results['profile']['name']},"
         f" {results.get('seconds')} s in all.",
         *results["notes"],
+        *time_lines(results),
     ]
     return "\n".join(rows + footer)
+
+
+def time_lines(results: dict[str, Any]) -> list[str]:
+    """Where the run's wall time went, per backend and part (the 10-minute budget)."""
+    lines = ["", "Time per part, wall seconds:"]
+    for backend, parts in results.get("timings", {}).items():
+        steps = ", ".join(
+            f"{int(clients):,}: fill {t['fill']} + {t['measure']}"
+            for clients, t in parts.get("scale_steps", {}).items()
+        )
+        lines.append(
+            f"- {backend}: throughput {parts.get('throughput')}, scale {parts.get('scale')}"
+            f" ({steps}), dispatch {parts.get('dispatch')}, import {parts.get('import')}"
+        )
+    return lines

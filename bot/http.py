@@ -11,11 +11,14 @@ transport error `NetworkError`. Long polling (getUpdates) keeps PTB's own reques
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 import aiohttp
 from telegram._utils.defaultvalue import DefaultValue
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
+
+FORM = "application/x-www-form-urlencoded"
 
 
 def _value(given: Any, default: float | None) -> float | None:
@@ -107,7 +110,10 @@ def _body(request_data: RequestData | None) -> Any:
         return None
     fields = request_data.json_parameters
     if not request_data.contains_files:
-        return fields or None
+        if not fields:
+            return None
+        # The bytes aiohttp's FormData would make of the dict, without building a FormData.
+        return aiohttp.BytesPayload(urlencode(fields).encode(), content_type=FORM)
     form = aiohttp.FormData()
     for name, value in fields.items():
         form.add_field(name, value)

@@ -188,42 +188,32 @@ def _subjects(reminders: Sequence[Claimed], kind: ReminderKind) -> list[int]:
     return sorted({r.subject_id for r in reminders if r.kind == kind and r.subject_id is not None})
 
 
+async def _by_id(session: AsyncSession, model: Any, ids: Sequence[int]) -> dict[int, Any]:
+    """Rows of one table by id; no query at all for no ids (a batch of one kind is common)."""
+    if not ids:
+        return {}
+    rows = (await session.exec(select(model).where(col(model.id).in_(ids)))).all()
+    return {row.id: row for row in rows if row.id is not None}
+
+
 async def load_batch(session: AsyncSession, *, reminders: Sequence[Claimed]) -> Batch:
-    """The clients and subjects of claimed rows, in a handful of queries."""
-    client_ids = sorted({r.client_id for r in reminders})
-    clients = {
-        c.id: c
-        for c in (await session.exec(select(Client).where(col(Client.id).in_(client_ids)))).all()
-        if c.id is not None
-    }
-    appointment_ids = _subjects(reminders, ReminderKind.APPOINTMENT)
-    appointments = {
-        a.id: a
-        for a in (
-            await session.exec(select(Appointment).where(col(Appointment.id).in_(appointment_ids)))
-        ).all()
-        if a.id is not None
-    }
-    task_ids = _subjects(reminders, ReminderKind.TASK)
-    tasks = {
-        t.id: t
-        for t in (await session.exec(select(Task).where(col(Task.id).in_(task_ids)))).all()
-        if t.id is not None
-    }
-    plan_ids = _subjects(reminders, ReminderKind.DEADLINE)
-    plans = {
-        p.id: p
-        for p in (await session.exec(select(Plan).where(col(Plan.id).in_(plan_ids)))).all()
-        if p.id is not None
-    }
+    """The clients and subjects of claimed rows, in a handful of queries (none for a kind that
+    is not in the batch)."""
+    clients: dict[int, Client] = await _by_id(
+        session, Client, sorted({r.client_id for r in reminders})
+    )
+    appointments: dict[int, Appointment] = await _by_id(
+        session, Appointment, _subjects(reminders, ReminderKind.APPOINTMENT)
+    )
+    tasks: dict[int, Task] = await _by_id(session, Task, _subjects(reminders, ReminderKind.TASK))
+    plans: dict[int, Plan] = await _by_id(
+        session, Plan, _subjects(reminders, ReminderKind.DEADLINE)
+    )
     staff_ids = sorted({a.staff_id for a in appointments.values() if a.staff_id is not None})
-    staff_names = {
-        row[0]: row[1]
-        for row in (
-            await session.exec(select(Staff.id, Staff.name).where(col(Staff.id).in_(staff_ids)))
-        ).all()
-        if row[0] is not None
-    }
+    staff_names: dict[int, str] = {}
+    if staff_ids:
+        rows = await session.exec(select(Staff.id, Staff.name).where(col(Staff.id).in_(staff_ids)))
+        staff_names = {row[0]: row[1] for row in rows.all() if row[0] is not None}
     return Batch(reminders, clients, appointments, tasks, plans, staff_names)
 
 

@@ -3,6 +3,7 @@ the 🔊 Listen hint (ClientChannel.notify / send with `listen=`) and a chat's f
 
 from __future__ import annotations
 
+import json
 import logging
 from types import SimpleNamespace
 from typing import Any
@@ -11,7 +12,7 @@ import pytest
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, TimedOut
 
-from bot.channels.client import TelegramClientChannel
+from bot.channels.client import TelegramClientChannel, markup_json
 from casework.ports import Listen
 from texts.speakable import LISTEN, REMINDER, Speakable
 
@@ -91,3 +92,24 @@ async def test_the_first_name_is_asked_from_the_chat() -> None:
 @pytest.mark.parametrize("error", [BadRequest("Chat not found"), TimedOut()], ids=str)
 async def test_a_first_name_that_cannot_be_asked_is_none(error: Exception) -> None:
     assert await channel(None, FakeBot(error=error)).first_name(42) is None
+
+
+@pytest.mark.parametrize(
+    "markup",
+    [
+        DONE,
+        InlineKeyboardMarkup(
+            [
+                [
+                    InlineKeyboardButton("✅ Ik kom", callback_data="appt:v1:yes:9"),
+                    InlineKeyboardButton("Route", url="https://maps.example/?q=a b&c=ü"),
+                ],
+                [InlineKeyboardButton("🔊 Luister", callback_data="listen:v1:reminder:7")],
+            ]
+        ),
+        InlineKeyboardMarkup([[InlineKeyboardButton("Ask", switch_inline_query="x")]]),
+    ],
+    ids=["one button", "callbacks and a link", "another kind of button"],
+)
+def test_the_keyboard_is_serialised_as_ptb_does(markup: InlineKeyboardMarkup) -> None:
+    assert json.loads(markup_json(markup)) == json.loads(markup.to_json())
