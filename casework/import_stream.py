@@ -20,20 +20,6 @@ from pydantic_core import from_json
 CHUNK_BYTES = 1024 * 1024
 _SPACE = re.compile(r"[ \t\n\r]*")
 _POSITION = re.compile(r"^(?P<what>.*) at line (?P<line>\d+) column (?P<column>\d+)$")
-
-
-def _braces(depth: int) -> re.Pattern[str]:
-    """An object as its braces alone: `{`, then text and nested pairs of braces (up to
-    `depth` deep), then the `}` that closes it. Blind to strings: a brace in a string can
-    make it end in the wrong place, which a JSON parser of the text then refuses."""
-    inner = r"[^{}]*+"
-    for _ in range(depth):
-        inner = r"(?:[^{}]++|\{" + inner + r"\})*+"
-    return re.compile(r"\{" + inner + r"\}")
-
-
-_OBJECT = _braces(8)
-_SPACED_KEY = re.compile(r'"[ \t\n\r]+:')
 BOM = b"\xef\xbb\xbf"
 
 
@@ -235,26 +221,6 @@ class Scanner:
                 raise TooLarge(limit)
             self.position = end
             return self.buffer[start:end], parsed
-
-    def object_text(self, *, limit: int) -> tuple[str, int] | None:
-        """The text of the object at the cursor, if it is plainly one, and an upper bound of
-        the number of keys in it, without moving on. Only right when a JSON parser then takes
-        the text whole (a complete object is its own end). None when unsure: not an object,
-        its end past `limit` or the buffer, deeper than 8, a key with space before its colon,
-        or a NaN or Infinity (which pydantic's parser takes and the standard one refuses)."""
-        if self.peek() != "{":
-            return None
-        start = self.position
-        found = _OBJECT.match(self.buffer, start, min(len(self.buffer), start + limit))
-        if found is None:
-            return None
-        text = found[0]
-        if "NaN" in text or "Infinity" in text or _SPACED_KEY.search(text) is not None:
-            return None
-        # Every key's closing quote is followed by its colon; elsewhere `":` is an escaped
-        # quote (a value's closing quote is never followed by a colon in valid JSON, and a
-        # key ending in a backslash is no field name, so the model refuses it).
-        return text, text.count('":') - text.count('\\":')
 
     def _syntax_error(self, start: int, limit: int) -> StreamError:
         """The parser's own words for the first problem after `start`, placed in the file."""

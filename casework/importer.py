@@ -592,17 +592,13 @@ class _Reader:
             path = f"{key}[{index}]"
             if index >= cap:
                 raise StreamError(key, f"the list has more than {cap:,} items (the limit)")
-            record = _plain_record(model, scanner)
-            if record is None:
-                try:
-                    text, parsed = scanner.value(limit=MAX_RECORD_BYTES)
-                except TooLarge:
-                    raise StreamError(
-                        path,
-                        f"the record is larger than {MAX_RECORD_BYTES // MEGABYTE} MB (the limit)",
-                    ) from None
-                record = _record(model, path, text, parsed, scanner)
-            _refuse_bsn(path, record)
+            try:
+                text, parsed = scanner.value(limit=MAX_RECORD_BYTES)
+            except TooLarge:
+                raise StreamError(
+                    path, f"the record is larger than {MAX_RECORD_BYTES // MEGABYTE} MB (the limit)"
+                ) from None
+            record = _record(model, path, text, parsed, scanner)
             checks.add(key, index, record)
             yield Item(key, index, record)
             index += 1
@@ -620,53 +616,8 @@ class _Reader:
                 raise scanner.error("trailing comma")
 
 
-def _plain_record(model: type[Record], scanner: Scanner) -> Any | None:
-    """The record at the cursor, parsed once (by pydantic), when it is plainly valid: an
-    object whose end its brackets show, that the model takes, and whose keys are as many as
-    the fields its models were given (so no object repeats a key: a repeat sets one field
-    twice). None when unsure, the cursor unmoved: then `_record` reads it as before (the
-    standard parser, then pydantic), with the same messages for every problem."""
-    found = scanner.object_text(limit=MAX_RECORD_BYTES)
-    if found is None:
-        return None
-    text, keys = found
-    try:
-        record = model.model_validate_json(text, strict=True)
-    except ValidationError:
-        return None
-    if _fields_given(record) != keys:
-        return None
-    scanner.position += len(text)
-    return record
-
-
-def _fields_given(record: BaseModel) -> int:
-    """How many fields the text set, in this record and the records it holds."""
-    count, pending = 0, [record]
-    while pending:
-        item = pending.pop()
-        if isinstance(item, list):
-            pending.extend(item)
-        elif isinstance(item, BaseModel):
-            count += len(item.model_fields_set)
-            for name in _nested_fields(type(item)):
-                pending.append(getattr(item, name))
-    return count
-
-
-@cache
-def _nested_fields(model: type[BaseModel]) -> tuple[str, ...]:
-    return tuple(name for name, info in model.model_fields.items() if _holds_model(info.annotation))
-
-
-def _holds_model(annotation: Any) -> bool:
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return True
-    return any(_holds_model(arg) for arg in get_args(annotation))
-
-
 def _record(model: type[Record], path: str, text: str, parsed: Any, scanner: Scanner) -> Any:
-    """Validate one record: its repeated keys, the model."""
+    """Validate one record: its repeated keys, the model, the BSN rule."""
     if scanner.repeated:
         scanner.repeated = False
         found = find_repeated(parsed)
@@ -680,13 +631,10 @@ def _record(model: type[Record], path: str, text: str, parsed: Any, scanner: Sca
     except ValidationError as exc:
         problem = _first_problem(exc)
         raise StreamError(_join(path, problem.path), problem.reason) from None
-    return record
-
-
-def _refuse_bsn(path: str, record: Any) -> None:
     holder = _bsn_field(record)
     if holder is not None:
         raise StreamError(_join(path, json_path(holder)), BSN_REFUSED)
+    return record
 
 
 def _join(path: str, inner: str) -> str:
