@@ -6,6 +6,7 @@
     python -m bench --no-postgres
     python -m bench profile             # where an update's CPU time goes, per action
     python -m bench import [--clients 1000 100000] [--postgres-url ...]   # the importer only
+    python -m bench throughput [--no-postgres]   # throughput and latency only (a minute each)
 
 Without --postgres-url, PostgreSQL is the server of INBURGERBOT_TEST_DATABASE_URL (or
 postgres@127.0.0.1:5432) with a fresh database created for the run and dropped after it.
@@ -34,6 +35,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from bench.profile import main as profile_main
 
         return profile_main(args_given[1:])
+    if args_given[:1] == ["throughput"]:
+        from bench import throughput_only
+
+        return throughput_only.main(args_given[1:])
     if args_given[:1] == ["import"]:
         from bench import importing
 

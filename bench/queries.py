@@ -41,7 +41,7 @@ async def _fill(db: Database) -> dict[str, Call]:
             session, caseworker_id=worker.id, social_guide_id=worker.id, telegram_chat_id=CHAT_ID
         )
         await factories.plan(session, client=client, parts=5)
-        first_task = None
+        made = []
         for day in range(1, 5):
             starts = factories.NOW + timedelta(days=day)
             await factories.appointment(
@@ -51,9 +51,8 @@ async def _fill(db: Database) -> dict[str, Call]:
                 ends_at=starts + timedelta(hours=1),
                 staff_id=worker.id,
             )
-            task = await factories.task(session, client=client)
-            first_task = first_task or task
-    client_id, task_id = pk(client), pk(first_task)
+            made.append(await factories.task(session, client=client))
+    client_id, task_id = pk(client), pk(made[0])
     now = factories.NOW
     return {
         "clients.by_chat (the gate)": lambda s: clients.by_chat(s, chat_id=CHAT_ID),
