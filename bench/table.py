@@ -263,8 +263,11 @@ def markdown(results: dict[str, Any]) -> str:
 
 def time_lines(results: dict[str, Any]) -> list[str]:
     """Where the run's wall time went, per backend and part (the 10-minute budget)."""
+    timings = results.get("timings", {})
+    if not timings:
+        return []
     lines = ["", "Time per part, wall seconds:"]
-    for backend, parts in results.get("timings", {}).items():
+    for backend, parts in timings.items():
         steps = ", ".join(
             f"{int(clients):,}: fill {t['fill']} + {t['measure']}"
             for clients, t in parts.get("scale_steps", {}).items()

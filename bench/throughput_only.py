@@ -16,8 +16,9 @@ import asyncio
 import json
 import os
 import tempfile
+import time
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
 
@@ -40,7 +41,13 @@ async def _on(url: str, profile: Profile) -> dict[str, Any]:
 
 
 async def run(profile: Profile, *, postgres_url: str | None, postgres: bool) -> dict[str, Any]:
-    results: dict[str, Any] = {"machine": machine(), "backends": {}}
+    started = time.perf_counter()
+    results: dict[str, Any] = {
+        "profile": {**asdict(profile), "name": "throughput only"},
+        "machine": machine(),
+        "backends": {},
+        "notes": [],
+    }
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite+aiosqlite:///{Path(tmp) / 'throughput.sqlite3'}"
         results["backends"]["sqlite"] = await _on(url, profile)
@@ -49,6 +56,7 @@ async def run(profile: Profile, *, postgres_url: str | None, postgres: bool) -> 
             if pg_url is not None:
                 results["backends"]["postgresql"] = await _on(pg_url, profile)
     results["machine"]["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
+    results["seconds"] = round(time.perf_counter() - started, 1)
     return results
 
 
@@ -65,14 +73,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     results = asyncio.run(
         run(profile, postgres_url=args.postgres_url, postgres=not args.no_postgres)
     )
-    rows = markdown(results).splitlines()
-    # Only the rows this part measures: the others have no figure on either database.
-    print("\n".join(row for row in rows if "| — | — |" not in row))
-    start, end = (
-        results["machine"]["load_average_at_start"],
-        results["machine"]["load_average_at_end"],
-    )
-    print(f"\nLoad average at start {start}, at end {end}.")
     if args.output:
         args.output.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
+    # Only the rows this part measures (the others have no figure on either database).
+    print("\n".join(row for row in markdown(results).splitlines() if "| — | — |" not in row))
     return 0
