@@ -9,6 +9,7 @@ never sent, so their `updated_at` stays as it was.
 from __future__ import annotations
 
 import asyncio
+import re
 import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -167,6 +168,13 @@ async def fetch(
     dialect = connection.dialect
     quote = dialect.identifier_preparer.quote
     found: list[Any] = []
+    if _arrays(connection):  # one round trip: the values as one array
+        sql = (
+            f"SELECT {', '.join(quote(c) for c in columns)} FROM {quote(table.name)}"
+            f" WHERE {quote(where)} = ANY($1::{array_type(table, where, dialect)})"
+        )
+        result = await connection.exec_driver_sql(sql, (list(values),))
+        return list(result.all())
     page = MAX_PARAMETERS
     for first in range(0, len(values), page):
         chunk = list(values[first : first + page])
@@ -181,6 +189,42 @@ async def fetch(
 
 
 MAX_PARAMETERS = 30_000  # below SQLite's 32,766 and PostgreSQL's 32,767 per statement
+
+
+# On PostgreSQL (asyncpg) rows are sent as one array per column, `SELECT * FROM unnest($1::t1[],
+# $2::t2[], ...)`: one SQL text per table and column list (asyncpg prepares it once), one round
+# trip however many rows, where VALUES lists need a text per page size and a page per 30,000
+# parameters. The element types drop their length ("VARCHAR(64)" -> "VARCHAR"): an explicit
+# cast to varchar(n) would cut a longer value silently, where the INSERT refuses it.
+
+
+def _arrays(connection: Any) -> bool:
+    return connection.dialect.driver == "asyncpg"  # type: ignore[no-any-return]
+
+
+@cache
+def array_type(table: Table, name: str, dialect: Any) -> str:
+    """The PostgreSQL array type of a column's values: "INTEGER[]", "VARCHAR[]",
+    "TIMESTAMP WITH TIME ZONE[]"."""
+    compiled = table.c[name].type.compile(dialect=dialect)
+    return re.sub(r"\(\s*\d+(\s*,\s*\d+)?\s*\)", "", compiled).strip() + "[]"
+
+
+def _unnest(table: Table, columns: Sequence[str], dialect: Any) -> str:
+    quote = dialect.identifier_preparer.quote
+    arrays = ", ".join(
+        f"${n}::{array_type(table, name, dialect)}" for n, name in enumerate(columns, 1)
+    )
+    names = ", ".join(quote(c) for c in columns)
+    return f"INSERT INTO {quote(table.name)} ({names}) SELECT * FROM unnest({arrays})"
+
+
+def _by_column(rows: Sequence[Sequence[Any]], width: int) -> tuple[list[Any], ...]:
+    """Rows as one list per column (asyncpg sends each list as an array)."""
+    lists = tuple(list(values) for values in zip(*rows, strict=True))
+    if len(lists) != width:
+        raise ValueError(f"rows of {len(lists)} values given for {width} columns")
+    return lists
 
 
 @dataclass
@@ -284,6 +328,10 @@ async def upsert(
     if returning:
         tail += f" RETURNING {', '.join(quote(c) for c in returning)}"
     width = len(columns)
+    if _arrays(connection):
+        sql = _unnest(table, columns, dialect) + tail
+        result = await connection.exec_driver_sql(sql, _by_column(rows, width))
+        return [tuple(row) for row in result.all()] if returning else []
     per_page = max(1, MAX_PARAMETERS // width)
     written: list[tuple[Any, ...]] = []
     for first in range(0, len(rows), per_page):
@@ -312,6 +360,10 @@ async def insert_rows(
     connection = await session.connection()
     dialect = connection.dialect
     quote = dialect.identifier_preparer.quote
+    if _arrays(connection):
+        sql = _unnest(table, columns, dialect)
+        await connection.exec_driver_sql(sql, _by_column(rows, len(columns)))
+        return
     marks = ", ".join(_placeholder(dialect.paramstyle, n + 1) for n in range(len(columns)))
     sql = (
         f"INSERT INTO {quote(table.name)} ({', '.join(quote(c) for c in columns)}) VALUES ({marks})"

@@ -1,0 +1,102 @@
+"""storage/imports.py's set-based writes: on PostgreSQL (asyncpg) one `INSERT ... SELECT * FROM
+unnest($1::t1[], ...)` per batch, on SQLite pages of VALUES; both give the same rows back."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+from sqlalchemy.exc import DBAPIError
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage import imports
+from storage.db import Database
+
+STAMP = datetime(2026, 12, 1, 7, 0, tzinfo=UTC)
+DEFAULTS = imports.column_defaults(
+    imports.CLIENT, ("ref", "first_name", "municipality", "integration_start", "status")
+)
+COLUMNS = (
+    "ref",
+    "first_name",
+    "municipality",
+    "integration_start",
+    "status",
+    *DEFAULTS,
+    "created_at",
+    "updated_at",
+)
+
+
+def _rows(dialect: str, count: int, name: str) -> list[tuple[object, ...]]:
+    fixed = [imports.native(dialect, value) for value in DEFAULTS.values()]
+    stamp = imports.native(dialect, STAMP)
+    start = imports.native(dialect, date(2026, 1, 2))
+    return [(f"r{n}", name, "Hoorn", start, "invited", *fixed, stamp, stamp) for n in range(count)]
+
+
+async def test_upsert_and_fetch_many_rows_match_by_key(db: Database) -> None:
+    count = imports.MAX_PARAMETERS // len(COLUMNS) + 7  # more than one page of VALUES
+    async with AsyncSession(db.engine) as session:
+        dialect = await imports.dialect_of(session)
+        written = await imports.upsert(
+            session,
+            imports.CLIENT,
+            COLUMNS,
+            _rows(dialect, count, "Ann"),
+            keys=("ref",),
+            returning=("ref", "id"),
+        )
+        ids = dict(written)
+        assert len(ids) == count
+        again = await imports.upsert(
+            session,
+            imports.CLIENT,
+            COLUMNS,
+            _rows(dialect, count, "Bo"),
+            keys=("ref",),
+            returning=("ref", "id"),
+            insert_only=(*DEFAULTS, "created_at"),
+        )
+        assert dict(again) == ids  # updated in place, same ids
+        found = await imports.fetch(
+            session,
+            imports.CLIENT,
+            ("id", "ref", "first_name"),
+            where="id",
+            values=list(ids.values()),
+        )
+        assert sorted((row[1], row[0], row[2]) for row in found) == sorted(
+            (ref, client_id, "Bo") for ref, client_id in ids.items()
+        )
+        await imports.insert_rows(
+            session,
+            imports.AUDIT,
+            ("actor_kind", "action", "subject_kind", "detail", "at", "created_at", "updated_at"),
+            [("system", "x", "client", "", *[imports.native(dialect, STAMP)] * 3)] * 3,
+        )
+        stored = await imports.fetch(
+            session, imports.AUDIT, ("action",), where="action", values=["x"]
+        )
+        assert len(stored) == 3
+
+
+async def test_postgresql_refuses_a_value_too_long_instead_of_cutting_it(db: Database) -> None:
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite does not check a VARCHAR's length")
+    async with AsyncSession(db.engine) as session:
+        rows = _rows("postgresql", 1, "A" * 101)  # first_name is VARCHAR(100)
+        with pytest.raises(DBAPIError, match="too long"):
+            await imports.upsert(session, imports.CLIENT, COLUMNS, rows, keys=("ref",))
+
+
+def test_array_types_drop_lengths() -> None:
+    from sqlalchemy.dialects import postgresql
+
+    dialect = postgresql.asyncpg.dialect()  # type: ignore[attr-defined]
+    assert imports.array_type(imports.CLIENT, "ref", dialect) == "VARCHAR[]"
+    assert imports.array_type(imports.CLIENT, "created_at", dialect) == (
+        "TIMESTAMP WITH TIME ZONE[]"
+    )
+    assert imports.array_type(imports.CLIENT, "remind_tasks", dialect) == "BOOLEAN[]"
+    assert imports.array_type(imports.CLIENT, "integration_start", dialect) == "DATE[]"
