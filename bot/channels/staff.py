@@ -98,13 +98,15 @@ class TelegramRelay:
         # One lock per client, so two messages arriving at once do not both create a topic in
         # this process; the claimed database row does the same across processes.
         self._locks: weakref.WeakValueDictionary[int, asyncio.Lock] = weakref.WeakValueDictionary()
+        # One more per client for the topic title: an answer (staff chat) and the client's next
+        # message (their own chat) are handled at the same time, and their two title edits must
+        # not overtake each other.
+        self._title_locks: weakref.WeakValueDictionary[int, asyncio.Lock] = (
+            weakref.WeakValueDictionary()
+        )
 
     def _lock(self, client_id: int) -> asyncio.Lock:
-        lock = self._locks.get(client_id)
-        if lock is None:
-            lock = asyncio.Lock()
-            self._locks[client_id] = lock
-        return lock
+        return _lock_of(self._locks, client_id)
 
     async def client_message(self, context: BotContext, asked: Asked) -> None:
         await self.relay_client_message(context.bot, pk(asked.message))
@@ -375,14 +377,25 @@ class TelegramRelay:
         )
 
     async def refresh_title(self, bot: Bot, client: Client, status: str) -> None:
-        """Show the question's status in the topic title (only when it changes)."""
+        """Show the question's status in the topic title (only when it changes).
+
+        The status shown is the newest question's as stored when the edit is made, not the
+        caller's: of two edits at once (an answer and the client's reply) the later one then
+        shows what is true, whichever caller came first."""
         if self._forum is False:
             return
-        title = texts.topic_title(client, status, client_locale(self.services, client))
+        async with _lock_of(self._title_locks, pk(client)):
+            await self._refresh_title(bot, client, status)
+
+    async def _refresh_title(self, bot: Bot, client: Client, status: str) -> None:
         async with self.services.db.reading() as session:
             row = await questions.topic_of_client(
                 session, chat_id=self.chat_id, client_id=pk(client)
             )
+            latest = await questions.latest(session, client_id=pk(client))
+        if latest is not None:
+            status = latest.status
+        title = texts.topic_title(client, status, client_locale(self.services, client))
         if row is None or row.topic_id is None or row.title == title:
             return
         try:
@@ -568,3 +581,11 @@ class TelegramStaffChannel:
             if not delivery.delivered:
                 await self.report_delivery(client_id, delivery)
             await self.relay.refresh_title(self.bot, event.client, QuestionStatus.ANSWERED)
+
+
+def _lock_of(locks: weakref.WeakValueDictionary[int, asyncio.Lock], key: int) -> asyncio.Lock:
+    lock = locks.get(key)
+    if lock is None:
+        lock = asyncio.Lock()
+        locks[key] = lock
+    return lock

@@ -171,6 +171,27 @@ async def test_writing_again_after_an_answer_opens_the_question_again(harness: H
     ]
 
 
+async def test_a_late_title_edit_shows_the_stored_status_not_its_callers(
+    harness: Harness,
+) -> None:
+    """An answer (staff chat) and the client's reply (their own chat) are handled at the same
+    time; the answer's title edit may come last. It must not put 🟡 on an open question."""
+    client, user, _ = await linked(harness)
+    await user.send_text("Where is the language school?")
+    await user.next_message()
+    topic_id = await topic_of(harness, client)
+    group = harness.fake.supergroup(STAFF_CHAT_ID)
+    assert group.topics[topic_id].name.startswith("🟢 ")
+    services = harness.app.bot_data.services
+    relay = services.relay
+    assert relay is not None
+    # The edit of an answer that is already out of date: the stored question is open.
+    await relay.refresh_title(harness.app.bot, client, QuestionStatus.ANSWERED)
+    assert group.topics[topic_id].name.startswith("🟢 ")
+    [question] = await asked(harness, client)
+    assert question.status == QuestionStatus.OPEN
+
+
 async def test_a_question_about_a_task_is_linked_and_its_header_says_so(harness: Harness) -> None:
     client, user, group = await linked(harness)
     async with harness.db.transaction() as session:
