@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import re
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from functools import cache, partial
@@ -150,6 +150,17 @@ def _groups(paramstyle: str, width: int, count: int) -> str:
         marks = (_placeholder(paramstyle, row * width + n + 1) for n in range(width))
         groups.append(f"({', '.join(marks)})")
     return ", ".join(groups)
+
+
+def _pages(
+    paramstyle: str, rows: Sequence[Sequence[Any]], width: int
+) -> Iterator[tuple[str, tuple[Any, ...]]]:
+    """Rows in pages of at most MAX_PARAMETERS values: each page's VALUES groups and its
+    parameters, flat, in row order."""
+    per_page = max(1, MAX_PARAMETERS // width)
+    for first in range(0, len(rows), per_page):
+        page = rows[first : first + per_page]
+        yield _groups(paramstyle, width, len(page)), tuple(value for row in page for value in row)
 
 
 async def fetch(
@@ -332,12 +343,8 @@ async def upsert(
         sql = _unnest(table, columns, dialect) + tail
         result = await connection.exec_driver_sql(sql, _by_column(rows, width))
         return [tuple(row) for row in result.all()] if returning else []
-    per_page = max(1, MAX_PARAMETERS // width)
     written: list[tuple[Any, ...]] = []
-    for first in range(0, len(rows), per_page):
-        page = rows[first : first + per_page]
-        params = tuple(value for row in page for value in row)
-        groups = _groups(dialect.paramstyle, width, len(page))
+    for groups, params in _pages(dialect.paramstyle, rows, width):
         if not returning and await _queue(session, queued, head + groups + tail, params):
             continue
         result = await connection.exec_driver_sql(head + groups + tail, params)
@@ -370,13 +377,8 @@ async def insert_rows(
     )
     if queued is not None and connection.dialect.driver == "aiosqlite":
         # Queued as multi-row VALUES statements, like the upserts.
-        width = len(columns)
-        per_page = max(1, MAX_PARAMETERS // width)
         head = sql[: sql.index(" VALUES ") + len(" VALUES ")]
-        for first in range(0, len(rows), per_page):
-            page = rows[first : first + per_page]
-            groups = _groups(dialect.paramstyle, width, len(page))
-            params = tuple(value for row in page for value in row)
+        for groups, params in _pages(dialect.paramstyle, rows, len(columns)):
             await _queue(session, queued, head + groups, params)
         return
     await connection.exec_driver_sql(sql, [tuple(row) for row in rows])
