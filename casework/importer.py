@@ -1053,6 +1053,10 @@ class _Writer:
         self.served: dict[int, set[str]] = {}
         self.queued = imports.Queued()
         self.moments: dict[dt.datetime, Any] = {}  # see _moment
+        # PostgreSQL's statistics (imports.analyze): clients stored when they were last taken,
+        # and how many this import had created then; None on SQLite.
+        self.analyzed: int | None = None
+        self.created_then = 0
 
     async def settle(self, *, wait: bool = True) -> None:
         """Raise the first refusal of a queued write (imports.Queued), if any."""
@@ -1063,6 +1067,7 @@ class _Writer:
 
     async def load(self) -> None:
         """Organisations and staff are few: keep them all at hand."""
+        self.analyzed = await imports.analyze(self.session)
         for org in await imports.organisations(self.session):
             self.organisations[org.key] = org
             self.served.setdefault(pk(org), set())
@@ -1168,6 +1173,7 @@ class _Writer:
 
     async def clients(self, batch: Sequence[Item]) -> None:
         await self.settle(wait=False)
+        await self._statistics()
         staff_ids = [self._references(item) for item in batch]
         self.queued.path = f"clients[{batch[0].index}]"
         async with self.at(self.queued.path):
@@ -1177,6 +1183,14 @@ class _Writer:
             await self._exams(batch, ids)
             await self._appointments(batch, ids, quiet, staff_ids)
             await self._tasks(batch, ids, quiet)
+
+    async def _statistics(self) -> None:
+        """New statistics each time this import has more than doubled the clients stored since
+        the last ones (a handful of ANALYZEs for a whole country, each a sample of the rows)."""
+        created = self.summary["clients"].created
+        if self.analyzed is not None and created - self.created_then > self.analyzed:
+            self.analyzed = await imports.analyze(self.session)
+            self.created_then = created
 
     def _native(self, values: Iterable[Any]) -> tuple[Any, ...]:
         dialect, native, plain = self.dialect, imports.native, _PLAIN
