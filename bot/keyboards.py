@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
-from telegram import InlineKeyboardMarkup, KeyboardButton, Message, ReplyKeyboardMarkup, Update
+from telegram import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    KeyboardButton,
+    Message,
+    ReplyKeyboardMarkup,
+    Update,
+)
 
 from texts.callbacks import button
 from texts.i18n import BY_CODE, Translator
@@ -25,6 +32,23 @@ def pressed_markup(update: Update) -> InlineKeyboardMarkup | None:
     query = update.callback_query
     message = query.message if query is not None else None
     return message.reply_markup if isinstance(message, Message) else None
+
+
+Rows = list[list[InlineKeyboardButton]]
+
+
+def under_card(
+    update: Update,
+    buttons: InlineKeyboardMarkup,
+    *,
+    back: list[InlineKeyboardButton] | None,
+    kept: Callable[[InlineKeyboardMarkup | None], Rows],
+) -> InlineKeyboardMarkup:
+    """A card's buttons with the way back under them: `back` ("‹ All …") when the card was just
+    opened from its list, otherwise the rows of the pressed message that `kept` finds (a card
+    opened from a list keeps its way back after Done; a reminder has none)."""
+    rows = [back] if back is not None else kept(pressed_markup(update))
+    return InlineKeyboardMarkup([*buttons.inline_keyboard, *rows])
 
 
 def main_menu(t: Translator) -> ReplyKeyboardMarkup:

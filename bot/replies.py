@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
-from telegram import LinkPreviewOptions, Message, Update
+from telegram import InlineKeyboardMarkup, LinkPreviewOptions, Message, Update
 from telegram.constants import MessageLimit, ParseMode
 
 from bot.context import BotContext
@@ -85,3 +85,23 @@ async def answer(update: Update, context: BotContext, text: Text | str, **kwargs
     chat = update.effective_chat
     assert chat is not None
     return await send(context, chat.id, text, **kwargs)
+
+
+async def list_in_place(
+    update: Update,
+    context: BotContext,
+    body: str,
+    markup: InlineKeyboardMarkup | None,
+    edit: Callable[[str, InlineKeyboardMarkup | None], Awaitable[None]],
+) -> None:
+    """‹ All …: a rendered list again in the pressed message (`edit`), and the press answered.
+    A list too long for one message is sent anew instead (split when sent): an edit cannot
+    become two messages."""
+    query = update.callback_query
+    assert query is not None
+    if len(body) > LIMIT:
+        await query.answer()
+        await answer(update, context, body, reply_markup=markup)
+        return
+    await edit(body, markup)
+    await query.answer()

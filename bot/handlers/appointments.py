@@ -20,8 +20,8 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, Mess
 from bot.context import BotContext
 from bot.handlers import listen, questions
 from bot.handlers.fallback import stale_button
-from bot.keyboards import ICON_APPOINTMENTS, MENU_ICONS, pressed_markup
-from bot.replies import LIMIT, NO_PREVIEW, Text, answer, render
+from bot.keyboards import ICON_APPOINTMENTS, MENU_ICONS, pressed_markup, under_card
+from bot.replies import NO_PREVIEW, Text, answer, list_in_place, render
 from casework.case import CaseError, respond_to_appointment
 from storage import appointments, clients
 from storage.bsn import mask_bsn
@@ -80,13 +80,13 @@ async def show_list(update: Update, context: BotContext) -> None:
         markup = _markup(view.appointment_list_buttons(context.t, context.fmt, cards))
     else:
         text, markup = view.no_appointments_text, None
-    body = render(context, text)
-    if len(body) > LIMIT:  # too long for one message (split when sent): send it anew
-        await _toast(update, context, None)
-        await answer(update, context, body, reply_markup=markup)
-        return
-    await _edit(update, context, body, markup)
-    await _toast(update, context, None)
+    await list_in_place(
+        update,
+        context,
+        render(context, text),
+        markup,
+        lambda body, m: _edit(update, context, body, m),
+    )
 
 
 async def open_card(update: Update, context: BotContext, appointment: Appointment, _: str) -> None:
@@ -381,13 +381,14 @@ async def _refresh(
     now = context.clock.now()
     async with context.db.reading() as session:
         card = await _card(session, appointment, now)
-    buttons = await _buttons(context, card)
-    kept = (
-        [view.back_to_list_row(context.t, context.fmt)]
-        if back
-        else view.kept_rows(pressed_markup(update))
+    markup = _markup(
+        under_card(
+            update,
+            await _buttons(context, card),
+            back=view.back_to_list_row(context.t, context.fmt) if back else None,
+            kept=view.kept_rows,
+        )
     )
-    markup = _markup(InlineKeyboardMarkup([*buttons.inline_keyboard, *kept]))
     text = render(context, lambda t, f: view.appointment_text(t, f, card))
     await _edit(update, context, text, markup)
 

@@ -15,8 +15,8 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, Mess
 from bot.context import BotContext
 from bot.handlers import listen, questions
 from bot.handlers.fallback import stale_button
-from bot.keyboards import ICON_TASKS, pressed_markup
-from bot.replies import LIMIT, Text, answer, render
+from bot.keyboards import ICON_TASKS, under_card
+from bot.replies import Text, answer, list_in_place, render
 from casework import remote_tasks
 from casework.case import Actor, set_task_status
 from storage import clients, tasks
@@ -84,13 +84,9 @@ async def _screen(context: BotContext) -> tuple[Text, InlineKeyboardMarkup | Non
 async def show_list(update: Update, context: BotContext) -> None:
     """‹ All tasks: the list again, in the pressed message."""
     text, markup = await _screen(context)
-    body = render(context, text)
-    if len(body) > LIMIT:  # too long for one message (split when sent): send it anew
-        await _toast(update, context, None)
-        await answer(update, context, body, reply_markup=markup)
-        return
-    await _edit(update, body, markup)
-    await _toast(update, context, None)
+    await list_in_place(
+        update, context, render(context, text), markup, lambda body, m: _edit(update, body, m)
+    )
 
 
 async def open_card(update: Update, context: BotContext, task_id: int) -> None:
@@ -272,13 +268,12 @@ async def _refresh(update: Update, context: BotContext, task: Task, *, back: boo
     assert query is not None
     now = context.clock.now()
     today = now.astimezone(context.settings.zone).date()
-    buttons = await _buttons(context, task, now)
-    kept = (
-        [view.back_to_list_row(context.t, context.fmt)]
-        if back
-        else view.kept_rows(pressed_markup(update))
+    markup = under_card(
+        update,
+        await _buttons(context, task, now),
+        back=view.back_to_list_row(context.t, context.fmt) if back else None,
+        kept=view.kept_rows,
     )
-    markup = InlineKeyboardMarkup([*buttons.inline_keyboard, *kept])
     await _edit(update, render(context, _task_text(task, today, now)), markup)
 
 
