@@ -7,6 +7,11 @@ member and four tasks, each call in its own read-only session, as the bot does. 
 `time.process_time()` per call (the process's CPU, aiosqlite's thread included), so a busy
 machine disturbs it much less than wall time. It is the evidence for building statements once
 (docs/performance.md, "Statements built once").
+
+Two more rows show what any read costs, whatever its statement: a read-only session running
+`SELECT 1`, and the calls each session hands to aiosqlite's thread (counted by wrapping
+aiosqlite's `Connection._execute`, through which every call goes; each is a hop to that thread
+and back to the event loop).
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import aiosqlite.core
 from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -82,7 +88,44 @@ async def measure(calls: int) -> dict[str, float]:
                     async with db.reading() as session:
                         await call(session)
                 figures[name] = 1000 * (time.process_time() - started) / calls
+            started = time.process_time()
+            for _ in range(calls):
+                async with db.reading() as session:
+                    connection = await session.connection()
+                    await connection.exec_driver_sql("SELECT 1")
+            figures["a read session running SELECT 1"] = (
+                1000 * (time.process_time() - started) / calls
+            )
             return figures
+        finally:
+            await db.dispose()
+
+
+async def hops() -> list[str]:
+    """The calls one read session (the gate's `clients.by_chat`) hands to aiosqlite's thread."""
+    handed: list[str] = []
+    real = aiosqlite.core.Connection._execute
+
+    async def counted(self: Any, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        handed.append(getattr(fn, "__name__", type(fn).__name__))
+        return await real(self, fn, *args, **kwargs)
+
+    with tempfile.TemporaryDirectory() as folder:
+        db = Database(f"sqlite+aiosqlite:///{Path(folder) / 'queries.db'}")
+        try:
+            async with db.engine.begin() as conn:
+                await conn.run_sync(SQLModel.metadata.create_all)
+            calls = await _fill(db)
+            gate = calls["clients.by_chat (the gate)"]
+            async with db.reading() as session:
+                await gate(session)  # the pool's connection made and the statement compiled
+            aiosqlite.core.Connection._execute = counted  # type: ignore[method-assign]
+            try:
+                async with db.reading() as session:
+                    await gate(session)
+            finally:
+                aiosqlite.core.Connection._execute = real  # type: ignore[method-assign]
+            return handed
         finally:
             await db.dispose()
 
@@ -95,6 +138,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     print("| query | CPU ms per call |\n|---|---|")
     for name, ms in figures.items():
         print(f"| {name} | {ms:.2f} |")
+    handed = asyncio.run(hops())
+    print(
+        "\nCalls one read session hands to aiosqlite's thread:",
+        f"{len(handed)} ({', '.join(handed)})",
+    )
     return 0
 
 

@@ -1,0 +1,27 @@
+"""`python -m bench.queries` runs: every hot query and the empty read get a CPU figure, and the
+calls one read session hands to aiosqlite's thread are counted (docs/performance.md)."""
+
+from __future__ import annotations
+
+from bench import queries
+
+
+async def test_every_query_and_the_empty_read_are_measured() -> None:
+    figures = await queries.measure(3)
+    assert set(figures) == {
+        "clients.by_chat (the gate)",
+        "plans.screen (📋)",
+        "appointments.upcoming_with_staff (📅)",
+        "tasks.screen (✅)",
+        "tasks.of_client (a task button)",
+        "a read session running SELECT 1",
+    }
+    assert all(ms > 0 for ms in figures.values())
+
+
+async def test_the_hops_of_one_read_session_are_counted_and_the_wrapper_removed() -> None:
+    real = queries.aiosqlite.core.Connection._execute
+    handed = await queries.hops()
+    assert "execute" in handed  # the statement itself went to the thread
+    assert handed.count("execute") == 1  # one statement, counted once
+    assert queries.aiosqlite.core.Connection._execute is real
