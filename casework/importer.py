@@ -1173,10 +1173,10 @@ class _Writer:
 
     async def clients(self, batch: Sequence[Item]) -> None:
         await self.settle(wait=False)
-        await self._statistics()
         staff_ids = [self._references(item) for item in batch]
         self.queued.path = f"clients[{batch[0].index}]"
         async with self.at(self.queued.path):
+            await self._statistics()
             self.dialect = await imports.dialect_of(self.session)
             ids, quiet = await self._client_rows(batch, staff_ids)
             await self._plans(batch, ids, quiet)
