@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage import imports
 from storage.enums import LearningRoute, OrganisationKind, StaffRole
 from storage.ids import pk
 from storage.models import (
@@ -137,3 +138,21 @@ async def task(session: AsyncSession, *, client: Client, **fields: Any) -> Task:
     session.add(row)
     await session.flush()
     return row
+
+
+# Client rows as storage/imports.py writes them (values in the driver's form), for tests of its
+# set-based statements: `import_client_rows(dialect, 3, "Ann")` gives refs r00000000, r00000001,
+# r00000002 (in the order they are written, as a file's refs usually are: PostgreSQL's planner
+# weighs that order when it chooses an index).
+_IMPORT_GIVEN = ("ref", "first_name", "municipality", "integration_start", "status")
+IMPORT_CLIENT_DEFAULTS = imports.column_defaults(imports.CLIENT, _IMPORT_GIVEN)
+IMPORT_CLIENT_COLUMNS = (*_IMPORT_GIVEN, *IMPORT_CLIENT_DEFAULTS, "created_at", "updated_at")
+
+
+def import_client_rows(dialect: str, count: int, name: str) -> list[tuple[object, ...]]:
+    fixed = [imports.native(dialect, value) for value in IMPORT_CLIENT_DEFAULTS.values()]
+    stamp = imports.native(dialect, datetime(2026, 12, 1, 7, 0, tzinfo=UTC))
+    start = imports.native(dialect, date(2026, 1, 2))
+    return [
+        (f"r{n:08d}", name, "Hoorn", start, "invited", *fixed, stamp, stamp) for n in range(count)
+    ]

@@ -23,10 +23,9 @@ from casework.importer import import_file
 from casework.planning import PlanningRules
 from storage import imports
 from storage.db import Database
+from tests import factories
 
 NOW = datetime(2026, 12, 1, 7, 0, tzinfo=UTC)
-COLUMNS = ("ref", "first_name", "municipality", "integration_start", "status")
-DEFAULTS = imports.column_defaults(imports.CLIENT, COLUMNS)
 
 
 async def _plan(session: AsyncSession, refs: list[str]) -> str:
@@ -45,20 +44,14 @@ async def test_after_analyze_a_batch_is_read_by_index_not_by_scanning_the_table(
         pytest.skip("PostgreSQL's planner; SQLite's uses the index without statistics")
     async with db.transaction() as session:
         dialect = await imports.dialect_of(session)
-        fixed = [imports.native(dialect, value) for value in DEFAULTS.values()]
-        stamp, start = imports.native(dialect, NOW), imports.native(dialect, NOW.date())
-        rows = [
-            (f"G-{n:08d}", "Ann", "Hoorn", start, "invited", *fixed, stamp, stamp)
-            for n in range(20_000)
-        ]
         await imports.upsert(
             session,
             imports.CLIENT,
-            (*COLUMNS, *DEFAULTS, "created_at", "updated_at"),
-            rows,
+            factories.IMPORT_CLIENT_COLUMNS,
+            factories.import_client_rows(dialect, 20_000, "Ann"),
             keys=("ref",),
         )
-        batch = [f"G-{n:08d}" for n in range(0, 20_000, 40)]  # 500 refs
+        batch = [f"r{n:08d}" for n in range(0, 20_000, 40)]  # 500 refs
         # Without statistics of the rows written in this transaction: the whole table is read.
         assert "Seq Scan" in await _plan(session, batch)
         assert await imports.analyze(session) == 20_000

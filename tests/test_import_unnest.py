@@ -3,7 +3,8 @@ unnest($1::t1[], ...)` per batch, on SQLite pages of VALUES; both give the same 
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from sqlalchemy.exc import DBAPIError
@@ -11,54 +12,34 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage import imports
 from storage.db import Database
+from tests import factories
 
 STAMP = datetime(2026, 12, 1, 7, 0, tzinfo=UTC)
-DEFAULTS = imports.column_defaults(
-    imports.CLIENT, ("ref", "first_name", "municipality", "integration_start", "status")
-)
-COLUMNS = (
-    "ref",
-    "first_name",
-    "municipality",
-    "integration_start",
-    "status",
-    *DEFAULTS,
-    "created_at",
-    "updated_at",
-)
-
-
-def _rows(dialect: str, count: int, name: str) -> list[tuple[object, ...]]:
-    fixed = [imports.native(dialect, value) for value in DEFAULTS.values()]
-    stamp = imports.native(dialect, STAMP)
-    start = imports.native(dialect, date(2026, 1, 2))
-    return [(f"r{n}", name, "Hoorn", start, "invited", *fixed, stamp, stamp) for n in range(count)]
+COLUMNS = factories.IMPORT_CLIENT_COLUMNS
 
 
 async def test_upsert_and_fetch_many_rows_match_by_key(db: Database) -> None:
     count = imports.MAX_PARAMETERS // len(COLUMNS) + 7  # more than one page of VALUES
     async with AsyncSession(db.engine) as session:
         dialect = await imports.dialect_of(session)
-        written = await imports.upsert(
-            session,
-            imports.CLIENT,
-            COLUMNS,
-            _rows(dialect, count, "Ann"),
-            keys=("ref",),
-            returning=("ref", "id"),
-        )
-        ids = dict(written)
+
+        async def upsert(name: str, **options: Any) -> dict[str, int]:
+            rows = factories.import_client_rows(dialect, count, name)
+            written = await imports.upsert(
+                session,
+                imports.CLIENT,
+                COLUMNS,
+                rows,
+                keys=("ref",),
+                returning=("ref", "id"),
+                **options,
+            )
+            return dict(written)
+
+        ids = await upsert("Ann")
         assert len(ids) == count
-        again = await imports.upsert(
-            session,
-            imports.CLIENT,
-            COLUMNS,
-            _rows(dialect, count, "Bo"),
-            keys=("ref",),
-            returning=("ref", "id"),
-            insert_only=(*DEFAULTS, "created_at"),
-        )
-        assert dict(again) == ids  # updated in place, same ids
+        again = await upsert("Bo", insert_only=(*factories.IMPORT_CLIENT_DEFAULTS, "created_at"))
+        assert again == ids  # updated in place, same ids
         found = await imports.fetch(
             session,
             imports.CLIENT,
@@ -85,7 +66,8 @@ async def test_postgresql_refuses_a_value_too_long_instead_of_cutting_it(db: Dat
     if db.engine.dialect.name != "postgresql":
         pytest.skip("SQLite does not check a VARCHAR's length")
     async with AsyncSession(db.engine) as session:
-        rows = _rows("postgresql", 1, "A" * 101)  # first_name is VARCHAR(100)
+        # first_name is VARCHAR(100)
+        rows = factories.import_client_rows("postgresql", 1, "A" * 101)
         with pytest.raises(DBAPIError, match="too long"):
             await imports.upsert(session, imports.CLIENT, COLUMNS, rows, keys=("ref",))
 
