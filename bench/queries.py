@@ -20,7 +20,8 @@ import argparse
 import asyncio
 import tempfile
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -73,32 +74,37 @@ async def _fill(db: Database) -> dict[str, Call]:
     }
 
 
-async def measure(calls: int) -> dict[str, float]:
+async def _select_one(session: AsyncSession) -> None:
+    connection = await session.connection()
+    await connection.exec_driver_sql("SELECT 1")
+
+
+@asynccontextmanager
+async def _store() -> AsyncIterator[tuple[Database, dict[str, Call]]]:
+    """A fresh SQLite file with the one client, and each call to measure."""
     with tempfile.TemporaryDirectory() as folder:
         db = Database(f"sqlite+aiosqlite:///{Path(folder) / 'queries.db'}")
         try:
             async with db.engine.begin() as conn:
                 await conn.run_sync(SQLModel.metadata.create_all)
-            figures: dict[str, float] = {}
-            for name, call in (await _fill(db)).items():
-                async with db.reading() as session:
-                    await call(session)  # compiled and cached once, as in a running bot
-                started = time.process_time()
-                for _ in range(calls):
-                    async with db.reading() as session:
-                        await call(session)
-                figures[name] = 1000 * (time.process_time() - started) / calls
+            calls = await _fill(db)
+            yield db, {**calls, "a read session running SELECT 1": _select_one}
+        finally:
+            await db.dispose()
+
+
+async def measure(calls: int) -> dict[str, float]:
+    async with _store() as (db, measured):
+        figures: dict[str, float] = {}
+        for name, call in measured.items():
+            async with db.reading() as session:
+                await call(session)  # compiled and cached once, as in a running bot
             started = time.process_time()
             for _ in range(calls):
                 async with db.reading() as session:
-                    connection = await session.connection()
-                    await connection.exec_driver_sql("SELECT 1")
-            figures["a read session running SELECT 1"] = (
-                1000 * (time.process_time() - started) / calls
-            )
-            return figures
-        finally:
-            await db.dispose()
+                    await call(session)
+            figures[name] = 1000 * (time.process_time() - started) / calls
+        return figures
 
 
 async def hops() -> list[str]:
@@ -110,24 +116,17 @@ async def hops() -> list[str]:
         handed.append(getattr(fn, "__name__", type(fn).__name__))
         return await real(self, fn, *args, **kwargs)
 
-    with tempfile.TemporaryDirectory() as folder:
-        db = Database(f"sqlite+aiosqlite:///{Path(folder) / 'queries.db'}")
+    async with _store() as (db, calls):
+        gate = calls["clients.by_chat (the gate)"]
+        async with db.reading() as session:
+            await gate(session)  # the pool's connection made and the statement compiled
+        aiosqlite.core.Connection._execute = counted  # type: ignore[method-assign]
         try:
-            async with db.engine.begin() as conn:
-                await conn.run_sync(SQLModel.metadata.create_all)
-            calls = await _fill(db)
-            gate = calls["clients.by_chat (the gate)"]
             async with db.reading() as session:
-                await gate(session)  # the pool's connection made and the statement compiled
-            aiosqlite.core.Connection._execute = counted  # type: ignore[method-assign]
-            try:
-                async with db.reading() as session:
-                    await gate(session)
-            finally:
-                aiosqlite.core.Connection._execute = real  # type: ignore[method-assign]
-            return handed
+                await gate(session)
         finally:
-            await db.dispose()
+            aiosqlite.core.Connection._execute = real  # type: ignore[method-assign]
+        return handed
 
 
 def main(argv: Sequence[str] | None = None) -> int:
