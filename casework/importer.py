@@ -994,6 +994,9 @@ async def import_items(
     except Exception:
         await writer.settle()  # a queued write refused earlier is the first problem
         raise
+    except BaseException:  # cancelled: the rollback needs the connection free
+        await writer.queued.drain()
+        raise
     await writer.settle()
     if writer.summary.changed:
         audit.record(

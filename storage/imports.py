@@ -18,6 +18,7 @@ from functools import cache, partial
 from typing import Any
 
 from sqlalchemy import Table, select
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import col
 from sqlmodel import select as orm_select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -240,16 +241,22 @@ def _by_column(rows: Sequence[Sequence[Any]], width: int) -> tuple[list[Any], ..
 
 @dataclass
 class Queued:
-    """Writes that return nothing, handed to aiosqlite's thread without waiting for them, so
-    SQLite writes (its C code releases the GIL) while the importer prepares what comes next.
-    aiosqlite runs its queue in order, so a later query sees them; `settle` tells the first
-    refusal, with the `path` that was current when its write was queued. On
-    PostgreSQL (and any other driver) writes are not queued: one statement at a time."""
+    """Writes that return nothing, sent without waiting for them, so the database works while
+    the importer prepares what comes next:
+
+    - on SQLite they are handed to aiosqlite's thread (SQLite's C code releases the GIL), whose
+      queue runs in order;
+    - on PostgreSQL (asyncpg) the statement is sent by a task that holds the connection's
+      statement lock (SQLAlchemy's adapter takes the same lock for every statement, in the order
+      they asked), so the server executes it while the importer computes.
+
+    Either way a later query sees them. `settle` tells the first refusal, with the `path` that
+    was current when its write was queued."""
 
     path: str = ""
     pending: list[tuple[str, asyncio.Future[Any]]] = field(default_factory=list)
 
-    async def settle(self, *, wait: bool = True) -> tuple[str, sqlite3.Error] | None:
+    async def settle(self, *, wait: bool = True) -> tuple[str, Exception] | None:
         """The first refusal (in queue order) and its path, or None. With `wait`, every
         queued write is waited for; without, only those already done are looked at."""
         while self.pending:
@@ -259,13 +266,17 @@ class Queued:
             self.pending.pop(0)
             try:
                 await future
-            except sqlite3.Error as exc:
-                rest = [later for _, later in self.pending]
-                self.pending.clear()
-                # wait for the rest; their errors (taken, so none is left unretrieved) do not count
-                await asyncio.gather(*rest, return_exceptions=True)
+            except (sqlite3.Error, DBAPIError) as exc:
+                await self.drain()  # the rest's errors do not count
                 return path, exc
         return None
+
+    async def drain(self) -> None:
+        """Wait for every queued write, whatever its outcome (their errors are taken, so none is
+        left unretrieved): the connection is free again for a rollback."""
+        rest = [later for _, later in self.pending]
+        self.pending.clear()
+        await asyncio.gather(*rest, return_exceptions=True)
 
 
 async def _queue(session: AsyncSession, queued: Queued | None, sql: str, params: Any) -> bool:
@@ -282,6 +293,42 @@ async def _queue(session: AsyncSession, queued: Queued | None, sql: str, params:
     raw._tx.put_nowait((future, function))  # as SQLAlchemy's adapter does
     queued.pending.append((queued.path, future))
     return True
+
+
+async def _queue_arrays(connection: Any, queued: Queued, sql: str, args: Sequence[Any]) -> None:
+    """Send a write on asyncpg without waiting for its outcome (see Queued).
+
+    The statement lock of SQLAlchemy's asyncpg adapter is taken here, before the task starts,
+    so no statement asked for later can run first; the task gives it back when the server has
+    answered. One turn of the event loop lets the task send the statement (asyncpg prepares it
+    once, then sends bind and execute in one write), so the server is at work when this
+    returns. A refusal is raised by the task as SQLAlchemy raises it for any statement."""
+    raw: Any = await connection.get_raw_connection()
+    adapter = raw.dbapi_connection
+    dialect = connection.dialect
+    await adapter._execute_mutex.acquire()
+    try:
+        if adapter._transaction is None:  # as the adapter does before a statement
+            await adapter._start_transaction()
+    except BaseException:
+        adapter._execute_mutex.release()
+        raise
+
+    async def send() -> None:
+        try:
+            await raw.driver_connection.execute(sql, *args)
+        except Exception as error:
+            try:
+                adapter._handle_exception(error)  # asyncpg's error as the DB-API one
+            except dialect.loaded_dbapi.Error as translated:
+                raise DBAPIError.instance(
+                    sql, None, translated, dialect.loaded_dbapi.Error, hide_parameters=True
+                ) from None
+        finally:
+            adapter._execute_mutex.release()
+
+    queued.pending.append((queued.path, asyncio.ensure_future(send())))
+    await asyncio.sleep(0)
 
 
 def _write(connection: sqlite3.Connection, sql: str, params: Any) -> None:
@@ -369,7 +416,10 @@ async def insert_rows(
     quote = dialect.identifier_preparer.quote
     if _arrays(connection):
         sql = _unnest(table, columns, dialect)
-        await connection.exec_driver_sql(sql, _by_column(rows, len(columns)))
+        if queued is not None:
+            await _queue_arrays(connection, queued, sql, _by_column(rows, len(columns)))
+        else:
+            await connection.exec_driver_sql(sql, _by_column(rows, len(columns)))
         return
     marks = ", ".join(_placeholder(dialect.paramstyle, n + 1) for n in range(len(columns)))
     sql = (
