@@ -18,9 +18,11 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage import sqlite_driver
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -30,6 +32,13 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=15000")
     cursor.close()
+
+
+def _one_call_driver(url: str) -> dict[str, Any]:
+    """aiosqlite with one call on its thread per statement (storage/sqlite_driver.py)."""
+    if make_url(url).get_driver_name() == "aiosqlite":
+        return {"module": sqlite_driver.dbapi()}
+    return {}
 
 
 def make_engine(
@@ -48,7 +57,9 @@ def make_engine(
     connections renewed after `pool_recycle` seconds (below a proxy's or firewall's idle cut-off).
     """
     if url.startswith("sqlite"):
-        engine = create_async_engine(url, echo=echo, connect_args={"timeout": 15})
+        engine = create_async_engine(
+            url, echo=echo, connect_args={"timeout": 15}, **_one_call_driver(url)
+        )
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
     return create_async_engine(

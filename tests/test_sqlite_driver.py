@@ -1,0 +1,65 @@
+"""storage/sqlite_driver.py: on SQLite every statement is one call on aiosqlite's thread, and
+SQLAlchemy sees the same rows, counts, ids and errors as through its own adapter."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from bench import queries
+from storage.db import Database
+from storage.sqlite_driver import OneCallCursor
+
+
+async def test_a_read_session_hands_one_call_per_statement_to_the_thread() -> None:
+    handed = await queries.hops()
+    # the statement, the session's rollback and the pool's reset (SQLAlchemy's own adapter
+    # made six: cursor, execute, fetchall, close and the two rollbacks)
+    assert handed == ["statement", "rollback", "rollback"]
+
+
+@pytest.fixture
+async def plain(tmp_path: Path) -> Database:
+    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'driver.db'}")
+    async with db.engine.begin() as conn:
+        await conn.execute(text("CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT UNIQUE)"))
+    yield db  # type: ignore[misc]
+    await db.dispose()
+
+
+async def test_rows_counts_and_ids_come_back_as_sqlalchemy_expects(plain: Database) -> None:
+    async with plain.engine.begin() as conn:
+        raw = await conn.get_raw_connection()
+        assert isinstance(raw.dbapi_connection.cursor(), OneCallCursor)
+        inserted = await conn.execute(text("INSERT INTO t (name) VALUES ('a')"))
+        assert inserted.lastrowid == 1
+        many = await conn.execute(
+            text("INSERT INTO t (name) VALUES (:name)"), [{"name": "b"}, {"name": "c <&>"}]
+        )
+        assert many.rowcount == 2
+        updated = await conn.execute(text("UPDATE t SET name = name || '!' WHERE id > 1"))
+        assert updated.rowcount == 2
+        rows = (await conn.execute(text("SELECT id, name FROM t ORDER BY id"))).all()
+        assert [tuple(row) for row in rows] == [(1, "a"), (2, "b!"), (3, "c <&>!")]
+        found = await conn.execute(text("SELECT name FROM t WHERE id = 99"))
+        assert found.keys() == ["name"]  # a description without rows
+        assert found.first() is None
+        returned = await conn.execute(text("INSERT INTO t (name) VALUES ('d') RETURNING id"))
+        assert returned.scalar_one() == 4
+        streamed = await conn.stream(text("SELECT id FROM t ORDER BY id"))
+        assert [row[0] async for row in streamed] == [1, 2, 3, 4]  # a server-side cursor
+
+
+async def test_errors_are_sqlalchemys_and_a_rollback_undoes(plain: Database) -> None:
+    with pytest.raises(IntegrityError):
+        async with plain.engine.begin() as conn:
+            await conn.execute(text("INSERT INTO t (name) VALUES ('x')"))
+            await conn.execute(text("INSERT INTO t (name) VALUES ('x')"))
+    with pytest.raises(OperationalError):
+        async with plain.engine.connect() as conn:
+            await conn.execute(text("SELECT nothing FROM nowhere"))
+    async with plain.engine.connect() as conn:
+        assert (await conn.execute(text("SELECT count(*) FROM t"))).scalar_one() == 0
