@@ -110,8 +110,32 @@ class OneCallCursor(AsyncAdapt_aiosqlite_cursor):
 
 
 class OneCallConnection(AsyncAdapt_aiosqlite_connection):
+    """aiosqlite's connection with the one-call cursor, and no call for a rollback or commit
+    when SQLite has no transaction open.
+
+    Python's sqlite3 opens a transaction before the first INSERT, UPDATE or DELETE only; a
+    SELECT runs on its own. So a read session has nothing to roll back, yet SQLAlchemy rolls back
+    twice when it ends (the session, then the pool's reset), each a call on the thread. SQLite
+    says whether a transaction is open (`in_transaction`, read from any thread: the connection
+    is made with check_same_thread off). It is asked only when no call is waiting on the thread
+    either; the importer's queued writes (storage/imports.py, Queued) are all settled before its
+    session ends."""
+
     __slots__ = ()
     _cursor_cls = OneCallCursor
+
+    def _nothing_open(self) -> bool:
+        connection = self._connection
+        raw = connection._connection
+        return raw is not None and connection._tx.empty() and not raw.in_transaction
+
+    def rollback(self) -> None:
+        if not self._nothing_open():
+            super().rollback()
+
+    def commit(self) -> None:
+        if not self._nothing_open():
+            super().commit()
 
 
 class OneCallDBAPI(AsyncAdapt_aiosqlite_dbapi):

@@ -16,9 +16,9 @@ from storage.sqlite_driver import OneCallCursor
 
 async def test_a_read_session_hands_one_call_per_statement_to_the_thread() -> None:
     handed = await queries.hops()
-    # the statement, the session's rollback and the pool's reset (SQLAlchemy's own adapter
-    # made six: cursor, execute, fetchall, close and the two rollbacks)
-    assert handed == ["statement", "rollback", "rollback"]
+    # the statement only: SQLAlchemy's own adapter made six (cursor, execute, fetchall, close,
+    # and a rollback for the session and one for the pool's reset, with nothing to roll back)
+    assert handed == ["statement"]
 
 
 @pytest.fixture
@@ -53,6 +53,14 @@ async def test_rows_counts_and_ids_come_back_as_sqlalchemy_expects(plain: Databa
         assert [row[0] async for row in streamed] == [1, 2, 3, 4]  # a server-side cursor
 
 
+async def test_a_write_is_committed_and_seen_by_another_connection(plain: Database) -> None:
+    async with plain.engine.begin() as conn:
+        await conn.execute(text("INSERT INTO t (name) VALUES ('kept')"))
+    async with plain.engine.connect() as other:
+        names = (await other.execute(text("SELECT name FROM t"))).scalars().all()
+    assert names == ["kept"]
+
+
 async def test_errors_are_sqlalchemys_and_a_rollback_undoes(plain: Database) -> None:
     with pytest.raises(IntegrityError):
         async with plain.engine.begin() as conn:
@@ -61,5 +69,12 @@ async def test_errors_are_sqlalchemys_and_a_rollback_undoes(plain: Database) -> 
     with pytest.raises(OperationalError):
         async with plain.engine.connect() as conn:
             await conn.execute(text("SELECT nothing FROM nowhere"))
+    async with plain.engine.connect() as conn:
+        assert (await conn.execute(text("SELECT count(*) FROM t"))).scalar_one() == 0
+    # a write left open when the connection goes back to the pool is rolled back by its reset
+    async with plain.engine.connect() as conn:
+        await conn.execute(text("INSERT INTO t (name) VALUES ('not committed')"))
+        raw = await conn.get_raw_connection()
+        assert raw.driver_connection._conn.in_transaction
     async with plain.engine.connect() as conn:
         assert (await conn.execute(text("SELECT count(*) FROM t"))).scalar_one() == 0
