@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from casework.importer import ImportRejected, import_file
+from casework.importer import REMINDER_COLUMNS, REMINDER_DEFAULTS, ImportRejected, import_file
 from casework.planning import PlanningRules
 from storage import imports
 from storage.db import Database
@@ -21,6 +21,7 @@ from storage.db import Database
 REGION = Path(__file__).resolve().parent.parent / "examples" / "region.json"
 NOW = datetime(2026, 12, 1, 7, 0, tzinfo=UTC)
 TABLES = ("client", "plan", "appointment", "task", "reminder", "audit_event")
+AUDIT_COLUMNS = ("actor_kind", "action", "subject_kind", "detail", "at", "created_at", "updated_at")
 
 
 @asynccontextmanager
@@ -69,24 +70,17 @@ async def test_a_refused_queued_write_is_reported_and_nothing_is_written(db: Dat
 
 
 async def test_queued_writes_run_in_the_order_they_were_asked(db: Database) -> None:
-    """A query asked for after a queued write sees it, and a queued write's refusal comes out of
-    settle (not out of the later query), with the path current when it was queued."""
+    """A query asked for after queued writes sees them all (the statement lock is taken before
+    the write's task starts)."""
     async with db.transaction() as session:
         dialect = await imports.dialect_of(session)
         stamp = imports.native(dialect, NOW)
-        columns = (
-            "actor_kind",
-            "action",
-            "subject_kind",
-            "detail",
-            "at",
-            "created_at",
-            "updated_at",
-        )
         queued = imports.Queued(path="first")
         for n in range(5):
             row = ("system", f"queued-{n}", "client", "", stamp, stamp, stamp)
-            await imports.insert_rows(session, imports.AUDIT, columns, [row] * 200, queued=queued)
+            await imports.insert_rows(
+                session, imports.AUDIT, AUDIT_COLUMNS, [row] * 200, queued=queued
+            )
         found = await imports.fetch(
             session,
             imports.AUDIT,
@@ -110,19 +104,10 @@ async def test_a_refusal_is_told_by_settle_with_its_path(db: Database) -> None:
                 dialect = await imports.dialect_of(session)
                 stamp = imports.native(dialect, NOW)
                 queued = imports.Queued(path="clients[7]")
-                row = (None, "task", 1, "k", stamp, stamp, None, stamp, stamp)
-                columns = (
-                    "client_id",
-                    "kind",
-                    "subject_id",
-                    "dedup_key",
-                    "due_at",
-                    "available_at",
-                    "event_at",
-                    "created_at",
-                    "updated_at",
+                row = (None, "task", 1, "k", stamp, stamp, None, *REMINDER_DEFAULTS, stamp, stamp)
+                await imports.insert_rows(
+                    session, imports.REMINDER, REMINDER_COLUMNS, [row], queued=queued
                 )
-                await imports.insert_rows(session, imports.REMINDER, columns, [row], queued=queued)
                 queued.path = "clients[8]"
                 refused = await queued.settle()
                 assert refused is not None
@@ -141,20 +126,11 @@ async def test_cancelled_with_writes_in_flight_leaves_the_connection_usable(db: 
         async with db.transaction() as session:
             dialect = await imports.dialect_of(session)
             stamp = imports.native(dialect, NOW)
-            columns = (
-                "actor_kind",
-                "action",
-                "subject_kind",
-                "detail",
-                "at",
-                "created_at",
-                "updated_at",
-            )
             queued = imports.Queued()
             try:
                 row = ("system", "cancelled", "client", "", stamp, stamp, stamp)
                 await imports.insert_rows(
-                    session, imports.AUDIT, columns, [row] * 500, queued=queued
+                    session, imports.AUDIT, AUDIT_COLUMNS, [row] * 500, queued=queued
                 )
                 started.set()
                 await asyncio.Event().wait()  # until cancelled
