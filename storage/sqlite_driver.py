@@ -119,7 +119,8 @@ class OneCallConnection(AsyncAdapt_aiosqlite_connection):
     says whether a transaction is open (`in_transaction`, read from any thread: the connection
     is made with check_same_thread off). It is asked only when no call is waiting on the thread
     either; the importer's queued writes (storage/imports.py, Queued) are all settled before its
-    session ends."""
+    session ends. A task cancelled while its statement is still on the thread does not come
+    here: SQLAlchemy invalidates that connection instead of rolling it back (tested)."""
 
     __slots__ = ()
     _cursor_cls = OneCallCursor

@@ -3,7 +3,10 @@ SQLAlchemy sees the same rows, counts, ids and errors as through its own adapter
 
 from __future__ import annotations
 
+import asyncio
+import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import text
@@ -11,6 +14,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 from bench import queries
 from storage.db import Database
+from storage import sqlite_driver
 from storage.sqlite_driver import OneCallCursor
 
 
@@ -78,3 +82,36 @@ async def test_errors_are_sqlalchemys_and_a_rollback_undoes(plain: Database) -> 
         assert raw.driver_connection._conn.in_transaction
     async with plain.engine.connect() as conn:
         assert (await conn.execute(text("SELECT count(*) FROM t"))).scalar_one() == 0
+
+
+async def test_a_write_cancelled_on_the_thread_leaves_nothing_open(
+    plain: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The INSERT is on the thread, before SQLite opened its transaction, when its task is
+    cancelled: no rollback may be skipped for it, and no transaction may stay open."""
+    on_thread, go_on = threading.Event(), threading.Event()
+    real = sqlite_driver.statement
+
+    def held(*args: Any) -> Any:
+        on_thread.set()
+        go_on.wait(30)
+        return real(*args)
+
+    async def write() -> None:
+        async with plain.engine.begin() as conn:
+            await conn.execute(text("INSERT INTO t (name) VALUES ('cancelled')"))
+
+    monkeypatch.setattr(sqlite_driver, "statement", held)
+    task = asyncio.create_task(write())
+    assert await asyncio.to_thread(on_thread.wait, 30)
+    task.cancel()
+    # SQLAlchemy may wait for the thread while it gives the connection up: let the statement
+    # go on from another thread (whenever it does, nothing may stay open)
+    threading.Timer(0.2, go_on.set).start()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    monkeypatch.setattr(sqlite_driver, "statement", real)
+    async with plain.engine.connect() as conn:
+        assert (await conn.execute(text("SELECT count(*) FROM t"))).scalar_one() == 0
+    async with plain.engine.begin() as conn:  # SQLite's write lock is free
+        await conn.execute(text("INSERT INTO t (name) VALUES ('next')"))
