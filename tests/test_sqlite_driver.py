@@ -13,8 +13,8 @@ from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from bench import queries
-from storage.db import Database
 from storage import sqlite_driver
+from storage.db import Database
 from storage.sqlite_driver import OneCallCursor
 
 
