@@ -951,6 +951,14 @@ async def import_file(
     return summary
 
 
+def _refusal(exc: Exception) -> str:
+    """The kind of a database's refusal, the same however the statement was sent: the
+    driver's own error under SQLAlchemy's wrapper ("UniqueViolationError" on PostgreSQL,
+    "IntegrityError" on SQLite)."""
+    orig = exc.orig if isinstance(exc, DBAPIError) else None
+    return type(orig if orig is not None else exc).__name__
+
+
 class _DryRun(Exception):
     def __init__(self, summary: ImportSummary) -> None:
         super().__init__("dry run")
@@ -1066,7 +1074,7 @@ class _Writer:
         refused = await self.queued.settle(wait=wait)
         if refused is not None:
             path, exc = refused
-            raise ImportRejected(path, f"the database refused it ({type(exc).__name__})")
+            raise ImportRejected(path, f"the database refused it ({_refusal(exc)})")
 
     async def load(self) -> None:
         """Organisations and staff are few: keep them all at hand."""
@@ -1090,8 +1098,7 @@ class _Writer:
         try:
             yield path
         except DBAPIError as exc:
-            kind = type(exc.orig).__name__ if exc.orig is not None else type(exc).__name__
-            raise ImportRejected(path, f"the database refused it ({kind})") from None
+            raise ImportRejected(path, f"the database refused it ({_refusal(exc)})") from None
 
     # organisations and staff
 

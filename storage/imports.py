@@ -23,6 +23,7 @@ from sqlmodel import col
 from sqlmodel import select as orm_select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage import sqlite_driver
 from storage.enums import PlanStatus
 from storage.models import (
     Appointment,
@@ -286,11 +287,9 @@ async def _queue(session: AsyncSession, queued: Queued | None, sql: str, params:
     connection = await session.connection()
     if connection.dialect.driver != "aiosqlite":
         return False
-    raw: Any = (await connection.get_raw_connection()).driver_connection
-    sqlite = raw._conn  # aiosqlite's own connection, used in its thread only
-    function = partial(_write, sqlite, sql, params)
-    future = asyncio.get_running_loop().create_future()
-    raw._tx.put_nowait((future, function))  # as SQLAlchemy's adapter does
+    adapter: Any = (await connection.get_raw_connection()).dbapi_connection
+    sqlite = adapter._connection._conn  # aiosqlite's own connection, used in its thread only
+    future = sqlite_driver.put(adapter, partial(_write, sqlite, sql, params))
     queued.pending.append((queued.path, future))
     return True
 
@@ -305,11 +304,14 @@ async def _queue_arrays(connection: Any, queued: Queued, sql: str, args: Sequenc
     returns. A refusal is raised by the task as SQLAlchemy raises it for any statement."""
     raw: Any = await connection.get_raw_connection()
     adapter = raw.dbapi_connection
-    dialect = connection.dialect
+    error_class = connection.dialect.loaded_dbapi.Error
     await adapter._execute_mutex.acquire()
     try:
         if adapter._transaction is None:  # as the adapter does before a statement
-            await adapter._start_transaction()
+            await adapter._start_transaction()  # raises the DB-API error itself
+    except error_class as refused:
+        adapter._execute_mutex.release()
+        raise DBAPIError.instance("BEGIN", None, refused, error_class) from None
     except BaseException:
         adapter._execute_mutex.release()
         raise
@@ -320,9 +322,9 @@ async def _queue_arrays(connection: Any, queued: Queued, sql: str, args: Sequenc
         except Exception as error:
             try:
                 adapter._handle_exception(error)  # asyncpg's error as the DB-API one
-            except dialect.loaded_dbapi.Error as translated:
+            except error_class as translated:
                 raise DBAPIError.instance(
-                    sql, None, translated, dialect.loaded_dbapi.Error, hide_parameters=True
+                    sql, None, translated, error_class, hide_parameters=True
                 ) from None
         finally:
             adapter._execute_mutex.release()

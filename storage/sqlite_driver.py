@@ -14,8 +14,11 @@ reach SQLAlchemy as before), server-side cursors (`stream_results`, not used by 
 
 from __future__ import annotations
 
+import asyncio
 import collections
 import sqlite3
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from sqlalchemy.dialects.sqlite.aiosqlite import (
@@ -27,6 +30,44 @@ from sqlalchemy.util import EMPTY_DICT
 from sqlalchemy.util.concurrency import await_
 
 _Outcome = tuple[Any, int, int | None, list[Any]]  # description, rowcount, lastrowid, rows
+
+
+class Calls:
+    """Calls handed to aiosqlite's thread by this module and calls finished there. Each count
+    has one writer (the event loop's thread, the worker thread), so neither loses an update;
+    while they differ, a call may be on the thread about to open a transaction (Python's sqlite3
+    sends BEGIN only once it has prepared the write), even when aiosqlite's queue is empty."""
+
+    __slots__ = ("done", "sent")
+
+    def __init__(self) -> None:
+        self.sent = 0
+        self.done = 0
+
+    def counted(self, function: Callable[[], Any]) -> Callable[[], Any]:
+        """`function` to run on the thread, counted (call in the event loop's thread)."""
+        self.sent += 1
+
+        def run() -> Any:
+            try:
+                return function()
+            finally:
+                self.done += 1
+
+        inner = getattr(function, "func", function)  # a partial's function
+        run.__name__ = getattr(inner, "__name__", run.__name__)  # as bench.queries counts it
+        return run
+
+
+def put(adapter: Any, function: Callable[[], Any]) -> asyncio.Future[Any]:
+    """Queue `function` on the thread of a connection's aiosqlite (SQLAlchemy's adapted
+    connection) without waiting for it; counted when the connection is this module's."""
+    calls = getattr(adapter, "calls", None)
+    if calls is not None:
+        function = calls.counted(function)
+    future = asyncio.get_running_loop().create_future()
+    adapter._connection._tx.put_nowait((future, function))  # as SQLAlchemy's adapter does
+    return future
 
 
 def statement(
@@ -97,11 +138,11 @@ class OneCallCursor(AsyncAdapt_aiosqlite_cursor):
             self._adapt_connection._handle_exception(error)
 
     async def _run(self, operation: Any, parameters: Any, *, many: bool) -> None:
-        async with self._adapt_connection._execute_mutex:
+        adapter: Any = self._adapt_connection  # a OneCallConnection
+        async with adapter._execute_mutex:
             connection = self._connection
-            outcome = await connection._execute(
-                statement, connection._conn, operation, parameters, many
-            )
+            call = partial(statement, connection._conn, operation, parameters, many)
+            outcome = await connection._execute(adapter.calls.counted(call))
         self._description, self._rowcount, self._lastrowid, rows = outcome
         self._rows = collections.deque(rows)
 
@@ -117,18 +158,28 @@ class OneCallConnection(AsyncAdapt_aiosqlite_connection):
     SELECT runs on its own. So a read session has nothing to roll back, yet SQLAlchemy rolls back
     twice when it ends (the session, then the pool's reset), each a call on the thread. SQLite
     says whether a transaction is open (`in_transaction`, read from any thread: the connection
-    is made with check_same_thread off). It is asked only when no call is waiting on the thread
-    either; the importer's queued writes (storage/imports.py, Queued) are all settled before its
-    session ends. A task cancelled while its statement is still on the thread does not come
-    here: SQLAlchemy invalidates that connection instead of rolling it back (tested)."""
+    is made with check_same_thread off). It is asked only when nothing waits on the thread and
+    every statement this module handed to it has finished there (`Calls`): a write still on the
+    thread, such as one the importer queued (storage/imports.py, Queued), gets its rollback
+    after it, as with SQLAlchemy's adapter. A task cancelled while its statement is on the
+    thread does not come here: SQLAlchemy invalidates that connection instead (tested)."""
 
-    __slots__ = ()
+    __slots__ = ("calls",)
     _cursor_cls = OneCallCursor
+
+    def __init__(self, dbapi: Any, connection: Any) -> None:
+        super().__init__(dbapi, connection)
+        self.calls = Calls()
 
     def _nothing_open(self) -> bool:
         connection = self._connection
         raw = connection._connection
-        return raw is not None and connection._tx.empty() and not raw.in_transaction
+        return (
+            raw is not None
+            and self.calls.sent == self.calls.done
+            and connection._tx.empty()
+            and not raw.in_transaction
+        )
 
     def rollback(self) -> None:
         if not self._nothing_open():

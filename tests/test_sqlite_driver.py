@@ -5,17 +5,22 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bench import queries
-from storage import sqlite_driver
+from storage import imports, sqlite_driver
 from storage.db import Database
 from storage.sqlite_driver import OneCallCursor
+
+NOW = datetime(2026, 12, 1, 7, 0, tzinfo=UTC)
+AUDIT_COLUMNS = ("actor_kind", "action", "subject_kind", "detail", "at", "created_at", "updated_at")
 
 
 async def test_a_read_session_hands_one_call_per_statement_to_the_thread() -> None:
@@ -115,3 +120,40 @@ async def test_a_write_cancelled_on_the_thread_leaves_nothing_open(
         assert (await conn.execute(text("SELECT count(*) FROM t"))).scalar_one() == 0
     async with plain.engine.begin() as conn:  # SQLite's write lock is free
         await conn.execute(text("INSERT INTO t (name) VALUES ('next')"))
+
+
+async def test_a_rollback_waits_for_a_queued_write_still_on_the_thread(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The importer queues writes without waiting (storage/imports.py, Queued). One is on the
+    thread, before SQLite opened its transaction, when the session rolls back: the rollback must
+    run after it, not be skipped as "nothing open", or the write would stay open on a pooled
+    connection (and the next session's commit would commit it)."""
+    if db.is_postgres:
+        pytest.skip("aiosqlite's thread")
+    on_thread, go_on = threading.Event(), threading.Event()
+    real = imports._write
+
+    def held(*args: Any) -> None:
+        on_thread.set()
+        go_on.wait(30)
+        real(*args)
+
+    monkeypatch.setattr(imports, "_write", held)
+    async with AsyncSession(db.engine) as session:
+        stamp = imports.native(await imports.dialect_of(session), NOW)
+        row = ("system", "queued", "client", "", stamp, stamp, stamp)
+        queued = imports.Queued()
+        await imports.insert_rows(session, imports.AUDIT, AUDIT_COLUMNS, [row], queued=queued)
+        assert await asyncio.to_thread(on_thread.wait, 30)
+        # the write goes on a second later, whether or not the rollback waits for it
+        threading.Timer(1.0, go_on.set).start()
+        await session.rollback()
+        await queued.drain()
+    async with db.engine.connect() as conn:
+        count = (
+            await conn.execute(text("SELECT count(*) FROM audit_event WHERE action = 'queued'"))
+        ).scalar_one()
+        assert count == 0
+        raw = await conn.get_raw_connection()
+        assert not raw.driver_connection._conn.in_transaction
