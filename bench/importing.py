@@ -250,9 +250,10 @@ def _empty(database_url: str) -> None:
 
         from sqlalchemy import text
 
-        from storage.db import Database
+        from storage.db import Database, ensure_database
 
         async def drop() -> None:
+            await ensure_database(database_url)
             db = Database(database_url)
             try:
                 async with db.engine.begin() as connection:

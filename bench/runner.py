@@ -23,7 +23,7 @@ from bench import dispatch, importing, scale, throughput
 from bench.dispatch import reset
 from casework.clock import SystemClock
 from casework.settings import normalise_database_url
-from storage.db import Database
+from storage.db import Database, ensure_database
 
 DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432/postgres"
 
@@ -106,7 +106,9 @@ def machine() -> dict[str, Any]:
 async def postgres_database(url: str | None) -> AsyncIterator[str | None]:
     """The given database, or a fresh one on the test server (dropped after); None if none."""
     if url is not None:
-        yield normalise_database_url(url)
+        given = normalise_database_url(url)
+        await ensure_database(given)  # emptied by the run anyway
+        yield given
         return
     base = make_url(
         normalise_database_url(os.environ.get("INBURGERBOT_TEST_DATABASE_URL") or DEFAULT_POSTGRES)

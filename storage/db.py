@@ -18,7 +18,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from sqlalchemy import event, make_url
+from sqlalchemy import event, make_url, text
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -71,6 +71,31 @@ def make_engine(
         pool_recycle=pool_recycle,
         pool_pre_ping=True,
     )
+
+
+async def ensure_database(url: str) -> bool:
+    """Create the PostgreSQL database of `url` on its server if it is missing (through the
+    server's `postgres` database; the user needs CREATEDB); True when it was created. Nothing to
+    do for SQLite, whose file is made on first use."""
+    target = make_url(url)
+    if target.get_backend_name() != "postgresql":
+        return False
+    admin = create_async_engine(
+        target.set(database="postgres").render_as_string(hide_password=False),
+        isolation_level="AUTOCOMMIT",
+    )
+    try:
+        async with admin.connect() as conn:
+            found = await conn.scalar(
+                text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": target.database}
+            )
+            if found:
+                return False
+            name = admin.dialect.identifier_preparer.quote(target.database or "")
+            await conn.execute(text(f"CREATE DATABASE {name}"))
+            return True
+    finally:
+        await admin.dispose()
 
 
 class _TurnLock:

@@ -10,30 +10,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import create_async_engine
 from sqlmodel import SQLModel
 
 import storage.models  # noqa: F401  (registers the tables)
 from casework.settings import normalise_database_url
-from storage.db import Database
-
-
-async def _ensure_database(url: str) -> None:
-    """Create the PostgreSQL database of `url` beside the server's `postgres` one, if missing."""
-    target = make_url(url)
-    admin = create_async_engine(
-        target.set(database="postgres").render_as_string(hide_password=False),
-        isolation_level="AUTOCOMMIT",
-    )
-    try:
-        async with admin.connect() as conn:
-            found = await conn.scalar(
-                text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": target.database}
-            )
-            if not found:
-                await conn.execute(text(f'CREATE DATABASE "{target.database}"'))
-    finally:
-        await admin.dispose()
+from storage.db import Database, ensure_database
 
 
 def _database_of_this_worker(url: str | None) -> str | None:
@@ -45,7 +26,7 @@ def _database_of_this_worker(url: str | None) -> str | None:
         return url
     base = make_url(normalise_database_url(url))
     mine = base.set(database=f"{base.database}_{worker}").render_as_string(hide_password=False)
-    asyncio.run(_ensure_database(mine))
+    asyncio.run(ensure_database(mine))
     os.environ["INBURGERBOT_TEST_DATABASE_URL"] = mine
     return mine
 
