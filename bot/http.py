@@ -3,22 +3,25 @@
 python-telegram-bot lets the application carry its own `BaseRequest`. httpx (with httpcore and
 anyio below it) spent the largest share of the bot's CPU time per update in the profile
 (`python -m bench profile`, docs/performance.md); aiohttp, which the webhook server uses anyway,
-parses HTTP in C. Requests are encoded as PTB's HTTPXRequest encodes them (form fields, or
-multipart with files), and errors map the same way: a time-out is `TimedOut`, any other
-transport error `NetworkError`. Long polling (getUpdates) keeps PTB's own request.
+parses HTTP in C. A request without files is sent as one JSON object (the Bot API takes
+`application/json` for every method but uploads): one `json.dumps` in C, where form encoding
+dumped each object-valued field on its own and then percent-encoded every byte of the text in
+Python. A request with files is multipart, as PTB's HTTPXRequest sends it. Errors map as in
+HTTPXRequest: a time-out is `TimedOut`, any other transport error `NetworkError`. Long polling
+(getUpdates) keeps PTB's own request.
 """
 
 from __future__ import annotations
 
+import json
 from typing import Any
-from urllib.parse import urlencode
 
 import aiohttp
 from telegram._utils.defaultvalue import DefaultValue
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
-FORM = "application/x-www-form-urlencoded"
+JSON = "application/json"
 
 
 def _value(given: Any, default: float | None) -> float | None:
@@ -105,17 +108,17 @@ class AiohttpRequest(BaseRequest):
 
 
 def _body(request_data: RequestData | None) -> Any:
-    """Form fields as PTB encodes them; multipart when the request carries files."""
+    """One JSON object; multipart (form fields and files) when the request carries files."""
     if request_data is None:
         return None
-    fields = request_data.json_parameters
     if not request_data.contains_files:
-        if not fields:
+        parameters = request_data.parameters  # the values PTB made JSON-ready, None left out
+        if not parameters:
             return None
-        # The bytes aiohttp's FormData would make of the dict, without building a FormData.
-        return aiohttp.BytesPayload(urlencode(fields).encode(), content_type=FORM)
+        body = json.dumps(parameters, ensure_ascii=False, separators=(",", ":"))
+        return aiohttp.BytesPayload(body.encode(), content_type=JSON)
     form = aiohttp.FormData()
-    for name, value in fields.items():
+    for name, value in request_data.json_parameters.items():
         form.add_field(name, value)
     for name, (filename, content, mimetype) in (request_data.multipart_data or {}).items():
         form.add_field(name, content, filename=filename, content_type=mimetype)
