@@ -21,7 +21,7 @@ from bot.context import BotContext
 from bot.handlers import listen, questions
 from bot.handlers.fallback import stale_button
 from bot.keyboards import ICON_APPOINTMENTS, MENU_ICONS, pressed_markup, under_card
-from bot.replies import NO_PREVIEW, Text, answer, list_in_place, render
+from bot.replies import Text, answer, edit, list_in_place, render
 from casework.case import CaseError, respond_to_appointment
 from storage import appointments, clients
 from storage.bsn import mask_bsn
@@ -400,9 +400,7 @@ async def _edit(
     query = update.callback_query
     assert query is not None
     try:
-        await query.edit_message_text(
-            text, parse_mode=ParseMode.HTML, reply_markup=markup, link_preview_options=NO_PREVIEW
-        )
+        await edit(query, text, reply_markup=markup)
     except BadRequest as error:
         if not _not_modified(error):
             # e.g. a reminder sent as media: its caption cannot become the card, the buttons can.

@@ -19,7 +19,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filt
 from bot.channels.staff import TelegramRelay
 from bot.context import BotContext
 from bot.handlers.fallback import stale_button
-from bot.replies import NO_PREVIEW, answer, render
+from bot.replies import NO_PREVIEW, answer, edit, render
 from casework import privacy as privacy_service
 from storage import clients, staff
 from storage.ids import pk
@@ -272,12 +272,7 @@ async def _edit(update: Update, text: str, markup: InlineKeyboardMarkup | None =
     query = update.callback_query
     assert query is not None
     try:
-        await query.edit_message_text(
-            text,
-            parse_mode=ParseMode.HTML,
-            reply_markup=markup,
-            link_preview_options=NO_PREVIEW,
-        )
+        await edit(query, text, reply_markup=markup)
     except BadRequest as error:
         if "not modified" not in error.message.lower():
             raise

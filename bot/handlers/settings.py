@@ -11,14 +11,13 @@ import logging
 from dataclasses import dataclass
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.constants import ParseMode
 from telegram.error import BadRequest
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot.context import BotContext
 from bot.handlers.fallback import stale_button
 from bot.keyboards import ICON_SETTINGS
-from bot.replies import NO_PREVIEW, answer, render
+from bot.replies import answer, edit, render
 from casework.planning import replan_client
 from casework.timewindows import QuietHours
 from storage import clients
@@ -241,9 +240,7 @@ async def pressed(update: Update, context: BotContext) -> None:
     context.client = client
     text, markup = _page(context, client)
     try:
-        await query.edit_message_text(
-            text, parse_mode=ParseMode.HTML, reply_markup=markup, link_preview_options=NO_PREVIEW
-        )
+        await edit(query, text, reply_markup=markup)
     except BadRequest as error:
         if "not modified" not in error.message.lower():
             raise

@@ -8,7 +8,6 @@ from datetime import date, datetime
 from enum import StrEnum
 
 from telegram import InlineKeyboardMarkup, Update
-from telegram.constants import ParseMode
 from telegram.error import BadRequest
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
@@ -16,7 +15,7 @@ from bot.context import BotContext
 from bot.handlers import listen, questions
 from bot.handlers.fallback import stale_button
 from bot.keyboards import ICON_TASKS, under_card
-from bot.replies import Text, answer, list_in_place, render
+from bot.replies import Text, answer, edit, list_in_place, render
 from casework import remote_tasks
 from casework.case import Actor, set_task_status
 from storage import clients, tasks
@@ -281,9 +280,9 @@ async def _edit(update: Update, text: str, markup: InlineKeyboardMarkup | None) 
     query = update.callback_query
     assert query is not None
     try:
-        await query.edit_message_text(
+        await edit(
+            query,
             text,
-            parse_mode=ParseMode.HTML,
             reply_markup=markup if markup is not None and markup.inline_keyboard else None,
         )
     except BadRequest as error:
