@@ -133,7 +133,10 @@ def test_the_postgresql_pool_follows_the_settings() -> None:
     engine = make_engine(PG_URL, pool_size=3, max_overflow=2, pool_timeout=7.0, pool_recycle=60)
     pool: Any = engine.pool
     assert (pool.size(), pool._max_overflow, pool._timeout, pool._recycle) == (3, 2, 7.0, 60)
-    assert pool._pre_ping
+    # Not SQLAlchemy's ping of every checkout: a connection idle for a while is pinged
+    # (storage/db.py ping_when_idle; tests/storage/test_ping_when_idle.py).
+    assert not pool._pre_ping
+    assert len(pool.dispatch.checkout) == 1 and len(pool.dispatch.checkin) == 1
 
 
 def test_build_application_passes_the_pool_settings_on() -> None:
