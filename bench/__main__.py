@@ -7,6 +7,7 @@
     python -m bench profile             # where an update's CPU time goes, per action
     python -m bench import [--clients 1000 100000] [--postgres-url ...]   # the importer only
     python -m bench throughput [--no-postgres]   # throughput and latency only (a minute each)
+    python -m bench compare HEAD~1 [--postgres]  # CPU per update against a revision, turn about
 
 Without --postgres-url, PostgreSQL is the server of INBURGERBOT_TEST_DATABASE_URL (or
 postgres@127.0.0.1:5432) with a fresh database created for the run and dropped after it.
@@ -39,6 +40,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from bench import throughput_only
 
         return throughput_only.main(args_given[1:])
+    if args_given[:1] == ["compare"]:
+        from bench import compare
+
+        return compare.main(args_given[1:])
     if args_given[:1] == ["import"]:
         from bench import importing
 

@@ -16,6 +16,7 @@ import statistics
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, replace
+from pathlib import Path
 from typing import Any
 
 from bench.botproc import TOKEN
@@ -93,12 +94,15 @@ class Side:
         self.presses = 0
         self.process: BotProcess | None = None
 
-    async def start(self, database_url: str | None, env: dict[str, str] | None = None) -> None:
+    async def start(
+        self, database_url: str | None, env: dict[str, str] | None = None, root: Path | None = None
+    ) -> None:
         await self.fake.start()
         self.users = [
             self.fake.user(chat_of(i), "Client", LOCALES[i % len(LOCALES)]) for i in self.indexes
         ]
-        self.process = await BotProcess.start(self.kind, self.fake, database_url, env=env)
+        where = {} if root is None else {"root": root}
+        self.process = await BotProcess.start(self.kind, self.fake, database_url, env=env, **where)
 
     async def stop(self) -> None:
         if self.process is not None:
