@@ -3,6 +3,7 @@ in runs taken turn about.
 
     python -m bench compare HEAD~1                   # SQLite, 16 rounds of 300 updates
     python -m bench compare 470644a --rounds 24 --postgres   # PostgreSQL (a fresh database each)
+    python -m bench compare aa01336 --this 4e74996   # one commit's step, both from git
 
 This machine's speed moves by 30 to 60% between hours for the same code (docs/performance.md),
 and within minutes by 10 to 20%, so two `make bench` runs cannot show a change of 5%. Here both
@@ -81,14 +82,16 @@ async def store(postgres: bool, name: str, clients: int) -> AsyncIterator[str]:
 
 
 async def compare(
-    revision: str, *, rounds: int, updates: int, postgres: bool
+    revision: str, *, rounds: int, updates: int, postgres: bool, this: str | None = None
 ) -> dict[str, list[float]]:
-    """CPU ms per update of each side, round by round ("this" and "rev")."""
+    """CPU ms per update of each side, round by round: "this" (this checkout, or the revision
+    `this`) and "rev"."""
     figures: dict[str, list[float]] = {"this": [], "rev": []}
     async with AsyncExitStack() as stack:
         rev_root = stack.enter_context(worktree(revision))
+        this_root = ROOT if this is None else stack.enter_context(worktree(this))
         sides: dict[str, Side] = {}
-        for name, root in (("this", ROOT), ("rev", rev_root)):
+        for name, root in (("this", this_root), ("rev", rev_root)):
             url = await stack.enter_async_context(store(postgres, name, updates))
             side = Side("real", range(updates))
             sides[name] = side
@@ -103,15 +106,17 @@ async def compare(
     return figures
 
 
-def report(revision: str, figures: dict[str, list[float]], backend: str) -> str:
+def report(
+    revision: str, figures: dict[str, list[float]], backend: str, this: str = "this checkout"
+) -> str:
     ratios = [a / b for a, b in zip(figures["this"], figures["rev"], strict=True) if b]
     lines = [
         f"CPU ms per update ({backend}, {len(ratios)} rounds, bursts alternated):",
-        f"  this checkout: median {statistics.median(figures['this']):.2f}"
+        f"  {this}: median {statistics.median(figures['this']):.2f}"
         f" (min {min(figures['this']):.2f}, max {max(figures['this']):.2f})",
         f"  {revision}: median {statistics.median(figures['rev']):.2f}"
         f" (min {min(figures['rev']):.2f}, max {max(figures['rev']):.2f})",
-        f"  this ÷ {revision}, same round: median {statistics.median(ratios):.3f}"
+        f"  {this} ÷ {revision}, same round: median {statistics.median(ratios):.3f}"
         f" (quartiles {statistics.quantiles(ratios, n=4)[0]:.3f}"
         f" to {statistics.quantiles(ratios, n=4)[2]:.3f})",
     ]
@@ -121,6 +126,9 @@ def report(revision: str, figures: dict[str, list[float]], backend: str) -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench compare", description=__doc__)
     parser.add_argument("revision", help="the git revision to compare with (HEAD~1, a hash)")
+    parser.add_argument(
+        "--this", help="a revision for the other side too, instead of this checkout (one step)"
+    )
     parser.add_argument("--rounds", type=int, default=16)
     parser.add_argument("--updates", type=int, default=300, help="per burst (as make bench)")
     parser.add_argument(
@@ -131,7 +139,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error("--rounds must be 2 or more")
     logging.basicConfig(level=logging.CRITICAL)  # the bots' shutdown noise
     figures = asyncio.run(
-        compare(args.revision, rounds=args.rounds, updates=args.updates, postgres=args.postgres)
+        compare(
+            args.revision,
+            rounds=args.rounds,
+            updates=args.updates,
+            postgres=args.postgres,
+            this=args.this,
+        )
     )
-    print(report(args.revision, figures, "PostgreSQL" if args.postgres else "SQLite"))
+    backend = "PostgreSQL" if args.postgres else "SQLite"
+    print(report(args.revision, figures, backend, args.this or "this checkout"))
     return 0

@@ -32,7 +32,7 @@ def test_a_short_comparison_with_this_very_revision_runs_both_bots_turn_about(
     assert all(value > 0 for side in figures.values() for value in side)
     assert _worktrees() == before  # the temporary checkout of HEAD is gone again
     printed = compare.report("HEAD", figures, "SQLite")
-    assert "this ÷ HEAD, same round: median" in printed
+    assert "this checkout ÷ HEAD, same round: median" in printed
 
 
 def test_the_report_gives_the_median_of_the_ratios_of_the_same_rounds() -> None:
