@@ -37,10 +37,16 @@ class BotProcess:
             *args, stdout=asyncio.subprocess.PIPE, cwd=root, env={**os.environ, **(env or {})}
         )
         assert process.stdout is not None
-        line = await asyncio.wait_for(process.stdout.readline(), 120)
-        if line.strip() != b"ready":
-            raise RuntimeError(f"bot process {kind} did not start (exit {process.returncode})")
-        await fake.wait_in_flight("getUpdates", timeout=30)
+        try:
+            line = await asyncio.wait_for(process.stdout.readline(), 120)
+            if line.strip() != b"ready":
+                raise RuntimeError(f"bot process {kind} did not start (exit {process.returncode})")
+            await fake.wait_in_flight("getUpdates", timeout=30)
+        except BaseException:  # not left running behind a failed start
+            if process.returncode is None:
+                process.kill()
+                await process.wait()
+            raise
         return cls(kind, process)
 
     @property

@@ -14,6 +14,10 @@ mix: 📋, 📅, ✅, a Done press, a question) to one and then the other, in al
 figure is the median over rounds of this checkout's CPU per update divided by REV's in the same
 round: below 1 means this checkout costs less. The CPU is each bot process's own
 (/proc/<pid>/stat), as in `make bench`.
+
+Both versions run with this checkout's virtual environment and on a store made with this
+checkout's tables: compare revisions with the same dependencies and the same schema (across a
+migration the older bot would meet tables it does not know).
 """
 
 from __future__ import annotations
@@ -40,13 +44,13 @@ from storage.db import Database
 @contextmanager
 def worktree(revision: str) -> Iterator[Path]:
     """REV checked out beside this checkout, its catalogues compiled; removed afterwards."""
+    # A run killed before its clean-up leaves git's record of a worktree whose folder is gone.
+    subprocess.run(["git", "-C", str(ROOT), "worktree", "prune"], check=False)
     with tempfile.TemporaryDirectory(prefix="bench-compare-") as tmp:
         path = Path(tmp) / "rev"
-        subprocess.run(
-            ["git", "-C", str(ROOT), "worktree", "add", "--detach", "--quiet", str(path), revision],
-            check=True,
-        )
         try:
+            add = ["worktree", "add", "--detach", "--quiet", str(path), revision]
+            subprocess.run(["git", "-C", str(ROOT), *add], check=True)
             subprocess.run(
                 [sys.executable, "-m", "bot.i18n_tools", "compile", "--quiet"],
                 cwd=path,
@@ -57,6 +61,7 @@ def worktree(revision: str) -> Iterator[Path]:
             subprocess.run(
                 ["git", "-C", str(ROOT), "worktree", "remove", "--force", str(path)], check=False
             )
+            subprocess.run(["git", "-C", str(ROOT), "worktree", "prune"], check=False)
 
 
 @asynccontextmanager

@@ -74,9 +74,12 @@ async def send(
     text: Text | str,
     *,
     reply_markup: Any = None,
-    **kwargs: Any,
 ) -> None:
-    """Send a (possibly long) HTML text; the keyboard goes with the last piece."""
+    """Send a (possibly long) HTML text; the keyboard goes with the last piece.
+
+    Only Bot API fields go into `post`: PTB's own keyword arguments (time-outs,
+    `reply_to_message_id`, `do_quote`) would be sent as unknown fields and ignored, so there are
+    none here."""
     body = text if isinstance(text, str) else render(context, text)
     pieces = split_text(body)
     for index, piece in enumerate(pieces):
@@ -90,16 +93,17 @@ async def send(
                 "parse_mode": ParseMode.HTML,
                 "reply_markup": reply_markup if last else None,
                 "link_preview_options": NO_PREVIEW,
-                **kwargs,
             },
         )
 
 
-async def answer(update: Update, context: BotContext, text: Text | str, **kwargs: Any) -> None:
+async def answer(
+    update: Update, context: BotContext, text: Text | str, *, reply_markup: Any = None
+) -> None:
     """Reply in the chat the update came from."""
     chat = update.effective_chat
     assert chat is not None
-    await send(context, chat.id, text, **kwargs)
+    await send(context, chat.id, text, reply_markup=reply_markup)
 
 
 async def edit(query: CallbackQuery, text: str, *, reply_markup: Any = None) -> None:
