@@ -27,14 +27,17 @@ class BotProcess:
         database_url: str | None = None,
         *,
         env: dict[str, str] | None = None,
-        root: Path = ROOT,
+        root: Path | None = None,
     ) -> BotProcess:
-        """The bot of the checkout at `root` (another version of the code: bench/compare.py)."""
+        """The bot of this checkout, or of the one at `root` (another version: bench/compare.py)."""
         args = [sys.executable, "-m", "bench.botproc", kind, fake.api_url]
         if database_url is not None:
             args.append(database_url)
         process = await asyncio.create_subprocess_exec(
-            *args, stdout=asyncio.subprocess.PIPE, cwd=root, env={**os.environ, **(env or {})}
+            *args,
+            stdout=asyncio.subprocess.PIPE,
+            cwd=root or ROOT,
+            env={**os.environ, **(env or {})},
         )
         assert process.stdout is not None
         try:

@@ -34,11 +34,8 @@ from contextlib import AsyncExitStack, asynccontextmanager, contextmanager
 from pathlib import Path
 
 from bench.botproc_client import ROOT
-from bench.generate import fill_clients
-from bench.runner import postgres_database, reset
-from bench.throughput import Side
-from casework.clock import SystemClock
-from storage.db import Database
+from bench.runner import postgres_database
+from bench.throughput import Side, filled_store
 
 
 @contextmanager
@@ -77,12 +74,7 @@ async def store(postgres: bool, name: str, clients: int) -> AsyncIterator[str]:
             if found is None:
                 raise SystemExit("no PostgreSQL server reachable")
             url = found
-        db = Database(url)
-        try:
-            await reset(db)
-            await fill_clients(db, 0, clients, now=SystemClock().now())
-        finally:
-            await db.dispose()
+        await filled_store(url, clients)
         yield url
 
 

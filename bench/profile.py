@@ -49,12 +49,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from bench.dispatch import reset
-from bench.generate import fill_clients
-from bench.throughput import MIX, Side
-from casework.clock import SystemClock
+from bench.throughput import MIX, Side, filled_store
 from fakebot import Call
-from storage.db import Database
 
 PARTS = (
     "queries",
@@ -160,12 +156,7 @@ async def _wait_for(path: Path, within: float) -> None:
 async def profile_actions(database_url: str, *, updates: int, top: int = 0) -> list[dict[str, Any]]:
     """Per action: CPU ms per update by part, and the most expensive functions."""
     users = updates * len(MIX)
-    db = Database(database_url)
-    try:
-        await reset(db)
-        await fill_clients(db, 0, users, now=SystemClock().now())
-    finally:
-        await db.dispose()
+    await filled_store(database_url, users)
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         directory = Path(tmp)

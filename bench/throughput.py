@@ -21,6 +21,7 @@ from typing import Any
 
 from bench.botproc import TOKEN
 from bench.botproc_client import BotProcess
+from bench.dispatch import reset
 from bench.generate import LOCALES, chat_of, fill_clients
 from bot.keyboards import ICON_APPOINTMENTS, ICON_PLAN, ICON_TASKS
 from casework.clock import SystemClock
@@ -81,6 +82,16 @@ async def _task_cards(user: SimUser) -> list[tuple[StoredMessage, str]]:
     return found
 
 
+async def filled_store(database_url: str, clients: int) -> None:
+    """The store emptied, then clients 0..`clients` generated (the users of a Side)."""
+    db = Database(database_url)
+    try:
+        await reset(db)
+        await fill_clients(db, 0, clients, now=SystemClock().now())
+    finally:
+        await db.dispose()
+
+
 class Side:
     """One bot process with its fake, its users and the task messages they can press."""
 
@@ -101,8 +112,9 @@ class Side:
         self.users = [
             self.fake.user(chat_of(i), "Client", LOCALES[i % len(LOCALES)]) for i in self.indexes
         ]
-        where = {} if root is None else {"root": root}
-        self.process = await BotProcess.start(self.kind, self.fake, database_url, env=env, **where)
+        self.process = await BotProcess.start(
+            self.kind, self.fake, database_url, env=env, root=root
+        )
 
     async def stop(self) -> None:
         if self.process is not None:

@@ -54,9 +54,9 @@ def render(context: BotContext, text: Text) -> str:
     return f"{own}\n\n🇳🇱 <b>Nederlands</b>\n{dutch}"
 
 
-async def post(bot: Bot, method: str, data: dict[str, Any]) -> None:
-    """A Bot API call whose answer is not needed (a reply, an edit): the answer is checked, not
-    turned into objects.
+async def post(bot: Bot, method: str, data: dict[str, Any], **options: Any) -> Any:
+    """A Bot API call whose answer is not made into objects: Telegram's answer as it came (the
+    sent message as a dict, or True). `options` are `Bot._post`'s own (time-outs, `api_kwargs`).
 
     PTB makes a `Message` of every sent or edited message, with its keyboard's buttons: about
     a quarter of a millisecond of CPU for a reply with buttons, the largest part of PTB's own
@@ -64,8 +64,9 @@ async def post(bot: Bot, method: str, data: dict[str, Any]) -> None:
     after building its parameters and before that step, so everything else stays: the
     parameters are encoded as PTB encodes them (`None` left out, objects as JSON), the rate
     limiter, retries and metrics still wrap the request, and an error is raised as PTB raises
-    it (BadRequest, Forbidden, RetryAfter, TimedOut)."""
-    await bot._post(method, data)
+    it (BadRequest, Forbidden, RetryAfter, TimedOut). The one place that calls PTB's private
+    `_post`: replies, edits and the client channel's messages (bot/channels/client.py)."""
+    return await bot._post(method, data, **options)
 
 
 async def send(

@@ -19,6 +19,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, TelegramError
 
 from bot.channels.sending import NO_PREVIEW, client_locale, for_client, send_content, send_html
+from bot.replies import post
 from bot.telegram_errors import error_name, failure_of, kind_of
 from casework import blocking
 from casework import questions as question_service
@@ -265,7 +266,7 @@ class TelegramClientChannel:
         # (with every button of the keyboard) from the answer, and serialise the keyboard
         # through its generic `to_dict`; only the message id is needed. These two were a fifth
         # of the dispatcher's CPU per reminder (docs/performance.md). Errors, time-outs and the
-        # rate limiter are PTB's own (`_post` is what every `Bot` method calls).
+        # rate limiter are PTB's own (bot/replies.py `post`).
         data: dict[str, Any] = {
             "chat_id": chat_id,
             "text": html,
@@ -277,7 +278,8 @@ class TelegramClientChannel:
         timeout: Any = DEFAULT_NONE if send_timeout is None else send_timeout
         bot: Any = self.bot
         try:
-            result = await bot._post(
+            result = await post(
+                bot,
                 "sendMessage",
                 data,
                 read_timeout=timeout,
