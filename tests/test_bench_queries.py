@@ -19,8 +19,10 @@ async def test_every_query_and_the_empty_read_are_measured() -> None:
     assert all(ms > 0 for ms in figures.values())
 
 
-async def test_the_hops_of_one_read_session_are_counted_and_the_wrapper_removed() -> None:
+async def test_the_hops_of_a_read_and_of_a_write_are_counted_and_the_wrapper_removed() -> None:
     real = queries.aiosqlite.core.Connection._execute
-    handed = await queries.hops()
-    assert handed == ["statement"]  # the statement went to the thread, counted once
+    assert await queries.hops() == []  # the read ran in the event loop's thread
+    assert queries.aiosqlite.core.Connection._execute is real
+    # the read before the write still runs here; the UPDATE and the commit go to the thread
+    assert await queries.hops(write=True) == ["statement", "commit"]
     assert queries.aiosqlite.core.Connection._execute is real

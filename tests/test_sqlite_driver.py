@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import aiosqlite.core
 import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -23,11 +24,26 @@ NOW = datetime(2026, 12, 1, 7, 0, tzinfo=UTC)
 AUDIT_COLUMNS = ("actor_kind", "action", "subject_kind", "detail", "at", "created_at", "updated_at")
 
 
-async def test_a_read_session_hands_one_call_per_statement_to_the_thread() -> None:
+async def test_a_read_session_hands_nothing_to_the_thread() -> None:
     handed = await queries.hops()
-    # the statement only: SQLAlchemy's own adapter made six (cursor, execute, fetchall, close,
-    # and a rollback for the session and one for the pool's reset, with nothing to roll back)
-    assert handed == ["statement"]
+    # its SELECT runs in the event loop's thread: SQLAlchemy's own adapter made six calls
+    # (cursor, execute, fetchall, close, and a rollback for the session and one for the pool's
+    # reset, with nothing to roll back), this module one per statement before reads ran here
+    assert handed == []
+
+
+@pytest.fixture
+def handed(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The names of the calls handed to aiosqlite's thread from now on."""
+    calls: list[str] = []
+    real = aiosqlite.core.Connection._execute
+
+    async def counted(self: Any, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        calls.append(getattr(fn, "__name__", type(fn).__name__))
+        return await real(self, fn, *args, **kwargs)
+
+    monkeypatch.setattr(aiosqlite.core.Connection, "_execute", counted)
+    return calls
 
 
 @pytest.fixture
@@ -157,3 +173,65 @@ async def test_a_rollback_waits_for_a_queued_write_still_on_the_thread(
         assert count == 0
         raw = await conn.get_raw_connection()
         assert not raw.driver_connection._conn.in_transaction
+
+
+async def test_writes_and_the_reads_of_a_transaction_that_wrote_go_to_the_thread(
+    plain: Database, handed: list[str]
+) -> None:
+    async with plain.engine.begin() as conn:
+        await conn.execute(text("SELECT count(*) FROM t"))  # nothing open yet: read here
+        assert handed == []
+        await conn.execute(text("INSERT INTO t (name) VALUES ('a')"))
+        await conn.execute(text("SELECT count(*) FROM t"))  # in SQLite's write transaction
+    assert handed == ["statement", "statement", "commit"]
+
+
+async def test_a_read_here_is_not_held_up_by_another_connections_write(
+    plain: Database, handed: list[str]
+) -> None:
+    """Another connection holds SQLite's write lock with a write not yet committed: a read in
+    the event loop's thread returns at once with what was committed (WAL); it does not wait
+    for the lock (the busy timeout of 15 s would fail it as "database is locked")."""
+    async with plain.engine.begin() as conn:
+        await conn.execute(text("INSERT INTO t (name) VALUES ('committed')"))
+    async with plain.engine.connect() as writer, plain.engine.connect() as reader:
+        await writer.execute(text("INSERT INTO t (name) VALUES ('open')"))
+        raw = await writer.get_raw_connection()
+        assert raw.driver_connection._conn.in_transaction
+        handed.clear()  # the connections are made
+        names = (await reader.execute(text("SELECT name FROM t"))).scalars().all()
+        assert names == ["committed"]
+        assert handed == []  # it ran here, not on the thread
+
+
+async def test_a_read_after_a_queued_write_waits_for_it_on_the_thread(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The importer's queued write is still on the thread: a read of the same session must not
+    run before it in the event loop's thread, or it would miss the row just written."""
+    if db.is_postgres:
+        pytest.skip("aiosqlite's thread")
+    on_thread, go_on = threading.Event(), threading.Event()
+    real = imports._write
+
+    def held(*args: Any) -> None:
+        on_thread.set()
+        go_on.wait(30)
+        real(*args)
+
+    monkeypatch.setattr(imports, "_write", held)
+    async with AsyncSession(db.engine) as session:
+        stamp = imports.native(await imports.dialect_of(session), NOW)
+        row = ("system", "queued-read", "client", "", stamp, stamp, stamp)
+        queued = imports.Queued()
+        await imports.insert_rows(session, imports.AUDIT, AUDIT_COLUMNS, [row], queued=queued)
+        assert await asyncio.to_thread(on_thread.wait, 30)
+        threading.Timer(0.5, go_on.set).start()  # the write goes on, whatever the read does
+        count = (
+            await session.execute(
+                text("SELECT count(*) FROM audit_event WHERE action = 'queued-read'")
+            )
+        ).scalar_one()
+        await queued.drain()
+        await session.rollback()
+    assert count == 1
