@@ -1,4 +1,4 @@
-"""SQLite through aiosqlite, one call on its thread per statement, and most statements without.
+"""SQLite through aiosqlite, one call on its thread per statement, and reads without it.
 
 SQLAlchemy's aiosqlite adapter makes four calls on aiosqlite's thread for every statement: make
 a cursor, execute, fetch the rows, close the cursor. Each call is a hand-off between the event
@@ -9,27 +9,17 @@ description, the row count and the last row id come back together. Everything el
 SQLAlchemy's own adapter: the statement lock, transactions, errors (raised in the thread, they
 reach SQLAlchemy as before), server-side cursors (`stream_results`, not used by this project).
 
-Statements in the event loop's thread. The hand-off to aiosqlite's thread and back costs about
-0.3 ms of CPU, far more than SQLite needs for the bot's statements (`python -m bench.queries`: a
-read session's `SELECT 1` 0.41 ms through the thread, 0.14 ms without). What the thread is for
-is waiting: for SQLite's write lock, up to the busy timeout, when another process writes. So a
-statement runs in the event loop's own thread, when nothing is on aiosqlite's thread for the
-connection, if it cannot wait for a lock:
-- a SELECT outside a transaction: in WAL mode a reader takes no lock that a writer holds, so
-  another process's open write does not hold it up (tested). SQLite's own rare exceptions (a
-  crashed process's WAL recovered, the last connection closing the WAL) take milliseconds.
-- every statement of a transaction that holds the write lock, and its commit or rollback.
-  Python's sqlite3 opens the transaction with the first INSERT, UPDATE or DELETE, which takes
-  the lock and so goes to the thread; from then on SQLite says `in_transaction`, and nothing
-  of that transaction waits for another connection (a WAL commit does not; the checkpoint after
-  it is a passive one, which does not wait either).
-
-A Done press, for example, hands its UPDATE to the thread and runs its other six statements
-here. The price: SQLite's own work for those statements is done in the event loop's thread,
-holding up other updates for its duration, microseconds for the bot's; and the checkpoint that
-follows a commit after every 1,000 pages written to the WAL writes them to the database file
-from this thread. The importer's queued writes (storage/imports.py, Queued) still go to the
-thread, and whatever follows them waits for them there.
+Reads in the event loop's thread. A SELECT on a connection with no transaction open and no call
+on aiosqlite's thread runs in the event loop's own thread, without the hand-off: the bot's reads
+are a few rows found by an index, which SQLite returns in microseconds, while the hand-off there
+and back costs about 0.3 ms of CPU (`python -m bench.queries`: a read session's `SELECT 1`
+0.41 ms through the thread, 0.14 ms here). It cannot wait for a lock: in WAL mode a reader
+takes none that a writer holds, so another process's write transaction does not hold it up
+(tested). SQLite's own rare exceptions (a crashed process's WAL recovered, the last connection
+closing the WAL) take milliseconds. Every write, and every statement of a transaction that has
+written, still goes to the thread, where waiting for the write lock (the busy timeout) blocks
+nothing else. A long scan would hold up the event loop for its duration: the bot's reads are
+not such scans; the back-office's lists are pages, and the importer reads in batches.
 
 `make_engine` passes `module=dbapi()` for `sqlite+aiosqlite` URLs.
 """
@@ -163,7 +153,7 @@ class OneCallCursor(AsyncAdapt_aiosqlite_cursor):
         adapter: Any = self._adapt_connection  # a OneCallConnection
         async with adapter._execute_mutex:
             connection = self._connection
-            if adapter.runs_here(operation):
+            if not many and adapter.reads_here(operation):
                 outcome = statement(connection._conn, operation, parameters, many)
             else:
                 call = partial(statement, connection._conn, operation, parameters, many)
@@ -176,9 +166,8 @@ class OneCallCursor(AsyncAdapt_aiosqlite_cursor):
 
 
 class OneCallConnection(AsyncAdapt_aiosqlite_connection):
-    """aiosqlite's connection with the one-call cursor, statements in the event loop's thread
-    where they cannot wait (module docstring), and no call for a rollback or commit when SQLite
-    has no transaction open.
+    """aiosqlite's connection with the one-call cursor, and no call for a rollback or commit
+    when SQLite has no transaction open.
 
     Python's sqlite3 opens a transaction before the first INSERT, UPDATE or DELETE only; a
     SELECT runs on its own. So a read session has nothing to roll back, yet SQLAlchemy rolls back
@@ -197,42 +186,29 @@ class OneCallConnection(AsyncAdapt_aiosqlite_connection):
         super().__init__(dbapi, connection)
         self.calls = Calls()
 
-    def _idle(self) -> sqlite3.Connection | None:
-        """SQLite's connection when nothing waits on aiosqlite's thread and every statement this
-        module handed to it has finished there (`Calls`); then this thread may use it."""
+    def _nothing_open(self) -> bool:
         connection = self._connection
         raw = connection._connection
-        if raw is None or self.calls.sent != self.calls.done or not connection._tx.empty():
-            return None
-        return raw  # type: ignore[no-any-return]
+        return (
+            raw is not None
+            and self.calls.sent == self.calls.done
+            and connection._tx.empty()
+            and not raw.in_transaction
+        )
 
-    def runs_here(self, operation: str) -> bool:
-        """Whether a statement runs in the event loop's thread instead of aiosqlite's: any
-        statement of a transaction that holds SQLite's write lock, and a SELECT outside one,
-        when nothing is on the thread (the module's docstring, "Statements in the event loop's
-        thread")."""
-        raw = self._idle()
-        return raw is not None and (raw.in_transaction or operation.startswith("SELECT"))
+    def reads_here(self, operation: str) -> bool:
+        """Whether a statement runs in the event loop's thread instead of aiosqlite's: a SELECT
+        on a connection with nothing open and nothing on the thread (see the module's
+        docstring, "Reads in the event loop's thread")."""
+        return operation.startswith("SELECT") and self._nothing_open()
 
     def rollback(self) -> None:
-        raw = self._idle()
-        if raw is None:
-            super().rollback()  # after what is on the thread
-        elif raw.in_transaction:
-            self._here(raw.rollback)
+        if not self._nothing_open():
+            super().rollback()
 
     def commit(self) -> None:
-        raw = self._idle()
-        if raw is None:
+        if not self._nothing_open():
             super().commit()
-        elif raw.in_transaction:
-            self._here(raw.commit)
-
-    def _here(self, end: Callable[[], None]) -> None:
-        try:
-            end()
-        except Exception as error:
-            self._handle_exception(error)
 
 
 class OneCallDBAPI(AsyncAdapt_aiosqlite_dbapi):

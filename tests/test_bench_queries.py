@@ -23,7 +23,6 @@ async def test_the_hops_of_a_read_and_of_a_write_are_counted_and_the_wrapper_rem
     real = queries.aiosqlite.core.Connection._execute
     assert await queries.hops() == []  # the read ran in the event loop's thread
     assert queries.aiosqlite.core.Connection._execute is real
-    # the read before the write runs here, the UPDATE (which takes the write lock) goes to the
-    # thread, and the commit runs here again
-    assert await queries.hops(write=True) == ["statement"]
+    # the read before the write still runs here; the UPDATE and the commit go to the thread
+    assert await queries.hops(write=True) == ["statement", "commit"]
     assert queries.aiosqlite.core.Connection._execute is real
