@@ -186,6 +186,33 @@ async def test_writes_and_the_reads_of_a_transaction_that_wrote_go_to_the_thread
     assert handed == ["statement", "statement", "commit"]
 
 
+async def test_a_write_waits_for_another_connections_lock_on_the_thread(
+    plain: Database, handed: list[str]
+) -> None:
+    """A write waits for SQLite's write lock on aiosqlite's thread,
+    while the event loop goes on: had it waited here, the other connection's commit could not
+    run until the busy timeout failed the write as "database is locked"."""
+    async with plain.engine.connect() as holder:
+        await holder.execute(text("INSERT INTO t (name) VALUES ('first')"))
+
+        async def second() -> None:
+            async with plain.engine.begin() as conn:
+                await conn.execute(text("INSERT INTO t (name) VALUES ('second')"))
+
+        waiting = asyncio.create_task(second())
+        for _ in range(3000):  # until the second INSERT is on the thread, waiting (≤ 30 s)
+            if "statement" in handed:
+                break
+            await asyncio.sleep(0.01)
+        assert "statement" in handed
+        assert not waiting.done()
+        await holder.commit()  # the event loop is free to commit the first
+        await asyncio.wait_for(waiting, 30)
+    async with plain.engine.connect() as other:
+        names = (await other.execute(text("SELECT name FROM t ORDER BY id"))).scalars().all()
+    assert names == ["first", "second"]
+
+
 async def test_a_read_here_is_not_held_up_by_another_connections_write(
     plain: Database, handed: list[str]
 ) -> None:
