@@ -2,10 +2,12 @@
 
     python -m bench.import_cpu --clients 5000                 # CPU seconds, first and second import
     python -m bench.import_cpu --clients 5000 --profile 30    # the same under cProfile, top 30
+    python -m bench.import_cpu --postgres-url postgresql+asyncpg://postgres@127.0.0.1:5432/cpu
 
 The file is generated like `python -m bench import` does (bench/importing.py) for a fixed
 moment (3 December 2026, 09:00 UTC), so every run imports the same bytes; it is imported into a
-fresh SQLite file twice, in this process. The figures are `time.process_time()` (the process's
+fresh SQLite file (or the emptied PostgreSQL database of `--postgres-url`) twice, in this
+process. The figures are `time.process_time()` (the process's
 CPU time, aiosqlite's thread included), which a loaded machine disturbs far less than wall
 time. Under `--profile` cProfile's own overhead inflates them; read its table as shares and
 call counts.
@@ -60,11 +62,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.import_cpu", description=__doc__)
     parser.add_argument("--clients", type=int, default=5_000)
     parser.add_argument("--profile", type=int, metavar="TOP", help="run under cProfile")
+    parser.add_argument("--postgres-url", help="PostgreSQL database to use (emptied first)")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="inburgerbot-import-cpu-") as work:
         path = Path(work) / f"import-{args.clients}.json"
         size = write_document(path, args.clients, NOW)
-        url = f"sqlite+aiosqlite:///{Path(work) / 'import.db'}"
+        url = args.postgres_url or f"sqlite+aiosqlite:///{Path(work) / 'import.db'}"
         _empty(url)
         profiler = cProfile.Profile() if args.profile else None
         if profiler is not None:

@@ -209,13 +209,27 @@ def search_updates(updates: int, rate: float) -> int:
     return min(updates, max(SEARCH_MIN_UPDATES, round(rate * SEARCH_SECONDS)))
 
 
-async def sustained(side: Side, updates: int, *, high: float) -> RunFigures | None:
-    """The fastest paced run (bisection between 5/s and `high`) with p99 under the goal."""
+def holds(run: RunFigures, rate: float) -> bool:
+    """A paced run met the latency goal at `rate`: p99 under it, and the rate (nearly) reached."""
+    return run.p99_ms < P99_GOAL_MS and run.per_second >= 0.9 * rate
+
+
+async def sustained(
+    side: Side, updates: int, *, high: float, held: RunFigures | None = None
+) -> RunFigures | None:
+    """The fastest paced run (bisection between 5/s and `high`) with p99 under the goal.
+
+    `held` is a paced run that already met the goal (the 100/s run): the search looks above its
+    rate only, and reports it when no faster run holds. A search run is short, so its p99 is
+    one of its few slowest replies, and below that rate one slow reply would otherwise make the
+    figure lower than a rate the table shows holding."""
     low, best = 5.0, None
-    rate = high * 0.6
+    if held is not None and held.per_second > low:
+        low, best = held.per_second, replace(held, mode=f"sustained {held.per_second:.0f}/s")
+    rate = low + (high - low) * 0.6 if held is not None else high * 0.6
     for _ in range(SEARCH_STEPS):
         run = await side.run(search_updates(updates, rate), rate)
-        if run.p99_ms < P99_GOAL_MS and run.per_second >= 0.9 * rate:
+        if holds(run, rate):
             best, low = replace(run, mode=f"sustained {rate:.0f}/s"), rate
         else:
             high = rate
@@ -280,7 +294,9 @@ async def measure(
         for side in (echo, real):
             runs.append(await side.run(paced_updates, rate))
         burst = statistics.median(r.per_second for r in runs if r.bot == "real")
-        found = await sustained(real, paced_updates, high=max(burst, rate))
+        paced = runs[-1]  # the real bot's run at `rate`
+        held = paced if holds(paced, rate) else None
+        found = await sustained(real, paced_updates, high=max(burst, rate), held=held)
         if found is not None:
             runs.append(found)
     finally:
