@@ -122,7 +122,7 @@ def markdown(results: dict[str, Any]) -> str:
         ),
     )
     add(
-        "ratio inburgerbot ÷ echo, CPU per update",
+        "ratio inburgerbot ÷ echo, CPU per update (median of the rounds)",
         lambda f: f"{f[tp]['cpu_ratio']}",
         "≤ 2",
         lambda f: f[tp]["cpu_ratio"] <= 2,

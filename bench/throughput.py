@@ -260,7 +260,13 @@ class Throughput:
 
     @property
     def cpu_ratio(self) -> float:
-        return round(self.cpu_ms("real") / self.cpu_ms("echo"), 2)
+        """The median over rounds of the two bots' CPU per update in the same round: the
+        machine's speed drifts within a minute (docs/performance.md), a round's pair of bursts
+        shares it."""
+        pairs = zip(self._burst("echo"), self._burst("real"), strict=True)
+        return round(
+            statistics.median(r.cpu_ms_per_update / e.cpu_ms_per_update for e, r in pairs), 2
+        )
 
     def as_dict(self) -> dict[str, Any]:
         return {

@@ -1,11 +1,12 @@
-"""bench/throughput.py `sustained`: the search for the highest paced rate with p99 < 50 ms
-(no bot; a stand-in side whose replies slow down above a given rate)."""
+"""bench/throughput.py: `sustained`, the search for the highest paced rate with p99 < 50 ms (no
+bot; a stand-in side whose replies slow down above a given rate), and the CPU ratio taken round
+by round."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from bench.throughput import RunFigures, holds, sustained
+from bench.throughput import RunFigures, Throughput, holds, sustained
 
 
 def _run(rate: float, p99: float) -> RunFigures:
@@ -52,3 +53,18 @@ async def test_a_rate_that_held_is_not_searched_below() -> None:
 async def test_nothing_holds_nothing_found() -> None:
     side = Side(limit=1.0)
     assert await sustained(side, 400, high=200.0) is None  # type: ignore[arg-type]
+
+
+def test_the_cpu_ratio_is_the_median_of_each_rounds_pair() -> None:
+    """The machine's speed drifts between rounds; each round's two bursts share it. Medians
+    taken apart would give 3.0 / 1.5 = 2.0 here, where every round shows the bot at 2 to 3."""
+
+    def burst(bot: str, cpu: float) -> RunFigures:
+        return RunFigures(bot, "burst", 300, 1.0, 300.0, 5.0, 9.0, cpu, 1.0)
+
+    runs = [
+        *(burst("echo", 1.0), burst("real", 3.0)),
+        *(burst("echo", 2.0), burst("real", 6.0)),
+        *(burst("echo", 1.5), burst("real", 3.0)),
+    ]
+    assert Throughput("sqlite", runs).cpu_ratio == 3.0
