@@ -184,18 +184,6 @@ class Database:
         self._sessions = async_sessionmaker(
             self.engine, class_=AsyncSession, expire_on_commit=False
         )
-        # PostgreSQL: a read session's statements run without BEGIN and ROLLBACK, two round
-        # trips fewer (see `reading`). SQLite's driver opens no transaction for a SELECT anyway,
-        # and setting its isolation level would be a call on aiosqlite's thread.
-        self._reads = (
-            async_sessionmaker(
-                self.engine.execution_options(isolation_level="AUTOCOMMIT"),
-                class_=AsyncSession,
-                expire_on_commit=False,
-            )
-            if self.engine.dialect.name == "postgresql"
-            else self._sessions
-        )
         self._turns = _TurnLock() if self.engine.dialect.name == "sqlite" else None
 
     @property
@@ -228,14 +216,8 @@ class Database:
 
     @asynccontextmanager
     async def reading(self) -> AsyncIterator[AsyncSession]:
-        """A session for reads only; nothing is committed.
-
-        On PostgreSQL each of its statements is a transaction of its own (autocommit): asyncpg
-        then sends no BEGIN before the first and no ROLLBACK at the end, a round trip each.
-        What a read sees is the same as in one transaction at READ COMMITTED, where every
-        statement takes a fresh snapshot too. A write made in it would be committed at once
-        instead of thrown away: writes belong in `transaction()`."""
-        async with self._reads() as session:
+        """A session for reads only; nothing is committed."""
+        async with self._sessions() as session:
             yield session
 
     async def dispose(self) -> None:
