@@ -22,6 +22,7 @@ from typing import Any
 
 from bench.echo_bot import build_echo
 from bot.app import build_application
+from bot.serve import settle_application
 from casework.clock import SystemClock
 from casework.settings import Settings
 
@@ -55,6 +56,8 @@ async def serve(kind: str, api_url: str, database_url: str | None) -> None:
     if profile_dir:
         _profile_on_signals(Path(profile_dir))
     await app.initialize()
+    if kind != "echo":
+        settle_application(app)  # as bot/serve.py does after start
     await app.start()
     await app.updater.start_polling(poll_interval=0, timeout=5)
     print("ready", flush=True)

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import logging
 from collections.abc import Iterator
@@ -368,11 +369,13 @@ async def test_polling_serves_health_and_metrics_on_the_side_port(migrated_url: 
         settings = bot_settings(fake, migrated_url, health_port=port)
         app = build_application(settings, rate_limit=False)
         stop = asyncio.Event()
+        gc.unfreeze()
         task = asyncio.create_task(serve_polling(app, health=("127.0.0.1", port), stop=stop))
         try:
             user = fake.user(4107, "Yonas", "nl")
             await user.send_command("/help")
             assert (await user.next_message(timeout=10)).text
+            assert gc.get_freeze_count() > 0  # the heap was settled at start (bot/heap.py)
             async with aiohttp.ClientSession() as session:
                 base = f"http://127.0.0.1:{port}"
                 async with session.get(f"{base}/healthz") as response:
@@ -384,4 +387,5 @@ async def test_polling_serves_health_and_metrics_on_the_side_port(migrated_url: 
         finally:
             stop.set()
             await asyncio.wait_for(task, timeout=20)
+            gc.unfreeze()
     assert metric(samples, "inburgerbot_updates_total", kind="message") == 1
