@@ -138,6 +138,37 @@ async def test_a_write_cancelled_on_the_thread_leaves_nothing_open(
         await conn.execute(text("INSERT INTO t (name) VALUES ('next')"))
 
 
+def _hold_writes(db: Database, monkeypatch: pytest.MonkeyPatch) -> threading.Event:
+    """The importer's queued writes wait on aiosqlite's thread until the event returned is set
+    (SQLite only); `_queue_audit` returns once one is waiting there."""
+    if db.is_postgres:
+        pytest.skip("aiosqlite's thread")
+    go_on = threading.Event()
+    real = imports._write
+
+    def held(*args: Any) -> None:
+        _ON_THREAD.set()
+        go_on.wait(30)
+        real(*args)
+
+    _ON_THREAD.clear()
+    monkeypatch.setattr(imports, "_write", held)
+    return go_on
+
+
+_ON_THREAD = threading.Event()
+
+
+async def _queue_audit(session: AsyncSession, action: str) -> imports.Queued:
+    """An audit row queued as the importer queues its writes, held on the thread."""
+    stamp = imports.native(await imports.dialect_of(session), NOW)
+    row = ("system", action, "client", "", stamp, stamp, stamp)
+    queued = imports.Queued()
+    await imports.insert_rows(session, imports.AUDIT, AUDIT_COLUMNS, [row], queued=queued)
+    assert await asyncio.to_thread(_ON_THREAD.wait, 30)
+    return queued
+
+
 async def test_a_rollback_waits_for_a_queued_write_still_on_the_thread(
     db: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -145,23 +176,9 @@ async def test_a_rollback_waits_for_a_queued_write_still_on_the_thread(
     thread, before SQLite opened its transaction, when the session rolls back: the rollback must
     run after it, not be skipped as "nothing open", or the write would stay open on a pooled
     connection (and the next session's commit would commit it)."""
-    if db.is_postgres:
-        pytest.skip("aiosqlite's thread")
-    on_thread, go_on = threading.Event(), threading.Event()
-    real = imports._write
-
-    def held(*args: Any) -> None:
-        on_thread.set()
-        go_on.wait(30)
-        real(*args)
-
-    monkeypatch.setattr(imports, "_write", held)
+    go_on = _hold_writes(db, monkeypatch)
     async with AsyncSession(db.engine) as session:
-        stamp = imports.native(await imports.dialect_of(session), NOW)
-        row = ("system", "queued", "client", "", stamp, stamp, stamp)
-        queued = imports.Queued()
-        await imports.insert_rows(session, imports.AUDIT, AUDIT_COLUMNS, [row], queued=queued)
-        assert await asyncio.to_thread(on_thread.wait, 30)
+        queued = await _queue_audit(session, "queued")
         # the write goes on a second later, whether or not the rollback waits for it
         threading.Timer(1.0, go_on.set).start()
         await session.rollback()
@@ -236,23 +253,9 @@ async def test_a_read_after_a_queued_write_waits_for_it_on_the_thread(
 ) -> None:
     """The importer's queued write is still on the thread: a read of the same session must not
     run before it in the event loop's thread, or it would miss the row just written."""
-    if db.is_postgres:
-        pytest.skip("aiosqlite's thread")
-    on_thread, go_on = threading.Event(), threading.Event()
-    real = imports._write
-
-    def held(*args: Any) -> None:
-        on_thread.set()
-        go_on.wait(30)
-        real(*args)
-
-    monkeypatch.setattr(imports, "_write", held)
+    go_on = _hold_writes(db, monkeypatch)
     async with AsyncSession(db.engine) as session:
-        stamp = imports.native(await imports.dialect_of(session), NOW)
-        row = ("system", "queued-read", "client", "", stamp, stamp, stamp)
-        queued = imports.Queued()
-        await imports.insert_rows(session, imports.AUDIT, AUDIT_COLUMNS, [row], queued=queued)
-        assert await asyncio.to_thread(on_thread.wait, 30)
+        queued = await _queue_audit(session, "queued-read")
         threading.Timer(0.5, go_on.set).start()  # the write goes on, whatever the read does
         count = (
             await session.execute(
