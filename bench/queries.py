@@ -21,8 +21,8 @@ import argparse
 import asyncio
 import tempfile
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
+from contextlib import asynccontextmanager, contextmanager
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -108,15 +108,27 @@ async def measure(calls: int) -> dict[str, float]:
         return figures
 
 
-async def hops(*, write: bool = False) -> list[str]:
-    """The calls one read session (the gate's `clients.by_chat`) hands to aiosqlite's thread;
-    with `write`, those of a transaction that reads the client and changes its language."""
+@contextmanager
+def counting() -> Iterator[list[str]]:
+    """The names of the calls handed to aiosqlite's thread while inside (every call goes through
+    aiosqlite's `Connection._execute`, wrapped here and put back after)."""
     handed: list[str] = []
     real = aiosqlite.core.Connection._execute
 
     async def counted(self: Any, fn: Any, *args: Any, **kwargs: Any) -> Any:
         handed.append(getattr(fn, "__name__", type(fn).__name__))
         return await real(self, fn, *args, **kwargs)
+
+    aiosqlite.core.Connection._execute = counted  # type: ignore[method-assign]
+    try:
+        yield handed
+    finally:
+        aiosqlite.core.Connection._execute = real  # type: ignore[method-assign]
+
+
+async def hops(*, write: bool = False) -> list[str]:
+    """The calls one read session (the gate's `clients.by_chat`) hands to aiosqlite's thread;
+    with `write`, those of a transaction that reads the client and changes its language."""
 
     async def writing(db: Database) -> None:
         async with db.transaction() as session:
@@ -134,11 +146,8 @@ async def hops(*, write: bool = False) -> list[str]:
 
         unit = writing if write else reading
         await unit(db)  # the pool's connection made and the statements compiled
-        aiosqlite.core.Connection._execute = counted  # type: ignore[method-assign]
-        try:
+        with counting() as handed:
             await unit(db)
-        finally:
-            aiosqlite.core.Connection._execute = real  # type: ignore[method-assign]
         return handed
 
 

@@ -2,9 +2,10 @@
 
 Python's cyclic garbage collector examines every tracked object of the oldest generation in a
 full collection. After start that is the whole program: python-telegram-bot, SQLAlchemy, Babel,
-the catalogues. A full collection then took 80 to 235 ms in the bot process
-(docs/performance.md, "Garbage collection"), during which no update moves: one in the paced
-run's window put its reply p99 at 86 to 141 ms where it is otherwise about 9 ms.
+the catalogues. A full collection then took 80 to 235 ms in the bot process, during which no
+update moves: one in the paced run's window put its reply p99 at 86 to 141 ms where it is
+otherwise about 9 ms (docs/performance.md, "The garbage collector held every update up for
+0.1 s").
 
 `settle` loads what the bot would otherwise load at its first updates (the catalogue and
 formats of every shipped language), collects once, and freezes the survivors (`gc.freeze`):

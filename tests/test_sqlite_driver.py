@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import aiosqlite.core
 import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -33,17 +34,10 @@ async def test_a_read_session_hands_nothing_to_the_thread() -> None:
 
 
 @pytest.fixture
-def handed(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The names of the calls handed to aiosqlite's thread from now on."""
-    calls: list[str] = []
-    real = aiosqlite.core.Connection._execute
-
-    async def counted(self: Any, fn: Any, *args: Any, **kwargs: Any) -> Any:
-        calls.append(getattr(fn, "__name__", type(fn).__name__))
-        return await real(self, fn, *args, **kwargs)
-
-    monkeypatch.setattr(aiosqlite.core.Connection, "_execute", counted)
-    return calls
+def handed() -> Iterator[list[str]]:
+    """The names of the calls handed to aiosqlite's thread during the test."""
+    with queries.counting() as calls:
+        yield calls
 
 
 @pytest.fixture
@@ -138,34 +132,37 @@ async def test_a_write_cancelled_on_the_thread_leaves_nothing_open(
         await conn.execute(text("INSERT INTO t (name) VALUES ('next')"))
 
 
-def _hold_writes(db: Database, monkeypatch: pytest.MonkeyPatch) -> threading.Event:
-    """The importer's queued writes wait on aiosqlite's thread until the event returned is set
-    (SQLite only); `_queue_audit` returns once one is waiting there."""
+@dataclass
+class Held:
+    """The importer's queued writes held on aiosqlite's thread: `on_thread` is set when one
+    waits there, and it goes on once `go_on` is set."""
+
+    on_thread: threading.Event
+    go_on: threading.Event
+
+
+def _hold_writes(db: Database, monkeypatch: pytest.MonkeyPatch) -> Held:
     if db.is_postgres:
         pytest.skip("aiosqlite's thread")
-    go_on = threading.Event()
+    hold = Held(threading.Event(), threading.Event())
     real = imports._write
 
     def held(*args: Any) -> None:
-        _ON_THREAD.set()
-        go_on.wait(30)
+        hold.on_thread.set()
+        hold.go_on.wait(30)
         real(*args)
 
-    _ON_THREAD.clear()
     monkeypatch.setattr(imports, "_write", held)
-    return go_on
+    return hold
 
 
-_ON_THREAD = threading.Event()
-
-
-async def _queue_audit(session: AsyncSession, action: str) -> imports.Queued:
-    """An audit row queued as the importer queues its writes, held on the thread."""
+async def _queue_audit(session: AsyncSession, action: str, hold: Held) -> imports.Queued:
+    """An audit row queued as the importer queues its writes, waiting on the thread."""
     stamp = imports.native(await imports.dialect_of(session), NOW)
     row = ("system", action, "client", "", stamp, stamp, stamp)
     queued = imports.Queued()
     await imports.insert_rows(session, imports.AUDIT, AUDIT_COLUMNS, [row], queued=queued)
-    assert await asyncio.to_thread(_ON_THREAD.wait, 30)
+    assert await asyncio.to_thread(hold.on_thread.wait, 30)
     return queued
 
 
@@ -176,11 +173,11 @@ async def test_a_rollback_waits_for_a_queued_write_still_on_the_thread(
     thread, before SQLite opened its transaction, when the session rolls back: the rollback must
     run after it, not be skipped as "nothing open", or the write would stay open on a pooled
     connection (and the next session's commit would commit it)."""
-    go_on = _hold_writes(db, monkeypatch)
+    hold = _hold_writes(db, monkeypatch)
     async with AsyncSession(db.engine) as session:
-        queued = await _queue_audit(session, "queued")
+        queued = await _queue_audit(session, "queued", hold)
         # the write goes on a second later, whether or not the rollback waits for it
-        threading.Timer(1.0, go_on.set).start()
+        threading.Timer(1.0, hold.go_on.set).start()
         await session.rollback()
         await queued.drain()
     async with db.engine.connect() as conn:
@@ -253,10 +250,10 @@ async def test_a_read_after_a_queued_write_waits_for_it_on_the_thread(
 ) -> None:
     """The importer's queued write is still on the thread: a read of the same session must not
     run before it in the event loop's thread, or it would miss the row just written."""
-    go_on = _hold_writes(db, monkeypatch)
+    hold = _hold_writes(db, monkeypatch)
     async with AsyncSession(db.engine) as session:
-        queued = await _queue_audit(session, "queued-read")
-        threading.Timer(0.5, go_on.set).start()  # the write goes on, whatever the read does
+        queued = await _queue_audit(session, "queued-read", hold)
+        threading.Timer(0.5, hold.go_on.set).start()  # the write goes on, whatever the read does
         count = (
             await session.execute(
                 text("SELECT count(*) FROM audit_event WHERE action = 'queued-read'")
