@@ -45,6 +45,7 @@ from sqlalchemy import Table
 from sqlalchemy.exc import DBAPIError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from casework.collector import frozen_heap
 from casework.import_stream import Scanner, Source, StreamError, TooLarge, find_repeated
 from casework.planning import (
     PlanningRules,
@@ -981,6 +982,13 @@ async def import_items(
     session: AsyncSession, items: Iterable[Item], *, rules: PlanningRules, now: dt.datetime
 ) -> ImportSummary:
     """Write records (organisations and staff first) into the session's transaction."""
+    with frozen_heap():
+        return await _import_items(session, items, rules=rules, now=now)
+
+
+async def _import_items(
+    session: AsyncSession, items: Iterable[Item], *, rules: PlanningRules, now: dt.datetime
+) -> ImportSummary:
     writer = _Writer(session, rules=rules, now=now)
     await writer.load()
     batch: list[Item] = []
