@@ -82,3 +82,56 @@ def test_array_types_drop_lengths() -> None:
     )
     assert imports.array_type(imports.CLIENT, "remind_tasks", dialect) == "BOOLEAN[]"
     assert imports.array_type(imports.CLIENT, "integration_start", dialect) == "DATE[]"
+
+
+def _postgresql() -> Any:
+    from sqlalchemy.dialects import postgresql
+
+    return postgresql.asyncpg.dialect()  # type: ignore[attr-defined]
+
+
+def test_a_column_with_one_value_in_every_row_is_sent_once() -> None:
+    rows = [(1, "task", None, STAMP), (2, "task", None, STAMP), (3, "task", None, STAMP)]
+    columns = ("client_id", "kind", "event_at", "created_at")
+    sql, args = imports._array_statement(imports.REMINDER, columns, rows, _postgresql())
+    assert args == ([1, 2, 3], "task", None, STAMP)
+    assert "unnest($1::INTEGER[]) AS u(c1)" in sql
+    assert "SELECT u.c1, $2::VARCHAR, $3::TIMESTAMP WITH TIME ZONE, $4::TIMESTAMP" in sql
+
+
+def test_one_row_and_rows_all_alike_still_give_unnest_an_array() -> None:
+    columns = ("client_id", "kind")
+    one_sql, one = imports._array_statement(imports.REMINDER, columns, [(7, "task")], _postgresql())
+    assert one == ([7], ["task"])
+    assert "$2::VARCHAR[]" in one_sql
+    alike_sql, alike = imports._array_statement(
+        imports.REMINDER, columns, [(7, "task")] * 3, _postgresql()
+    )
+    assert alike == ([7, 7, 7], "task")  # the count of rows comes from the one array
+    assert "unnest($1::INTEGER[])" in alike_sql
+
+
+async def test_rows_with_shared_values_are_stored_as_given(db: Database) -> None:
+    """Constant and varying columns side by side, a shared NULL, a shared False."""
+    async with AsyncSession(db.engine) as session:
+        dialect = await imports.dialect_of(session)
+        rows = factories.import_client_rows(dialect, 5, "Ann")
+        ref, ann = COLUMNS.index("ref"), COLUMNS.index("first_name")
+        rows[2] = (*rows[2][:ann], "Bo", *rows[2][ann + 1 :])  # one name differs
+        written = await imports.upsert(
+            session, imports.CLIENT, COLUMNS, rows, keys=("ref",), returning=("ref", "id")
+        )
+        assert len(written) == 5
+        stored = await imports.fetch(
+            session, imports.CLIENT, COLUMNS, where="ref", values=[row[ref] for row in rows]
+        )
+        assert sorted(tuple(row) for row in stored) == sorted(rows)
+
+
+async def test_a_shared_value_too_long_is_refused_not_cut(db: Database) -> None:
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite does not check a VARCHAR's length")
+    async with AsyncSession(db.engine) as session:
+        rows = factories.import_client_rows("postgresql", 3, "A" * 101)  # the same in each row
+        with pytest.raises(DBAPIError, match="too long"):
+            await imports.upsert(session, imports.CLIENT, COLUMNS, rows, keys=("ref",))
