@@ -92,3 +92,33 @@ async def test_the_importer_analyzes_at_the_start_and_when_the_clients_have_doub
     again = await import_file(db, path, rules=PlanningRules(), now=NOW, limit=size + 1)
     assert not again.changed
     assert taken == ([None] if db.is_sqlite else [40])  # nothing created: no doubling
+
+
+async def test_the_statistics_are_a_small_sample_and_the_setting_ends_with_the_import(
+    db: Database,
+) -> None:
+    """A sample of 3,000 rows a table (statistics target 10) tells the planner what it needs
+    for lookups by key, in a quarter of the time the default 30,000 take (docs/performance.md,
+    "Values sent once")."""
+    if db.is_sqlite:
+        pytest.skip("PostgreSQL's statistics")
+    async with db.transaction() as session:
+        dialect = await imports.dialect_of(session)
+        await imports.upsert(
+            session,
+            imports.CLIENT,
+            factories.IMPORT_CLIENT_COLUMNS,
+            factories.import_client_rows(dialect, 5_000, "Ann"),
+            keys=("ref",),
+        )
+        await imports.analyze(session)
+        connection = await session.connection()
+        bounds = await connection.exec_driver_sql(
+            "SELECT array_length(histogram_bounds::text::text[], 1) FROM pg_stats"
+            " WHERE tablename = 'client' AND attname = 'ref'"
+        )
+        assert bounds.scalar_one() == imports.STATISTICS_TARGET + 1
+    async with db.reading() as session:
+        connection = await session.connection()
+        setting = await connection.exec_driver_sql("SHOW default_statistics_target")
+        assert setting.scalar_one() == "100"
