@@ -2,11 +2,11 @@
 
 Python's cyclic garbage collector examines every tracked object of the oldest generation in a
 full collection. When an import starts that is the whole program (SQLAlchemy, pydantic, the
-models and their validators): each full collection took about 73 ms, and a first import of
-10,000 clients made 21 of them, 1.5 of its 10 CPU seconds (`python -m bench.import_cpu`;
-docs/performance.md, "The importer and the garbage collector"). Frozen (`gc.freeze`), those
-objects are left out of every collection; the job's own objects are collected as before, so a
-cycle it makes and drops is still freed, and memory stays bounded.
+models and their validators): a first import of 10,000 clients made 21 full collections of 67
+to 87 ms each, 1.4 to 1.8 of its 9 to 11 CPU seconds (`python -m bench.import_cpu --unfrozen`;
+docs/performance.md, "The garbage collector examined the whole program"). Frozen
+(`gc.freeze`), those objects are left out of every collection; the job's own objects are
+collected as before, so a cycle it makes and drops is still freed, and memory stays bounded.
 
 `frozen_heap` gives the process its heap back afterwards (`gc.unfreeze`), unless something was
 frozen before it started: a process that froze its heap for good (the bot, bot/heap.py), or a

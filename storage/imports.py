@@ -500,8 +500,9 @@ READ_BY_KEY = (CLIENT, PLAN, PART, EXAM, APPOINTMENT, TASK, REMINDER)
 # The sample ANALYZE takes: 300 x this many rows a table. The planner needs to know that a table
 # is large and its key columns nearly unique, which 3,000 rows tell as well as the default
 # 30,000; the five ANALYZEs of a 10,000-client import took 0.76 s of the server's time at the
-# default, 0.18 s at 10 (docs/performance.md, "Values sent once"). SET LOCAL: only for the rest
-# of the import's transaction; autovacuum's later ANALYZE takes the server's default again.
+# default, 0.18 s at 10 (docs/performance.md, "A smaller sample for the import's statistics").
+# SET LOCAL: only for the rest of the import's transaction; autovacuum's later ANALYZE takes the
+# server's default again.
 STATISTICS_TARGET = 10
 
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
@@ -90,3 +91,11 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             if item.get_closest_marker(marker) is not None:
                 item.add_marker(pytest.mark.timeout(seconds))
                 break
+
+
+@pytest.fixture
+def unfrozen() -> Iterator[None]:
+    """A test that freezes the heap (gc.freeze) starts and ends with none frozen."""
+    gc.unfreeze()
+    yield
+    gc.unfreeze()  # the test process's heap is the garbage collector's again

@@ -30,13 +30,6 @@ class _Node:
     other: Any = None
 
 
-@pytest.fixture
-def unfrozen() -> Iterator[None]:
-    gc.unfreeze()
-    yield
-    gc.unfreeze()  # the test process's heap is the garbage collector's again
-
-
 def _tracked(thing: object) -> bool:
     """Whether a collection would examine the object (a frozen one is in no generation)."""
     return any(item is thing for item in gc.get_objects())

@@ -37,20 +37,24 @@ async def _plan(session: AsyncSession, refs: list[str]) -> str:
     return json.dumps(result.scalar_one())
 
 
+async def _clients(session: AsyncSession, count: int) -> None:
+    """`count` clients written in the session's transaction, refs r00000000 and on."""
+    await imports.upsert(
+        session,
+        imports.CLIENT,
+        factories.IMPORT_CLIENT_COLUMNS,
+        factories.import_client_rows(await imports.dialect_of(session), count, "Ann"),
+        keys=("ref",),
+    )
+
+
 async def test_after_analyze_a_batch_is_read_by_index_not_by_scanning_the_table(
     db: Database,
 ) -> None:
     if db.is_sqlite:
         pytest.skip("PostgreSQL's planner; SQLite's uses the index without statistics")
     async with db.transaction() as session:
-        dialect = await imports.dialect_of(session)
-        await imports.upsert(
-            session,
-            imports.CLIENT,
-            factories.IMPORT_CLIENT_COLUMNS,
-            factories.import_client_rows(dialect, 20_000, "Ann"),
-            keys=("ref",),
-        )
+        await _clients(session, 20_000)
         batch = [f"r{n:08d}" for n in range(0, 20_000, 40)]  # 500 refs
         # Without statistics of the rows written in this transaction: the whole table is read.
         assert "Seq Scan" in await _plan(session, batch)
@@ -99,18 +103,11 @@ async def test_the_statistics_are_a_small_sample_and_the_setting_ends_with_the_i
 ) -> None:
     """A sample of 3,000 rows a table (statistics target 10) tells the planner what it needs
     for lookups by key, in a quarter of the time the default 30,000 take (docs/performance.md,
-    "Values sent once")."""
+    "A smaller sample for the import's statistics")."""
     if db.is_sqlite:
         pytest.skip("PostgreSQL's statistics")
     async with db.transaction() as session:
-        dialect = await imports.dialect_of(session)
-        await imports.upsert(
-            session,
-            imports.CLIENT,
-            factories.IMPORT_CLIENT_COLUMNS,
-            factories.import_client_rows(dialect, 5_000, "Ann"),
-            keys=("ref",),
-        )
+        await _clients(session, 5_000)
         await imports.analyze(session)
         connection = await session.connection()
         bounds = await connection.exec_driver_sql(

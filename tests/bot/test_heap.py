@@ -4,21 +4,11 @@ garbage collection examines only what the bot made since (docs/performance.md)."
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator
 from zoneinfo import ZoneInfo
-
-import pytest
 
 from bot import heap
 from texts.fmt import formatter
 from texts.i18n import available_locales, translator
-
-
-@pytest.fixture
-def unfrozen() -> Iterator[None]:
-    gc.unfreeze()
-    yield
-    gc.unfreeze()  # the test process's heap is the garbage collector's again
 
 
 def test_settle_loads_every_language_and_freezes_what_lives(unfrozen: None) -> None:
