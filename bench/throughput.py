@@ -26,6 +26,7 @@ from bench.dispatch import reset
 from bench.generate import LOCALES, chat_of, fill_clients
 from bot.keyboards import ICON_APPOINTMENTS, ICON_PLAN, ICON_TASKS
 from casework.clock import SystemClock
+from casework.collector import frozen_heap
 from fakebot import Call, FakeTelegram, SimUser, StoredMessage
 from storage.db import Database
 from texts.render.lists import OPEN
@@ -298,21 +299,20 @@ async def measure(
         # its heap (the filled store's objects) held it up for 0.1 to 0.3 s, which counted as
         # reply latency. Frozen, collections examine only what the runs make.
         gc.collect()
-        gc.freeze()
-        runs = []
-        for _ in range(rounds):
+        with frozen_heap():
+            runs = []
+            for _ in range(rounds):
+                for side in (echo, real):
+                    runs.append(await side.run(updates, None))
             for side in (echo, real):
-                runs.append(await side.run(updates, None))
-        for side in (echo, real):
-            runs.append(await side.run(paced_updates, rate))
-        burst = statistics.median(r.per_second for r in runs if r.bot == "real")
-        paced = runs[-1]  # the real bot's run at `rate`
-        held = paced if holds(paced, rate) else None
-        found = await sustained(real, paced_updates, high=max(burst, rate), held=held)
-        if found is not None:
-            runs.append(found)
+                runs.append(await side.run(paced_updates, rate))
+            burst = statistics.median(r.per_second for r in runs if r.bot == "real")
+            paced = runs[-1]  # the real bot's run at `rate`
+            held = paced if holds(paced, rate) else None
+            found = await sustained(real, paced_updates, high=max(burst, rate), held=held)
+            if found is not None:
+                runs.append(found)
     finally:
-        gc.unfreeze()
         await echo.stop()
         await real.stop()
     return Throughput(backend=db.engine.dialect.name, runs=runs)

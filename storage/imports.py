@@ -226,11 +226,13 @@ async def fetch(
 MAX_PARAMETERS = 30_000  # below SQLite's 32,766 and PostgreSQL's 32,767 per statement
 
 
-# On PostgreSQL (asyncpg) rows are sent as one array per column, `SELECT * FROM unnest($1::t1[],
-# $2::t2[], ...)`: one SQL text per table and column list (asyncpg prepares it once), one round
-# trip however many rows, where VALUES lists need a text per page size and a page per 30,000
-# parameters. The element types drop their length ("VARCHAR(64)" -> "VARCHAR"): an explicit
-# cast to varchar(n) would cut a longer value silently, where the INSERT refuses it.
+# On PostgreSQL (asyncpg) rows are sent as one array per column, `SELECT ... FROM
+# unnest($1::t1[], $2::t2[], ...)`, a column with one value in every row as that value
+# (`_array_statement`): one SQL text per table, column list and set of such columns (asyncpg
+# prepares each once), one round trip however many rows, where VALUES lists need a text per
+# page size and a page per 30,000 parameters. The element types drop their length
+# ("VARCHAR(64)" -> "VARCHAR"): an explicit cast to varchar(n) would cut a longer value
+# silently, where the INSERT refuses it.
 
 
 def _arrays(connection: Any) -> bool:
@@ -246,7 +248,9 @@ def array_type(table: Table, name: str, dialect: Any) -> str:
 
 
 @cache
-def _unnest(table: Table, columns: Sequence[str], dialect: Any, constant: tuple[bool, ...]) -> str:
+def _unnest(
+    table: Table, columns: tuple[str, ...], dialect: Any, constant: tuple[bool, ...]
+) -> str:
     """INSERT ... SELECT from one array per column; a `constant` column's one value is
     given on its own (`$n::type`), repeated by the SELECT for every row."""
     quote = dialect.identifier_preparer.quote
@@ -499,8 +503,9 @@ READ_BY_KEY = (CLIENT, PLAN, PART, EXAM, APPOINTMENT, TASK, REMINDER)
 
 # The sample ANALYZE takes: 300 x this many rows a table. The planner needs to know that a table
 # is large and its key columns nearly unique, which 3,000 rows tell as well as the default
-# 30,000; the five ANALYZEs of a 10,000-client import took 0.76 s of the server's time at the
-# default, 0.18 s at 10 (docs/performance.md, "A smaller sample for the import's statistics").
+# 30,000; the five ANALYZEs of a 10,000-client import took 0.79 s of the server's time at the
+# default, 0.14 to 0.16 s at 10 (`python -m bench.import_cpu --statements`; docs/performance.md,
+# "A smaller sample for the import's statistics").
 # SET LOCAL: only for the rest of the import's transaction; autovacuum's later ANALYZE takes the
 # server's default again.
 STATISTICS_TARGET = 10

@@ -102,7 +102,7 @@ async def test_the_statistics_are_a_small_sample_and_the_setting_ends_with_the_i
     db: Database,
 ) -> None:
     """A sample of 3,000 rows a table (statistics target 10) tells the planner what it needs
-    for lookups by key, in a quarter of the time the default 30,000 take (docs/performance.md,
+    for lookups by key, in about a fifth of the time the default 30,000 take (docs/performance.md,
     "A smaller sample for the import's statistics")."""
     if db.is_sqlite:
         pytest.skip("PostgreSQL's statistics")
