@@ -23,7 +23,7 @@ from sqlmodel import col
 from sqlmodel import select as orm_select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage import sqlite_driver
+from storage import import_digest, sqlite_driver
 from storage.enums import PlanStatus
 from storage.models import (
     Appointment,
@@ -490,6 +490,36 @@ async def insert_rows(
             await _queue(session, queued, head + groups, params)
         return
     await connection.exec_driver_sql(sql, [tuple(row) for row in rows])
+
+
+async def set_digests(
+    session: AsyncSession, digests: Sequence[tuple[int, str]], *, queued: Queued | None = None
+) -> None:
+    """Give clients (id, digest) their import digest (storage/import_digest.py): after their
+    rows' writes, whose triggers cleared it. `updated_at` stays: the client did not change."""
+    if not digests:
+        return
+    connection = await session.connection()
+    dialect = connection.dialect
+    column = import_digest.COLUMN
+    if _arrays(connection):
+        ids, values = _by_column(digests, 2)
+        sql = (
+            f"UPDATE client SET {column} = v.digest"
+            f" FROM unnest($1::INTEGER[], $2::VARCHAR[]) AS v(id, digest) WHERE client.id = v.id"
+        )
+        if queued is not None:
+            await _queue_arrays(connection, queued, sql, (ids, values))
+        else:
+            await connection.exec_driver_sql(sql, (ids, values))
+        return
+    for groups, params in _pages(dialect.paramstyle, digests, 2):
+        sql = (
+            f"UPDATE client SET {column} = v.column2 FROM (VALUES {groups}) AS v"
+            " WHERE client.id = v.column1"
+        )
+        if not await _queue(session, queued, sql, params):
+            await connection.exec_driver_sql(sql, params)
 
 
 # PostgreSQL plans a query by its tables' statistics. Tables written earlier in the same

@@ -14,9 +14,11 @@ from sqlalchemy import (
     Index,
     Integer,
     UniqueConstraint,
+    event,
 )
 from sqlmodel import Field, SQLModel
 
+from storage import import_digest
 from storage.enums import (
     ActorKind,
     AppointmentKind,
@@ -177,6 +179,10 @@ class Client(Timestamped, table=True):
     # inburgering zaak, as UUIDs delivered with the client record. Never a BSN.
     party_uuid: str | None = Field(default=None, max_length=36)
     zaak_uuid: str | None = Field(default=None, max_length=36)
+    # The digest of the import record this client's plan, exams, appointments and tasks were
+    # last written from; cleared by the database on any other write to them
+    # (storage/import_digest.py). Not personal data: a hash of a record that holds no BSN.
+    import_digest: str | None = Field(default=None, max_length=import_digest.LENGTH)
 
 
 class Invite(Timestamped, table=True):
@@ -596,3 +602,6 @@ class PortalNonce(Timestamped, table=True):
     key_id: str = Field(max_length=40)
     nonce: str = Field(max_length=64)
     seen_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+
+
+event.listen(SQLModel.metadata, "after_create", import_digest.create_triggers)

@@ -78,3 +78,41 @@ async def test_downgrade_base_leaves_no_tables(empty_url: str) -> None:
     await asyncio.to_thread(migrate.downgrade, empty_url, "base")
     assert set(await run_sync(empty_url, table_names)) <= {"alembic_version"}
     assert await migrate.current_revision(empty_url) is None
+
+
+def _digest_after_a_task_write(conn: Connection) -> list[str | None]:
+    """A client with a digest and a task; the task is written; the digests of before and after."""
+    conn.exec_driver_sql(
+        "INSERT INTO client (created_at, updated_at, ref, first_name, municipality, target_group,"
+        " literacy_support, status, remind_appointments, remind_tasks, remind_deadlines,"
+        " weekly_digest, show_dutch, import_digest) VALUES ('2026-12-04 10:00:00',"
+        " '2026-12-04 10:00:00', 'R-1', 'Amina', 'Hoorn', 'asylum_permit_holder', 'text',"
+        " 'invited', true, true, true, false, false, 'abc')"
+    )
+    before = conn.exec_driver_sql("SELECT import_digest FROM client").scalar_one()
+    conn.exec_driver_sql(
+        "INSERT INTO task (created_at, updated_at, client_id, external_id, title, description,"
+        " status, link, remote_attempts) SELECT created_at, updated_at, id, 't-1', 'Read',"
+        " '', 'open', '', 0 FROM client"
+    )
+    after = conn.exec_driver_sql("SELECT import_digest FROM client").scalar_one()
+    return [before, after]
+
+
+def _digest_triggers(conn: Connection) -> int:
+    if conn.dialect.name == "postgresql":
+        sql = "SELECT count(*) FROM pg_trigger WHERE tgname LIKE '%forgets_import_digest'"
+    else:
+        sql = "SELECT count(*) FROM sqlite_master WHERE name LIKE '%forgets_import_digest'"
+    return int(conn.exec_driver_sql(sql).scalar_one())
+
+
+async def test_the_migration_makes_and_takes_the_import_digest_triggers(empty_url: str) -> None:
+    """The triggers of storage/import_digest.py are no model: the migration must make them."""
+    await migrate.upgrade_async(empty_url)
+    assert await run_sync(empty_url, _digest_triggers) == 15
+    assert await run_sync(empty_url, _digest_after_a_task_write) == ["abc", None]
+    await asyncio.to_thread(migrate.downgrade, empty_url, "7c1d0e5a9b2f")
+    assert await run_sync(empty_url, _digest_triggers) == 0
+    columns = await run_sync(empty_url, lambda conn: inspect(conn).get_columns("client"))
+    assert "import_digest" not in {column["name"] for column in columns}

@@ -1,0 +1,213 @@
+"""A client's import digest (storage/import_digest.py): an import of a record already imported
+reads the client's row and nothing more; any other write to the client's plan, parts, exams,
+appointments or tasks makes the next import compare them again."""
+
+from __future__ import annotations
+
+import copy
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+from sqlalchemy import event, text
+
+from casework import case
+from casework.importer import ImportSummary
+from storage.db import Database
+from storage.enums import ActorKind, TaskStatus
+from storage.models import Client, Task
+from tests.test_import import NOW, RULES, all_rows, load, one, region  # noqa: F401  (fixture)
+
+REF = "HRN-2025-0012"  # a client with a plan, exams, appointments and tasks
+CHILD_TABLES = ("plan", "plan_part", "exam_attempt", "appointment", "task")
+
+
+@contextmanager
+def statements(db: Database) -> Iterator[list[str]]:
+    """The SQL sent while inside."""
+    sent: list[str] = []
+
+    def seen(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        sent.append(statement)
+
+    event.listen(db.engine.sync_engine, "before_cursor_execute", seen)
+    try:
+        yield sent
+    finally:
+        event.remove(db.engine.sync_engine, "before_cursor_execute", seen)
+
+
+def read_tables(sent: list[str]) -> set[str]:
+    """The tables the SELECTs among `sent` read."""
+    found = (
+        re.search(r'\bFROM\s+"?(\w+)"?', sql) for sql in sent if sql.lstrip().startswith("SELECT")
+    )
+    return {match[1] for match in found if match is not None}
+
+
+async def digest_of(db: Database, ref: str = REF) -> str | None:
+    return (await one(db, Client, Client.ref == ref)).import_digest  # type: ignore[no-any-return]
+
+
+async def forget_all(db: Database) -> None:
+    async with db.engine.begin() as conn:
+        await conn.execute(text("UPDATE client SET import_digest = NULL"))
+
+
+async def test_an_import_gives_every_client_its_digest(
+    db: Database, region: dict[str, Any]
+) -> None:
+    await load(db, region)
+    digests = [c.import_digest for c in await all_rows(db, Client)]
+    assert len(digests) == len(region["clients"])
+    assert all(d is not None and len(d) == 32 for d in digests)
+    assert len(set(digests)) == len(digests)
+
+
+async def test_a_second_import_reads_only_the_clients_and_counts_the_same(
+    db: Database, region: dict[str, Any]
+) -> None:
+    await load(db, region)
+    with statements(db) as sent:
+        second = await load(db, region)
+    assert not second.changed
+    assert read_tables(sent) & set(CHILD_TABLES) == set()
+    await forget_all(db)
+    with statements(db) as sent:
+        compared = await load(db, region)
+    assert read_tables(sent) >= set(CHILD_TABLES)
+    assert second.as_counts() == compared.as_counts()
+
+
+async def test_a_changed_record_is_compared_and_gets_its_new_digest(
+    db: Database, region: dict[str, Any]
+) -> None:
+    await load(db, region)
+    before = await digest_of(db)
+    changed = copy.deepcopy(region)
+    client = next(c for c in changed["clients"] if c["ref"] == REF)
+    client["tasks"][0]["title"] = "Bring your diploma to the library"
+    summary = await load(db, changed)
+    assert (summary["tasks"].updated, summary["tasks"].unchanged) == (1, _tasks(region) - 1)
+    assert await digest_of(db) not in (None, before)
+    assert not (await load(db, changed)).changed
+
+
+def _tasks(region: dict[str, Any]) -> int:
+    return sum(len(c.get("tasks", [])) for c in region["clients"])
+
+
+def _first_row(table: str) -> str:
+    if table == "plan_part":
+        return (
+            "SELECT plan_part.id FROM plan_part JOIN plan ON plan.id = plan_part.plan_id"
+            " JOIN client ON client.id = plan.client_id WHERE client.ref = :ref"
+            " ORDER BY plan_part.id LIMIT 1"
+        )
+    return (
+        f"SELECT {table}.id FROM {table} JOIN client ON client.id = {table}.client_id"
+        f" WHERE client.ref = :ref ORDER BY {table}.id LIMIT 1"
+    )
+
+
+# A write of each kind to each table, in plain SQL: the triggers must catch writes from any path.
+UPDATES = {
+    "plan": "UPDATE plan SET status = 'revised' WHERE id = :id",
+    "plan_part": "UPDATE plan_part SET title = 'Changed by hand' WHERE id = :id",
+    "exam_attempt": "UPDATE exam_attempt SET place = 'Elsewhere' WHERE id = :id",
+    "appointment": "UPDATE appointment SET bring = 'Changed by hand' WHERE id = :id",
+    "task": "UPDATE task SET title = 'Changed by hand' WHERE id = :id",
+}
+COPIES = {  # a new row: a copy of an existing one under another external id
+    "plan": "version",
+    "plan_part": "external_id",
+    "exam_attempt": "external_id",
+    "appointment": "external_id",
+    "task": "external_id",
+}
+
+
+async def _insert_copy(session: Any, table: str, row_id: int) -> None:
+    """A new row: a copy of an existing one under another key."""
+    result = await session.execute(text(f"SELECT * FROM {table} LIMIT 0"))
+    columns = [name for name in result.keys() if name != "id"]
+    new_key = {"version": "version + 100", "external_id": "external_id || '-copy'"}
+    picks = [new_key[name] if name == COPIES[table] else name for name in columns]
+    await session.execute(
+        text(
+            f"INSERT INTO {table} ({', '.join(columns)})"
+            f" SELECT {', '.join(picks)} FROM {table} WHERE id = :id"
+        ),
+        {"id": row_id},
+    )
+
+
+@pytest.mark.parametrize("table", CHILD_TABLES)
+@pytest.mark.parametrize("write", ["INSERT", "UPDATE", "DELETE"])
+async def test_any_write_to_a_clients_rows_forgets_its_digest(
+    db: Database, region: dict[str, Any], table: str, write: str
+) -> None:
+    await load(db, region)
+    others = {c.ref: c.import_digest for c in await all_rows(db, Client) if c.ref != REF}
+    async with db.engine.begin() as session:
+        row_id = (await session.execute(text(_first_row(table)), {"ref": REF})).scalar_one()
+        if write == "INSERT":
+            await _insert_copy(session, table, row_id)
+        elif write == "UPDATE":
+            await session.execute(text(UPDATES[table]), {"id": row_id})
+        else:
+            if table == "plan":  # its parts first: they name it
+                await session.execute(
+                    text("DELETE FROM plan_part WHERE plan_id = :id"), {"id": row_id}
+                )
+            await session.execute(text(f"DELETE FROM {table} WHERE id = :id"), {"id": row_id})
+    assert await digest_of(db) is None
+    assert {c.ref: c.import_digest for c in await all_rows(db, Client) if c.ref != REF} == others
+    summary = await load(db, region)
+    if write != "INSERT":  # what was changed or taken away by hand is the file's again
+        assert summary.changed
+    assert await digest_of(db) is not None
+    assert not (await load(db, region)).changed
+
+
+async def test_a_done_press_makes_the_next_import_compare_again(
+    db: Database, region: dict[str, Any]
+) -> None:
+    await load(db, region)
+    task = await one(db, Task, Task.external_id == "hrn12-t-knm")
+    async with db.transaction() as session:
+        row = await session.get(Task, task.id)
+        client = await session.get(Client, task.client_id)
+        assert row is not None and client is not None
+        await case.set_task_status(
+            session,
+            client=client,
+            task=row,
+            status=TaskStatus.DONE,
+            rules=RULES,
+            now=NOW,
+            actor=case.Actor(ActorKind.CLIENT, client.id),
+        )
+    assert await digest_of(db) is None
+    with statements(db) as sent:
+        summary: ImportSummary = await load(db, region)
+    assert "task" in read_tables(sent)
+    assert not summary.changed  # what the client marked done stays done
+    assert (await one(db, Task, Task.id == task.id)).status == TaskStatus.DONE
+    assert await digest_of(db) is not None
+
+
+async def test_a_refused_import_leaves_the_digests_as_they_were(
+    db: Database, region: dict[str, Any]
+) -> None:
+    await load(db, region)
+    before = {c.ref: c.import_digest for c in await all_rows(db, Client)}
+    broken = copy.deepcopy(region)
+    client = next(c for c in broken["clients"] if c["ref"] == REF)
+    client["tasks"][0]["title"] = "A new title"
+    broken["clients"][-1]["caseworker"] = "nobody-with-this-key"
+    with pytest.raises(Exception, match="unknown staff member"):
+        await load(db, broken)
+    assert {c.ref: c.import_digest for c in await all_rows(db, Client)} == before
