@@ -5,6 +5,7 @@ appointments or tasks makes the next import compare them again."""
 from __future__ import annotations
 
 import copy
+import json
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -18,10 +19,15 @@ from casework.importer import ImportSummary
 from storage.db import Database
 from storage.enums import ActorKind, TaskStatus
 from storage.models import Client, Task
-from tests.test_import import NOW, RULES, all_rows, load, one, region  # noqa: F401  (fixture)
+from tests.test_import import NOW, REGION, RULES, all_rows, load, one
 
 REF = "HRN-2025-0012"  # a client with a plan, exams, appointments and tasks
 CHILD_TABLES = ("plan", "plan_part", "exam_attempt", "appointment", "task")
+
+
+@pytest.fixture(scope="module")
+def region() -> dict[str, Any]:
+    return json.loads(REGION.read_text(encoding="utf-8"))  # type: ignore[no-any-return]
 
 
 @contextmanager
@@ -95,8 +101,8 @@ async def test_a_changed_record_is_compared_and_gets_its_new_digest(
     assert not (await load(db, changed)).changed
 
 
-def _tasks(region: dict[str, Any]) -> int:
-    return sum(len(c.get("tasks", [])) for c in region["clients"])
+def _tasks(document: dict[str, Any]) -> int:
+    return sum(len(c.get("tasks", [])) for c in document["clients"])
 
 
 def _first_row(table: str) -> str:
@@ -132,7 +138,7 @@ COPIES = {  # a new row: a copy of an existing one under another external id
 async def _insert_copy(session: Any, table: str, row_id: int) -> None:
     """A new row: a copy of an existing one under another key."""
     result = await session.execute(text(f"SELECT * FROM {table} LIMIT 0"))
-    columns = [name for name in result.keys() if name != "id"]
+    columns = [name for name in result.keys() if name != "id"]  # noqa: SIM118 (a Result)
     new_key = {"version": "version + 100", "external_id": "external_id || '-copy'"}
     picks = [new_key[name] if name == COPIES[table] else name for name in columns]
     await session.execute(
