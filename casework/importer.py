@@ -414,6 +414,9 @@ class Item:
     kind: str  # "organisations", "staff" or "clients"
     index: int
     record: Any
+    # A client's record as it was read, digested (see _record_digest); None when the record
+    # was not read from a file.
+    source: bytes | None = None
 
 
 def read_document(path: Path, *, limit: int = MAX_IMPORT_BYTES) -> ImportDocument:
@@ -601,7 +604,10 @@ class _Reader:
                 ) from None
             record = _record(model, path, text, parsed, scanner)
             checks.add(key, index, record)
-            yield Item(key, index, record)
+            source = None
+            if key == "clients":
+                source = hashlib.blake2b(text.encode("utf-8", "surrogatepass")).digest()
+            yield Item(key, index, record, source)
             index += 1
             char = scanner.peek()
             if char == "":
@@ -1199,7 +1205,7 @@ class _Writer:
             ids, quiet, stored_digests = await self._client_rows(batch, staff_ids)
             todo, staff_todo, digests = [], [], []
             for item, staff in zip(batch, staff_ids, strict=True):
-                digest = _record_digest(item.record, staff)
+                digest = _record_digest(item, staff)
                 if stored_digests.get(item.record.ref) == digest:
                     self._as_imported(item.record)
                 else:
@@ -1817,12 +1823,13 @@ _DIGEST_BASIS = hashlib.blake2b(
 )
 
 
-def _record_digest(record: ClientRecord, staff: Mapping[str, int | None]) -> str:
+def _record_digest(item: Item, staff: Mapping[str, int | None]) -> str:
     """The digest of what an import writes for a client's plan, exams, appointments and tasks
-    (storage/import_digest.py): the checked record as JSON (the same for the same record
-    however the file spelled it) and the ids of the staff it names."""
+    (storage/import_digest.py): the record (as the file spelled it, or as JSON when it was not
+    read from a file) and the ids of the staff it names. The same record spelled otherwise gives
+    another digest: its client is compared once more, which finds what it finds."""
     found = _DIGEST_BASIS.copy()
-    found.update(record.model_dump_json().encode())
+    found.update(item.source if item.source is not None else item.record.model_dump_json().encode())
     found.update(repr(tuple(staff.items())).encode())
     return found.hexdigest()
 

@@ -9,13 +9,14 @@ import json
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import event, text
 
 from casework import case
-from casework.importer import ImportSummary
+from casework.importer import ImportSummary, import_file
 from storage.db import Database
 from storage.enums import ActorKind, TaskStatus
 from storage.models import Client, Task
@@ -217,3 +218,24 @@ async def test_a_refused_import_leaves_the_digests_as_they_were(
     with pytest.raises(Exception, match="unknown staff member"):
         await load(db, broken)
     assert {c.ref: c.import_digest for c in await all_rows(db, Client)} == before
+
+
+async def test_a_file_imported_again_reads_only_the_clients(
+    db: Database, region: dict[str, Any], tmp_path: Path
+) -> None:
+    """From a file, a record is digested as the file spells it: the same bytes skip, the same
+    record spelled otherwise is compared once more and changes nothing."""
+    compact, indented = tmp_path / "compact.json", tmp_path / "indented.json"
+    compact.write_text(json.dumps(region), encoding="utf-8")
+    indented.write_text(json.dumps(region, indent=2), encoding="utf-8")
+    await import_file(db, compact, rules=RULES, now=NOW)
+    first = {c.ref: c.import_digest for c in await all_rows(db, Client)}
+    with statements(db) as sent:
+        again = await import_file(db, compact, rules=RULES, now=NOW)
+    assert not again.changed and read_tables(sent) & set(CHILD_TABLES) == set()
+    with statements(db) as sent:
+        spelled_otherwise = await import_file(db, indented, rules=RULES, now=NOW)
+    assert not spelled_otherwise.changed and read_tables(sent) >= set(CHILD_TABLES)
+    assert spelled_otherwise.as_counts() == again.as_counts()
+    after = {c.ref: c.import_digest for c in await all_rows(db, Client)}
+    assert after.keys() == first.keys() and set(after.values()).isdisjoint(first.values())
