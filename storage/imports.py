@@ -504,9 +504,12 @@ async def set_digests(
     column = import_digest.COLUMN
     if _arrays(connection):
         ids, values = _by_column(digests, 2)
+        # `client.id = ANY($1)` as well: the clients by their primary key. Joined to unnest
+        # alone, the planner read the whole client table for each batch.
         sql = (
             f"UPDATE client SET {column} = v.digest"
-            f" FROM unnest($1::INTEGER[], $2::VARCHAR[]) AS v(id, digest) WHERE client.id = v.id"
+            " FROM unnest($1::INTEGER[], $2::VARCHAR[]) AS v(id, digest)"
+            " WHERE client.id = v.id AND client.id = ANY($1::INTEGER[])"
         )
         if queued is not None:
             await _queue_arrays(connection, queued, sql, (ids, values))
