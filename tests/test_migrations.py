@@ -81,7 +81,7 @@ async def test_downgrade_base_leaves_no_tables(empty_url: str) -> None:
 
 
 def _digest_after_a_task_write(conn: Connection) -> list[str | None]:
-    """A client with a digest and a task; the task is written; the digests of before and after."""
+    """A client with a digest; a task added, then changed: the digest after each."""
     conn.exec_driver_sql(
         "INSERT INTO client (created_at, updated_at, ref, first_name, municipality, target_group,"
         " literacy_support, status, remind_appointments, remind_tasks, remind_deadlines,"
@@ -95,8 +95,10 @@ def _digest_after_a_task_write(conn: Connection) -> list[str | None]:
         " status, link, remote_attempts) SELECT created_at, updated_at, id, 't-1', 'Read',"
         " '', 'open', '', 0 FROM client"
     )
-    after = conn.exec_driver_sql("SELECT import_digest FROM client").scalar_one()
-    return [before, after]
+    inserted = conn.exec_driver_sql("SELECT import_digest FROM client").scalar_one()
+    conn.exec_driver_sql("UPDATE task SET title = 'Read the letter'")
+    updated = conn.exec_driver_sql("SELECT import_digest FROM client").scalar_one()
+    return [before, inserted, updated]
 
 
 def _digest_triggers(conn: Connection) -> int:
@@ -110,8 +112,8 @@ def _digest_triggers(conn: Connection) -> int:
 async def test_the_migration_makes_and_takes_the_import_digest_triggers(empty_url: str) -> None:
     """The triggers of storage/import_digest.py are no model: the migration must make them."""
     await migrate.upgrade_async(empty_url)
-    assert await run_sync(empty_url, _digest_triggers) == 15
-    assert await run_sync(empty_url, _digest_after_a_task_write) == ["abc", None]
+    assert await run_sync(empty_url, _digest_triggers) == 10
+    assert await run_sync(empty_url, _digest_after_a_task_write) == ["abc", "abc", None]
     await asyncio.to_thread(migrate.downgrade, empty_url, "7c1d0e5a9b2f")
     assert await run_sync(empty_url, _digest_triggers) == 0
     columns = await run_sync(empty_url, lambda conn: inspect(conn).get_columns("client"))
