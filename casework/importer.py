@@ -1202,23 +1202,30 @@ class _Writer:
         async with self.at(self.queued.path):
             await self._statistics()
             self.dialect = await imports.dialect_of(self.session)
-            ids, quiet, stored_digests = await self._client_rows(batch, staff_ids)
-            todo, staff_todo, digests = [], [], []
-            for item, staff in zip(batch, staff_ids, strict=True):
-                digest = _record_digest(item, staff)
-                if stored_digests.get(item.record.ref) == digest:
+            digests = [
+                _record_digest(item, staff) for item, staff in zip(batch, staff_ids, strict=True)
+            ]
+            ids, quiet, stored_digests = await self._client_rows(batch, staff_ids, digests)
+            todo, staff_todo, later = [], [], []
+            for item, staff, digest in zip(batch, staff_ids, digests, strict=True):
+                ref = item.record.ref
+                if ref not in stored_digests:  # new: its digest went in with its row
+                    todo.append(item)
+                    staff_todo.append(staff)
+                elif stored_digests[ref] == digest:
                     self._as_imported(item.record)
                 else:
                     todo.append(item)
                     staff_todo.append(staff)
-                    digests.append((ids[item.record.ref], digest))
+                    later.append((ids[ref], digest))
             await self._plans(todo, ids, quiet)
             await self._exams(todo, ids)
             await self._appointments(todo, ids, quiet, staff_todo)
             await self._tasks(todo, ids, quiet)
-            # After the rows' writes, whose triggers clear the digests: queued writes run in
-            # the order they were queued, on SQLite and on PostgreSQL (imports.Queued).
-            await imports.set_digests(self.session, digests, queued=self.queued)
+            # A stored client's digest after its rows' writes, whose triggers clear it (a new
+            # client's rows are only inserted, which clears nothing). Queued writes run in the
+            # order they were queued, on SQLite and on PostgreSQL (imports.Queued).
+            await imports.set_digests(self.session, later, queued=self.queued)
 
     def _as_imported(self, record: ClientRecord) -> None:
         """Count the rows of a client whose digest says they are as this record would write
@@ -1262,10 +1269,13 @@ class _Writer:
         return found
 
     async def _client_rows(
-        self, batch: Sequence[Item], staff_ids: Sequence[dict[str, int | None]]
+        self,
+        batch: Sequence[Item],
+        staff_ids: Sequence[dict[str, int | None]],
+        digests: Sequence[str],
     ) -> tuple[dict[str, int], dict[int, Any], dict[str, str | None]]:
-        """Upsert the clients; their ids by ref, per stored client its quiet hours, and the
-        stored clients' import digests by ref."""
+        """Upsert the clients (a new one with its import digest); their ids by ref, per stored
+        client its quiet hours, and the stored clients' import digests by ref."""
         stored = {
             row[3]: row
             for row in await imports.fetch(
@@ -1279,7 +1289,7 @@ class _Writer:
         stamp = self._native((utcnow(),))
         writes: list[tuple[Any, ...]] = []
         tally = self.summary["clients"]
-        for item, staff in zip(batch, staff_ids, strict=True):
+        for item, staff, digest in zip(batch, staff_ids, digests, strict=True):
             record: ClientRecord = item.record
             row = stored.get(record.ref)
             status = record.status or (row[-1] if row else ClientStatus.INVITED)
@@ -1303,15 +1313,15 @@ class _Writer:
             changed = row is None or row[3:] != values
             tally.count(created=row is None, changed=changed)
             if changed:
-                writes.append((*values, *self.client_defaults, *stamp, *stamp))
+                writes.append((*values, *self.client_defaults, digest, *stamp, *stamp))
         written = await imports.upsert(
             self.session,
             imports.CLIENT,
-            (*CLIENT_COLUMNS, *CLIENT_DEFAULTS, "created_at", "updated_at"),
+            (*CLIENT_COLUMNS, *CLIENT_DEFAULTS, "import_digest", "created_at", "updated_at"),
             writes,
             keys=("ref",),
             returning=("ref", "id"),
-            insert_only=(*CLIENT_DEFAULTS, "created_at"),
+            insert_only=(*CLIENT_DEFAULTS, "import_digest", "created_at"),
         )
         ids = {ref: row[0] for ref, row in stored.items()}
         ids.update({ref: client_id for ref, client_id in written})
@@ -1728,7 +1738,7 @@ CLIENT_COLUMNS = (
     "status",
 )
 CLIENT_DEFAULTS = imports.column_defaults(
-    imports.CLIENT, (*CLIENT_COLUMNS, "created_at", "updated_at")
+    imports.CLIENT, (*CLIENT_COLUMNS, "import_digest", "created_at", "updated_at")
 )
 PLAN_COLUMNS = tuple(name for name in PlanRecord.model_fields if name not in ("version", "parts"))
 PART_COLUMNS = (
