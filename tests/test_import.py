@@ -315,24 +315,30 @@ async def test_detail_changes_update_without_moving(db: Database, region: dict[s
     assert await all_rows(db, Reminder, Reminder.subject_id == before.id) == reminders_before
 
 
-async def test_a_task_the_client_marked_done_is_not_reopened(
-    db: Database, region: dict[str, Any]
-) -> None:
-    await load(db, region)
-    task = await one(db, Task, Task.external_id == "hrn12-t-knm")
+async def press_done(db: Database, external_id: str) -> Task:
+    """The task's client marks it done, as the bot's Done button does."""
+    task = await one(db, Task, Task.external_id == external_id)
     async with db.transaction() as session:
         row = await session.get(Task, task.id)
-        amina = await session.get(Client, task.client_id)
-        assert row is not None and amina is not None
+        client = await session.get(Client, task.client_id)
+        assert row is not None and client is not None
         await case.set_task_status(
             session,
-            client=amina,
+            client=client,
             task=row,
             status=TaskStatus.DONE,
             rules=RULES,
             now=NOW,
-            actor=case.Actor(ActorKind.CLIENT, amina.id),
+            actor=case.Actor(ActorKind.CLIENT, client.id),
         )
+    return task  # type: ignore[no-any-return]
+
+
+async def test_a_task_the_client_marked_done_is_not_reopened(
+    db: Database, region: dict[str, Any]
+) -> None:
+    await load(db, region)
+    task = await press_done(db, "hrn12-t-knm")
     reopened = copy.deepcopy(region)
     for client in reopened["clients"]:
         for item in client.get("tasks", []):

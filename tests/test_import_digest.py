@@ -15,12 +15,11 @@ from typing import Any
 import pytest
 from sqlalchemy import event, text
 
-from casework import case
 from casework.importer import ImportSummary, import_file
 from storage.db import Database
-from storage.enums import ActorKind, TaskStatus
+from storage.enums import TaskStatus
 from storage.models import Client, Task
-from tests.test_import import NOW, REGION, RULES, all_rows, load, one
+from tests.test_import import NOW, REGION, RULES, all_rows, load, one, press_done
 
 REF = "HRN-2025-0012"  # a client with a plan, exams, appointments and tasks
 CHILD_TABLES = ("plan", "plan_part", "exam_attempt", "appointment", "task")
@@ -200,20 +199,7 @@ async def test_a_done_press_makes_the_next_import_compare_again(
     db: Database, region: dict[str, Any]
 ) -> None:
     await load(db, region)
-    task = await one(db, Task, Task.external_id == "hrn12-t-knm")
-    async with db.transaction() as session:
-        row = await session.get(Task, task.id)
-        client = await session.get(Client, task.client_id)
-        assert row is not None and client is not None
-        await case.set_task_status(
-            session,
-            client=client,
-            task=row,
-            status=TaskStatus.DONE,
-            rules=RULES,
-            now=NOW,
-            actor=case.Actor(ActorKind.CLIENT, client.id),
-        )
+    task = await press_done(db, "hrn12-t-knm")
     assert await digest_of(db) is None
     with statements(db) as sent:
         summary: ImportSummary = await load(db, region)
