@@ -996,6 +996,7 @@ async def _import_items(
     session: AsyncSession, items: Iterable[Item], *, rules: PlanningRules, now: dt.datetime
 ) -> ImportSummary:
     writer = _Writer(session, rules=rules, now=now)
+    await imports.begin_import(session)  # this import's own writes are no changes to note
     await writer.load()
     batch: list[Item] = []
     try:
@@ -1020,6 +1021,7 @@ async def _import_items(
         await writer.queued.drain()
         raise
     await writer.settle()
+    await imports.end_import(session)
     if writer.summary.changed:
         audit.record(
             session,
@@ -1206,26 +1208,35 @@ class _Writer:
                 _record_digest(item, staff) for item, staff in zip(batch, staff_ids, strict=True)
             ]
             ids, quiet, stored_digests = await self._client_rows(batch, staff_ids, digests)
+            # Changes to the stored clients' rows by other paths since (storage/import_digest.py)
+            notes = await imports.fetch(
+                self.session,
+                imports.CHANGE,
+                ("id", "client_id"),
+                where="client_id",
+                values=[ids[ref] for ref in stored_digests],
+            )
+            changed = {client_id for _, client_id in notes}
             todo, staff_todo, later = [], [], []
             for item, staff, digest in zip(batch, staff_ids, digests, strict=True):
                 ref = item.record.ref
-                if ref not in stored_digests:  # new: its digest went in with its row
-                    todo.append(item)
-                    staff_todo.append(staff)
-                elif stored_digests[ref] == digest:
+                stored = ref in stored_digests  # a new client's digest went in with its row
+                if stored and stored_digests[ref] == digest and ids[ref] not in changed:
                     self._as_imported(item.record)
-                else:
-                    todo.append(item)
-                    staff_todo.append(staff)
+                    continue
+                todo.append(item)
+                staff_todo.append(staff)
+                if stored and stored_digests[ref] != digest:
                     later.append((ids[ref], digest))
             await self._plans(todo, ids, quiet)
             await self._exams(todo, ids)
             await self._appointments(todo, ids, quiet, staff_todo)
             await self._tasks(todo, ids, quiet)
-            # A stored client's digest after its rows' writes, whose triggers clear it (a new
-            # client's rows are only inserted, which clears nothing). Queued writes run in the
-            # order they were queued, on SQLite and on PostgreSQL (imports.Queued).
             await imports.set_digests(self.session, later, queued=self.queued)
+            # The notes read above, now compared; one written since stays for the next import.
+            await imports.forget_changes(
+                self.session, [note_id for note_id, _ in notes], queued=self.queued
+            )
 
     def _as_imported(self, record: ClientRecord) -> None:
         """Count the rows of a client whose digest says they are as this record would write

@@ -1,4 +1,4 @@
-"""A client's import digest, and the triggers that forget it.
+"""A client's import digest, and the triggers that note every other change to its rows.
 
 The importer keeps, per client, a digest of the record it last wrote that client's rows from
 (`client.import_digest`, casework/importer.py). An import that brings the same record again
@@ -7,28 +7,36 @@ parts, exams, appointments and tasks: a second import of an unchanged file reads
 client instead of twenty.
 
 The digest only holds while those rows are as that import left them. Every change to them
-clears it (an update or a delete; see WRITES for why an insert does not), from whatever path
-it comes: a Done press in the bot, a caseworker's edit in the
+from another path (an update or a delete; see WRITES for why an insert does not matter) is
+noted as a row in `import_change`: a Done press in the bot, a caseworker's edit in the
 back-office, the Objects API's write-back, an SQL fix by hand. The database does it, with
-triggers, so that no path can forget to. The importer sets the digest again after it has
-written a client's rows, in the same transaction.
+triggers, so that no path can forget to. A client with a noted change is compared again by
+the next import, which then removes the notes it read, and only those.
+
+Why a table of notes, and not the digest cleared by the trigger: clearing it would make every
+writer lock the client row after the row it changed, where the importer locks the client row
+first; a Done press during an import could then deadlock with it. An insert into a table with
+no key to wait on locks nothing another transaction holds. And a change committed while an
+import runs leaves a note the import did not read, so the next import still compares that
+client: a digest written over a cleared one would have hidden it.
+
+The importer's own writes note nothing: while an import runs, its transaction holds a row in
+`import_running`, and the triggers do nothing when they see one. No other transaction sees that
+row (it is deleted before the import commits, and rolled back with it), so their changes are
+noted as ever. On SQLite that insert is the import's first statement, so the import holds
+SQLite's write lock from its start: no other process writes between the import's reads and its
+writes.
 
 SQLite: a trigger per table and kind of write, for each row. PostgreSQL: one function, and a
-trigger per table and kind of write for each statement, which sees the statement's rows as a
-transition table (`changed`): an import's update of 4,000 appointments clears the digests of
-its 500 clients with one UPDATE, not 4,000.
+trigger per table and kind of write for each statement, which sees the statement's rows as
+transition tables: an update of 4,000 appointments notes its 500 clients with one INSERT.
 
 The client row itself is not covered: the importer reads it anyway and compares it each time.
 
-Not caught: an import of a new client that runs at the very moment another transaction writes
-that client's rows on PostgreSQL. The trigger there finds no digest yet to clear, and the
-import then sets one. The importer's upserts have the same race with such a write already
-(they would overwrite it), and an import and a caseworker's edit of a client not yet imported
-do not meet in practice.
-
-For migrations: SQLite checks these triggers when a table is renamed. A later migration that
-rebuilds the client table there (Alembic's batch mode) drops them first
-(`drop_statements`) and makes them again after (`create_statements`).
+For migrations: SQLite drops a table's triggers with the table, and refuses to rename a table
+that a trigger names but that is gone. A later migration that rebuilds one of these tables or
+`client` there (Alembic's batch mode) drops the triggers first (`drop_statements`) and makes
+them again after (`create_statements`).
 """
 
 from __future__ import annotations
@@ -37,6 +45,8 @@ from typing import Any
 
 COLUMN = "import_digest"
 LENGTH = 32  # hexadecimal blake2b of 16 bytes
+CHANGES = "import_change"  # (id, client_id): a change the importer has not read yet
+RUNNING = "import_running"  # a row while this transaction imports
 
 # The tables whose rows an import writes for a client, and how a row names its client.
 OWNER = {
@@ -50,42 +60,64 @@ OWNER = {
 # name, so a row added by another path (a new appointment made in the back-office) changes
 # nothing an import of the same record would write. Not watching inserts keeps the triggers out
 # of a first import, which inserts every row (`python -m bench import`). Should the importer
-# ever remove rows its record leaves out, an insert must clear the digest too.
+# ever remove rows its record leaves out, an insert must be noted too.
 WRITES = ("UPDATE", "DELETE")
-FUNCTION = "forget_import_digest"
+FUNCTION = "note_import_change"
 
 
 def _trigger(table: str, write: str) -> str:
-    return f"{table}_{write.lower()}_forgets_import_digest"
+    return f"{table}_{write.lower()}_notes_import_change"
+
+
+def _sqlite_client(table: str, row: str) -> str:
+    if OWNER[table] == "plan_id":
+        return f"(SELECT client_id FROM plan WHERE id = {row}.plan_id)"
+    return f"{row}.client_id"
 
 
 def _sqlite_trigger(table: str, write: str) -> str:
-    row = "OLD" if write == "DELETE" else "NEW"
-    client = f"{row}.client_id"
-    if OWNER[table] == "plan_id":
-        client = f"(SELECT client_id FROM plan WHERE id = {row}.plan_id)"
+    def note(row: str, also: str = "") -> str:
+        client = _sqlite_client(table, row)
+        return (
+            f"INSERT INTO {CHANGES} (client_id) SELECT {client} WHERE {client} IS NOT NULL{also};"
+        )
+
+    if write == "DELETE":
+        notes = note("OLD")
+    else:  # an update: the owner after, and the one before when it is another
+        before, after = _sqlite_client(table, "OLD"), _sqlite_client(table, "NEW")
+        notes = f"{note('NEW')} {note('OLD', f' AND {before} IS NOT {after}')}"
     return (
-        f"CREATE TRIGGER {_trigger(table, write)} AFTER {write} ON {table} FOR EACH ROW BEGIN "
-        f"UPDATE client SET {COLUMN} = NULL WHERE id = {client} AND {COLUMN} IS NOT NULL; END"
+        f"CREATE TRIGGER {_trigger(table, write)} AFTER {write} ON {table} FOR EACH ROW"
+        f" WHEN NOT EXISTS (SELECT 1 FROM {RUNNING}) BEGIN {notes} END"
     )
 
 
-# The clients as an array (`id = ANY(ARRAY(...))`): an index scan of client's primary key for
-# the statement's own clients, however large the table. With `id IN (SELECT ... FROM changed)`
-# the planner, which knows nothing of a transition table's size, chose to read the whole client
-# table for every statement of an import.
+# The clients as an array (`= ANY(ARRAY(...))`): plan_part's owners by plan's primary key,
+# whatever the table's size; the planner knows nothing of a transition table's size.
 _POSTGRESQL_FUNCTION = f"""
 CREATE OR REPLACE FUNCTION {FUNCTION}() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+    IF EXISTS (SELECT 1 FROM {RUNNING}) THEN
+        RETURN NULL;  -- the import's own writes
+    END IF;
     IF TG_TABLE_NAME = 'plan_part' THEN
-        UPDATE client SET {COLUMN} = NULL
-        WHERE id = ANY (ARRAY(
+        INSERT INTO {CHANGES} (client_id)
+        SELECT DISTINCT plan.client_id FROM plan
+        WHERE plan.id = ANY (ARRAY(SELECT plan_id FROM changed));
+        IF TG_OP = 'UPDATE' THEN
+            INSERT INTO {CHANGES} (client_id)
             SELECT DISTINCT plan.client_id FROM plan
-            WHERE plan.id = ANY (ARRAY(SELECT DISTINCT plan_id FROM changed))
-        )) AND {COLUMN} IS NOT NULL;
+            WHERE plan.id = ANY (ARRAY(
+                SELECT plan_id FROM gone EXCEPT SELECT plan_id FROM changed
+            ));
+        END IF;
     ELSE
-        UPDATE client SET {COLUMN} = NULL
-        WHERE id = ANY (ARRAY(SELECT DISTINCT client_id FROM changed)) AND {COLUMN} IS NOT NULL;
+        INSERT INTO {CHANGES} (client_id) SELECT DISTINCT client_id FROM changed;
+        IF TG_OP = 'UPDATE' THEN
+            INSERT INTO {CHANGES} (client_id)
+            SELECT client_id FROM gone EXCEPT SELECT client_id FROM changed;
+        END IF;
     END IF;
     RETURN NULL;
 END
@@ -94,15 +126,15 @@ $$
 
 
 def _postgresql_trigger(table: str, write: str) -> str:
-    rows = "OLD TABLE" if write == "DELETE" else "NEW TABLE"
+    rows = "OLD TABLE AS changed" if write == "DELETE" else "OLD TABLE AS gone NEW TABLE AS changed"
     return (
         f"CREATE TRIGGER {_trigger(table, write)} AFTER {write} ON {table} "
-        f"REFERENCING {rows} AS changed FOR EACH STATEMENT EXECUTE FUNCTION {FUNCTION}()"
+        f"REFERENCING {rows} FOR EACH STATEMENT EXECUTE FUNCTION {FUNCTION}()"
     )
 
 
 def create_statements(dialect: str) -> list[str]:
-    """The SQL that makes a schema forget digests (replacing the triggers if they exist)."""
+    """The SQL that makes a schema note changes (replacing the triggers if they exist)."""
     if dialect == "postgresql":
         made = [_POSTGRESQL_FUNCTION]
         trigger = _postgresql_trigger
@@ -112,7 +144,7 @@ def create_statements(dialect: str) -> list[str]:
         trigger = _sqlite_trigger
         drop = "DROP TRIGGER IF EXISTS {name}"
     else:
-        raise ValueError(f"no import digest triggers for {dialect}")
+        raise ValueError(f"no import change triggers for {dialect}")
     for table in OWNER:
         for write in WRITES:
             made.append(drop.format(name=_trigger(table, write), table=table))

@@ -30,6 +30,7 @@ from storage.models import (
     AuditEvent,
     Client,
     ExamAttempt,
+    ImportChange,
     Organisation,
     OrganisationMunicipality,
     Plan,
@@ -49,6 +50,7 @@ EXAM: Table = ExamAttempt.__table__  # type: ignore[attr-defined]
 APPOINTMENT: Table = Appointment.__table__  # type: ignore[attr-defined]
 TASK: Table = Task.__table__  # type: ignore[attr-defined]
 REMINDER: Table = Reminder.__table__  # type: ignore[attr-defined]
+CHANGE: Table = ImportChange.__table__  # type: ignore[attr-defined]
 AUDIT: Table = AuditEvent.__table__  # type: ignore[attr-defined]
 IN_FORCE = (PlanStatus.ESTABLISHED, PlanStatus.REVISED)
 
@@ -492,11 +494,49 @@ async def insert_rows(
     await connection.exec_driver_sql(sql, [tuple(row) for row in rows])
 
 
+async def begin_import(session: AsyncSession) -> None:
+    """Mark this transaction as importing: its own writes are not noted as changes
+    (storage/import_digest.py). On SQLite this first write takes the write lock for the whole
+    import, so nothing else writes between the import's reads and its writes."""
+    connection = await session.connection()
+    await connection.exec_driver_sql(f"INSERT INTO {import_digest.RUNNING} DEFAULT VALUES")
+
+
+async def end_import(session: AsyncSession) -> None:
+    """The mark taken away before the import commits (a rollback takes it with the rest)."""
+    connection = await session.connection()
+    await connection.exec_driver_sql(f"DELETE FROM {import_digest.RUNNING}")
+
+
+async def forget_changes(
+    session: AsyncSession, ids: Sequence[int], *, queued: Queued | None = None
+) -> None:
+    """The change notes an import has read and acted on, by id: a note written after the
+    import read them stays, for the next import."""
+    if not ids:
+        return
+    connection = await session.connection()
+    dialect = connection.dialect
+    if _arrays(connection):
+        sql = f"DELETE FROM {import_digest.CHANGES} WHERE id = ANY($1::INTEGER[])"
+        if queued is not None:
+            await _queue_arrays(connection, queued, sql, (list(ids),))
+        else:
+            await connection.exec_driver_sql(sql, (list(ids),))
+        return
+    for first in range(0, len(ids), MAX_PARAMETERS):
+        chunk = tuple(ids[first : first + MAX_PARAMETERS])
+        marks = ", ".join(_placeholder(dialect.paramstyle, n + 1) for n in range(len(chunk)))
+        sql = f"DELETE FROM {import_digest.CHANGES} WHERE id IN ({marks})"
+        if not await _queue(session, queued, sql, chunk):
+            await connection.exec_driver_sql(sql, chunk)
+
+
 async def set_digests(
     session: AsyncSession, digests: Sequence[tuple[int, str]], *, queued: Queued | None = None
 ) -> None:
-    """Give clients (id, digest) their import digest (storage/import_digest.py): after their
-    rows' writes, whose triggers cleared it. `updated_at` stays: the client did not change."""
+    """Give stored clients (id, digest) their import digest (storage/import_digest.py).
+    `updated_at` stays: the client did not change."""
     if not digests:
         return
     connection = await session.connection()

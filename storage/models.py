@@ -218,6 +218,23 @@ class Visitor(Timestamped, table=True):
     locale: str = Field(max_length=10)
 
 
+class ImportChange(SQLModel, table=True):
+    """A change to a client's imported rows by another path than the import, noted by the
+    database (storage/import_digest.py): the next import compares that client again."""
+
+    __tablename__ = "import_change"
+    id: int | None = Field(default=None, primary_key=True)
+    client_id: int = Field(index=True)  # no foreign key: a note waits on no client's lock
+
+
+class ImportRunning(SQLModel, table=True):
+    """A row while a transaction imports, seen by that transaction only: its own writes are not
+    noted as changes (storage/import_digest.py)."""
+
+    __tablename__ = "import_running"
+    id: int | None = Field(default=None, primary_key=True)
+
+
 class SendPace(Timestamped, table=True):
     """The next free moment to send on a shared budget (Telegram's 30 messages a second).
 

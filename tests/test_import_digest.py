@@ -1,6 +1,6 @@
 """A client's import digest (storage/import_digest.py): an import of a record already imported
-reads the client's row and nothing more; any other write to the client's plan, parts, exams,
-appointments or tasks makes the next import compare them again."""
+reads the client's row and nothing more; any other change to the client's plan, parts, exams,
+appointments or tasks is noted by the database, and the next import compares them again."""
 
 from __future__ import annotations
 
@@ -15,7 +15,9 @@ from typing import Any
 import pytest
 from sqlalchemy import event, text
 
+from casework import importer
 from casework.importer import ImportSummary, import_file
+from storage import imports
 from storage.db import Database
 from storage.enums import TaskStatus
 from storage.models import Client, Task
@@ -55,6 +57,13 @@ def read_tables(sent: list[str]) -> set[str]:
 
 async def digest_of(db: Database, ref: str = REF) -> str | None:
     return (await one(db, Client, Client.ref == ref)).import_digest  # type: ignore[no-any-return]
+
+
+async def noted(db: Database) -> list[int]:
+    """The clients of the change notes, one per note."""
+    async with db.engine.connect() as conn:
+        rows = await conn.execute(text("SELECT client_id FROM import_change ORDER BY id"))
+        return [client_id for (client_id,) in rows]
 
 
 async def forget_all(db: Database) -> None:
@@ -152,75 +161,152 @@ async def _insert_copy(session: Any, table: str, row_id: int) -> None:
 
 @pytest.mark.parametrize("table", CHILD_TABLES)
 @pytest.mark.parametrize("write", ["UPDATE", "DELETE"])
-async def test_a_change_to_a_clients_rows_forgets_its_digest(
+async def test_a_change_to_a_clients_rows_makes_the_next_import_compare_again(
     db: Database, region: dict[str, Any], table: str, write: str
 ) -> None:
     await load(db, region)
-    others = {c.ref: c.import_digest for c in await all_rows(db, Client) if c.ref != REF}
+    client_id = (await one(db, Client, Client.ref == REF)).id
     async with db.engine.begin() as conn:
         row_id = (await conn.execute(text(_first_row(table)), {"ref": REF})).scalar_one()
-        if write == "UPDATE":
-            await conn.execute(text(UPDATES[table]), {"id": row_id})
-        else:
-            if table == "plan":  # its parts first: they name it
-                await conn.execute(
-                    text("DELETE FROM plan_part WHERE plan_id = :id"), {"id": row_id}
-                )
-            await conn.execute(text(f"DELETE FROM {table} WHERE id = :id"), {"id": row_id})
-    assert await digest_of(db) is None
-    assert {c.ref: c.import_digest for c in await all_rows(db, Client) if c.ref != REF} == others
-    assert (await load(db, region)).changed  # what was changed or taken away is the file's again
-    assert await digest_of(db) is not None
+        if write == "DELETE" and table == "plan":  # its parts first (they name it), unnoted
+            await conn.execute(text("DELETE FROM plan_part WHERE plan_id = :id"), {"id": row_id})
+            await conn.execute(text("DELETE FROM import_change"))
+        sql = UPDATES[table] if write == "UPDATE" else f"DELETE FROM {table} WHERE id = :id"
+        await conn.execute(text(sql), {"id": row_id})
+    assert await noted(db) == [client_id]  # that client, once, and no other
+    with statements(db) as sent:
+        assert (await load(db, region)).changed  # what was changed or removed is the file's again
+    assert table in read_tables(sent)
+    assert await noted(db) == []
     assert not (await load(db, region)).changed
 
 
 @pytest.mark.parametrize("table", CHILD_TABLES)
-async def test_a_row_added_by_another_path_keeps_the_digest(
+async def test_a_row_added_by_another_path_is_not_noted(
     db: Database, region: dict[str, Any], table: str
 ) -> None:
     """The importer never removes a row its record does not name, so an added row changes
     nothing it would write: comparing every row finds the same as skipping them."""
     await load(db, region)
-    before = await digest_of(db)
     async with db.engine.begin() as conn:
         row_id = (await conn.execute(text(_first_row(table)), {"ref": REF})).scalar_one()
         await _insert_copy(conn, table, row_id)
-    assert await digest_of(db) == before
+    assert await noted(db) == []
     with statements(db) as sent:
         skipped = await load(db, region)
     assert not skipped.changed and read_tables(sent) & set(CHILD_TABLES) == set()
     await forget_all(db)
     compared = await load(db, region)
     assert not compared.changed and compared.as_counts() == skipped.as_counts()
-    assert await digest_of(db) == before
+
+
+async def test_the_imports_own_writes_are_not_noted(db: Database, region: dict[str, Any]) -> None:
+    await load(db, region)
+    changed = copy.deepcopy(region)
+    for client in changed["clients"]:
+        for task in client.get("tasks", []):
+            task["title"] += " (new)"
+    assert (await load(db, changed))["tasks"].updated == _tasks(region)
+    assert await noted(db) == []
+    async with db.engine.connect() as conn:
+        assert (await conn.execute(text("SELECT count(*) FROM import_running"))).scalar_one() == 0
 
 
 async def test_a_done_press_makes_the_next_import_compare_again(
     db: Database, region: dict[str, Any]
 ) -> None:
     await load(db, region)
+    digest = await digest_of(db)
     task = await press_done(db, "hrn12-t-knm")
-    assert await digest_of(db) is None
+    assert await noted(db) == [task.client_id] and await digest_of(db) == digest
     with statements(db) as sent:
         summary: ImportSummary = await load(db, region)
     assert "task" in read_tables(sent)
     assert not summary.changed  # what the client marked done stays done
     assert (await one(db, Task, Task.id == task.id)).status == TaskStatus.DONE
-    assert await digest_of(db) is not None
+    assert await noted(db) == [] and await digest_of(db) == digest
 
 
-async def test_a_refused_import_leaves_the_digests_as_they_were(
-    db: Database, region: dict[str, Any]
+async def test_a_refused_import_leaves_digests_and_notes_as_they_were(
+    db: Database, region: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """One client a batch: the changed client's rows, digest and notes are written before the
+    last client is refused, and all of it is rolled back."""
+    monkeypatch.setattr(importer, "BATCH", 1)
     await load(db, region)
+    await press_done(db, "hrn12-t-knm")
     before = {c.ref: c.import_digest for c in await all_rows(db, Client)}
+    notes = await noted(db)
     broken = copy.deepcopy(region)
     client = next(c for c in broken["clients"] if c["ref"] == REF)
     client["tasks"][0]["title"] = "A new title"
     broken["clients"][-1]["caseworker"] = "nobody-with-this-key"
-    with pytest.raises(Exception, match="unknown staff member"):
+    with pytest.raises(importer.ImportRejected, match="unknown staff member"):
         await load(db, broken)
     assert {c.ref: c.import_digest for c in await all_rows(db, Client)} == before
+    assert await noted(db) == notes
+    assert not (await load(db, region)).changed
+
+
+async def test_a_change_made_while_an_import_runs_is_compared_by_the_next(
+    db: Database, region: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PostgreSQL: another transaction changes a client's row after the import read it; the
+    import must not take that change for compared."""
+    if db.is_sqlite:
+        pytest.skip("SQLite: the import holds the write lock from its start; nobody writes")
+    await load(db, region)
+    await press_done(db, "hrn12-t-knm")  # so that this client is compared
+    real = imports.set_digests
+    done: list[bool] = []
+
+    async def meanwhile(*args: Any, **kwargs: Any) -> None:
+        if not done:
+            done.append(True)
+            other = Database(db.url)
+            try:
+                async with other.engine.begin() as conn:
+                    await conn.execute(
+                        text("UPDATE appointment SET bring = 'Changed meanwhile' WHERE id = :id"),
+                        {
+                            "id": (
+                                await conn.execute(text(_first_row("appointment")), {"ref": REF})
+                            ).scalar_one()
+                        },
+                    )
+            finally:
+                await other.dispose()
+        await real(*args, **kwargs)
+
+    monkeypatch.setattr(imports, "set_digests", meanwhile)
+    await load(db, region)
+    monkeypatch.setattr(imports, "set_digests", real)
+    assert done and await noted(db) != []
+    summary = await load(db, region)
+    assert summary["appointments"].updated == 1  # put back to what the file says
+    assert await noted(db) == []
+
+
+async def test_a_note_waits_for_no_lock_on_the_client(db: Database, region: dict[str, Any]) -> None:
+    """PostgreSQL: a write to a client's task while another transaction holds the client's row
+    (as an import does) is not held up by it: no deadlock between an import and a Done press."""
+    if db.is_sqlite:
+        pytest.skip("SQLite has one writer at a time; there are no row locks")
+    await load(db, region)
+    other = Database(db.url)
+    try:
+        async with db.engine.begin() as holder, other.engine.begin() as writer:
+            await holder.execute(
+                text("SELECT id FROM client WHERE ref = :ref FOR UPDATE"), {"ref": REF}
+            )
+            await writer.execute(text("SET LOCAL lock_timeout = '2s'"))
+            task_id = (await writer.execute(text(_first_row("task")), {"ref": REF})).scalar_one()
+            await writer.execute(
+                text("UPDATE task SET title = 'Written meanwhile' WHERE id = :id"), {"id": task_id}
+            )
+    finally:
+        await other.dispose()
+    assert len(await noted(db)) == 1
 
 
 async def test_a_file_imported_again_reads_only_the_clients(

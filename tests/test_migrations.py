@@ -80,8 +80,8 @@ async def test_downgrade_base_leaves_no_tables(empty_url: str) -> None:
     assert await migrate.current_revision(empty_url) is None
 
 
-def _digest_after_a_task_write(conn: Connection) -> list[str | None]:
-    """A client with a digest; a task added, then changed: the digest after each."""
+def _notes_after_task_writes(conn: Connection) -> list[int]:
+    """A client and a task: the task added, then changed; the change notes after each."""
     conn.exec_driver_sql(
         "INSERT INTO client (created_at, updated_at, ref, first_name, municipality, target_group,"
         " literacy_support, status, remind_appointments, remind_tasks, remind_deadlines,"
@@ -89,32 +89,39 @@ def _digest_after_a_task_write(conn: Connection) -> list[str | None]:
         " '2026-12-04 10:00:00', 'R-1', 'Amina', 'Hoorn', 'asylum_permit_holder', 'text',"
         " 'invited', true, true, true, false, false, 'abc')"
     )
-    before = conn.exec_driver_sql("SELECT import_digest FROM client").scalar_one()
+    count = "SELECT count(*) FROM import_change"
     conn.exec_driver_sql(
         "INSERT INTO task (created_at, updated_at, client_id, external_id, title, description,"
         " status, link, remote_attempts) SELECT created_at, updated_at, id, 't-1', 'Read',"
         " '', 'open', '', 0 FROM client"
     )
-    inserted = conn.exec_driver_sql("SELECT import_digest FROM client").scalar_one()
+    inserted = conn.exec_driver_sql(count).scalar_one()
     conn.exec_driver_sql("UPDATE task SET title = 'Read the letter'")
-    updated = conn.exec_driver_sql("SELECT import_digest FROM client").scalar_one()
-    return [before, inserted, updated]
+    return [inserted, conn.exec_driver_sql(count).scalar_one()]
 
 
-def _digest_triggers(conn: Connection) -> int:
+def _triggers(conn: Connection) -> int:
     if conn.dialect.name == "postgresql":
-        sql = "SELECT count(*) FROM pg_trigger WHERE tgname LIKE '%forgets_import_digest'"
+        sql = "SELECT count(*) FROM pg_trigger WHERE tgname LIKE '%notes_import_change'"
     else:
-        sql = "SELECT count(*) FROM sqlite_master WHERE name LIKE '%forgets_import_digest'"
+        sql = "SELECT count(*) FROM sqlite_master WHERE name LIKE '%notes_import_change'"
     return int(conn.exec_driver_sql(sql).scalar_one())
 
 
-async def test_the_migration_makes_and_takes_the_import_digest_triggers(empty_url: str) -> None:
-    """The triggers of storage/import_digest.py are no model: the migration must make them."""
+def _tasks(conn: Connection) -> int:
+    return int(conn.exec_driver_sql("SELECT count(*) FROM task").scalar_one())
+
+
+async def test_the_migration_makes_and_takes_the_import_change_triggers(empty_url: str) -> None:
+    """The triggers of storage/import_digest.py are no model: the migration must make them, and
+    its downgrade must keep every row (a copy of the client table on SQLite would delete the
+    rows that name a client)."""
     await migrate.upgrade_async(empty_url)
-    assert await run_sync(empty_url, _digest_triggers) == 10
-    assert await run_sync(empty_url, _digest_after_a_task_write) == ["abc", "abc", None]
+    assert await run_sync(empty_url, _triggers) == 10
+    assert await run_sync(empty_url, _notes_after_task_writes) == [0, 1]
     await asyncio.to_thread(migrate.downgrade, empty_url, "7c1d0e5a9b2f")
-    assert await run_sync(empty_url, _digest_triggers) == 0
+    assert await run_sync(empty_url, _triggers) == 0
+    assert await run_sync(empty_url, _tasks) == 1
     columns = await run_sync(empty_url, lambda conn: inspect(conn).get_columns("client"))
     assert "import_digest" not in {column["name"] for column in columns}
+    assert not {"import_change", "import_running"} & set(await run_sync(empty_url, table_names))

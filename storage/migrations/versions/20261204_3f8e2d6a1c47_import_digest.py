@@ -1,5 +1,6 @@
-"""import_digest: per client, the digest of the import record its rows were written from, and
-the triggers that clear it on any other write to those rows (storage/import_digest.py)
+"""import_digest: per client, the digest of the import record its rows were written from; the
+notes of other changes to those rows, and the triggers that write them
+(storage/import_digest.py)
 
 Revision ID: 3f8e2d6a1c47
 Revises: 7c1d0e5a9b2f
@@ -21,8 +22,18 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table('client', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('import_digest', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True))
+    op.create_table('import_change',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('client_id', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_import_change'))
+    )
+    op.create_index(op.f('ix_import_change_client_id'), 'import_change', ['client_id'], unique=False)
+    op.create_table('import_running',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_import_running'))
+    )
+    # A plain ADD COLUMN on both databases (no copy of the table on SQLite).
+    op.add_column('client', sa.Column('import_digest', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True))
     for statement in import_digest.create_statements(op.get_bind().dialect.name):
         op.execute(statement)
 
@@ -30,5 +41,9 @@ def upgrade() -> None:
 def downgrade() -> None:
     for statement in import_digest.drop_statements(op.get_bind().dialect.name):
         op.execute(statement)
-    with op.batch_alter_table('client', schema=None) as batch_op:
-        batch_op.drop_column('import_digest')
+    # Not batch mode: on SQLite that copies the client table and drops the old one, and with
+    # foreign keys on, the drop deletes every row that names a client.
+    op.execute('ALTER TABLE client DROP COLUMN import_digest')
+    op.drop_table('import_running')
+    op.drop_index(op.f('ix_import_change_client_id'), table_name='import_change')
+    op.drop_table('import_change')
