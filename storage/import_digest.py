@@ -10,7 +10,10 @@ The digest only holds while those rows are as that import left them. Every chang
 from another path (an update or a delete; see WRITES for why an insert does not matter) is
 noted as a row in `import_change`: a Done press in the bot, a caseworker's edit in the
 back-office, the Objects API's write-back, an SQL fix by hand. The database does it, with
-triggers, so that no path can forget to. A client with a noted change is compared again by
+triggers, so that no path can forget to. Two kinds of write pass them by, and nothing here uses
+either: SQLite's `INSERT OR REPLACE` (its delete fires no trigger while `recursive_triggers`
+is off) and PostgreSQL's `TRUNCATE`. After either, clear the digests by hand
+(`UPDATE client SET import_digest = NULL`). A client with a noted change is compared again by
 the next import, which then removes the notes it read, and only those.
 
 Why a table of notes, and not the digest cleared by the trigger: clearing it would make every
@@ -23,9 +26,11 @@ client: a digest written over a cleared one would have hidden it.
 The importer's own writes note nothing: while an import runs, its transaction holds a row in
 `import_running`, and the triggers do nothing when they see one. No other transaction sees that
 row (it is deleted before the import commits, and rolled back with it), so their changes are
-noted as ever. On SQLite that insert is the import's first statement, so the import holds
-SQLite's write lock from its start: no other process writes between the import's reads and its
-writes.
+noted as ever. One import runs at a time: on PostgreSQL the import takes an advisory lock
+until it ends (two imports at once would each take the other's writes for its own); on SQLite
+the mark is the import's first write, so the import holds SQLite's write lock from its start
+and no other process writes between the import's reads and its writes (a write elsewhere waits
+for it, up to the busy timeout of storage/db.py).
 
 SQLite: a trigger per table and kind of write, for each row. PostgreSQL: one function, and a
 trigger per table and kind of write for each statement, which sees the statement's rows as
@@ -33,7 +38,12 @@ transition tables: an update of 4,000 appointments notes its 500 clients with on
 
 The client row itself is not covered: the importer reads it anyway and compares it each time.
 
-For migrations: SQLite drops a table's triggers with the table, and refuses to rename a table
+The notes of a deleted client (its rows' deletes noted it) are removed at the end of each
+import.
+
+For migrations: the revision that made them writes their SQL out, and tests/test_migrations.py
+checks that a migrated schema has the triggers this module makes. SQLite drops a table's
+triggers with the table, and refuses to rename a table
 that a trigger names but that is gone. A later migration that rebuilds one of these tables or
 `client` there (Alembic's batch mode) drops the triggers first (`drop_statements`) and makes
 them again after (`create_statements`).

@@ -496,16 +496,28 @@ async def insert_rows(
 
 async def begin_import(session: AsyncSession) -> None:
     """Mark this transaction as importing: its own writes are not noted as changes
-    (storage/import_digest.py). On SQLite this first write takes the write lock for the whole
-    import, so nothing else writes between the import's reads and its writes."""
+    (storage/import_digest.py). One import at a time: on PostgreSQL a lock held until the
+    transaction ends (another import waits for it; each sees only its own mark, so two at once
+    could each take the other's writes for its own); on SQLite this first write takes the write
+    lock for the whole import, so nothing else writes between the import's reads and its
+    writes."""
     connection = await session.connection()
+    if connection.dialect.name == "postgresql":
+        await connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({IMPORT_LOCK})")
     await connection.exec_driver_sql(f"INSERT INTO {import_digest.RUNNING} DEFAULT VALUES")
 
 
+IMPORT_LOCK = 7_261_204  # PostgreSQL's advisory lock key of the import (any number of our own)
+
+
 async def end_import(session: AsyncSession) -> None:
-    """The mark taken away before the import commits (a rollback takes it with the rest)."""
+    """The mark taken away before the import commits (a rollback takes it with the rest), and
+    the notes of clients that are gone (their rows' deletes noted them; no import reads them)."""
     connection = await session.connection()
     await connection.exec_driver_sql(f"DELETE FROM {import_digest.RUNNING}")
+    await connection.exec_driver_sql(
+        f"DELETE FROM {import_digest.CHANGES} WHERE client_id NOT IN (SELECT id FROM client)"
+    )
 
 
 async def forget_changes(

@@ -328,3 +328,44 @@ async def test_a_file_imported_again_reads_only_the_clients(
     assert spelled_otherwise.as_counts() == again.as_counts()
     after = {c.ref: c.import_digest for c in await all_rows(db, Client)}
     assert after.keys() == first.keys() and set(after.values()).isdisjoint(first.values())
+
+
+async def test_one_import_at_a_time(db: Database, region: dict[str, Any]) -> None:
+    """PostgreSQL: each import sees only its own mark, so two at once could each take the other's
+    writes for its own; the second waits for the first's lock."""
+    if db.is_sqlite:
+        pytest.skip("SQLite: the first import's write lock keeps the second out")
+    other = Database(db.url)
+    try:
+        async with db.transaction() as session, other.engine.connect() as conn:
+            await imports.begin_import(session)
+            try_lock = text("SELECT pg_try_advisory_xact_lock(:key)")
+            assert not (await conn.execute(try_lock, {"key": imports.IMPORT_LOCK})).scalar_one()
+            await imports.end_import(session)
+    finally:
+        await other.dispose()
+
+
+async def test_the_notes_of_a_deleted_client_go_with_the_next_import(
+    db: Database, region: dict[str, Any]
+) -> None:
+    await load(db, region)
+    async with db.engine.begin() as conn:
+        gone = (
+            await conn.execute(text("SELECT id FROM client WHERE ref = :ref"), {"ref": REF})
+        ).scalar_one()
+        for table in ("plan_part", "plan", "exam_attempt", "appointment", "task"):
+            owner = (
+                "plan_id IN (SELECT id FROM plan WHERE client_id = :id)"
+                if table == "plan_part"
+                else "client_id = :id"
+            )
+            await conn.execute(text(f"DELETE FROM {table} WHERE {owner}"), {"id": gone})
+        await conn.execute(text("DELETE FROM reminder WHERE client_id = :id"), {"id": gone})
+        await conn.execute(text("DELETE FROM audit_event WHERE client_id = :id"), {"id": gone})
+        await conn.execute(text("DELETE FROM client WHERE id = :id"), {"id": gone})
+    assert gone in await noted(db)
+    without = copy.deepcopy(region)
+    without["clients"] = [c for c in region["clients"] if c["ref"] != REF]
+    await load(db, without)
+    assert await noted(db) == []
