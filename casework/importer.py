@@ -414,9 +414,9 @@ class Item:
     kind: str  # "organisations", "staff" or "clients"
     index: int
     record: Any
-    # A client's record as it was read, digested (see _record_digest); None when the record
-    # was not read from a file.
-    source: bytes | None = None
+    # A client's record as the file spells it (see _record_digest); None when the record was
+    # not read from a file.
+    text: str | None = None
 
 
 def read_document(path: Path, *, limit: int = MAX_IMPORT_BYTES) -> ImportDocument:
@@ -604,10 +604,7 @@ class _Reader:
                 ) from None
             record = _record(model, path, text, parsed, scanner)
             checks.add(key, index, record)
-            source = None
-            if key == "clients":
-                source = hashlib.blake2b(text.encode("utf-8", "surrogatepass")).digest()
-            yield Item(key, index, record, source)
+            yield Item(key, index, record, text if key == "clients" else None)
             index += 1
             char = scanner.peek()
             if char == "":
@@ -1850,7 +1847,8 @@ def _record_digest(item: Item, staff: Mapping[str, int | None]) -> str:
     read from a file) and the ids of the staff it names. The same record spelled otherwise gives
     another digest: its client is compared once more, which finds what it finds."""
     found = _DIGEST_BASIS.copy()
-    found.update(item.source if item.source is not None else item.record.model_dump_json().encode())
+    source = item.text if item.text is not None else item.record.model_dump_json()
+    found.update(source.encode("utf-8", "surrogatepass"))
     found.update(repr(tuple(staff.items())).encode())
     return found.hexdigest()
 

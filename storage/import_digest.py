@@ -143,37 +143,31 @@ def _postgresql_trigger(table: str, write: str) -> str:
     )
 
 
+def _drop(dialect: str, table: str, write: str) -> str:
+    on = f" ON {table}" if dialect == "postgresql" else ""
+    return f"DROP TRIGGER IF EXISTS {_trigger(table, write)}{on}"
+
+
 def create_statements(dialect: str) -> list[str]:
     """The SQL that makes a schema note changes (replacing the triggers if they exist)."""
     if dialect == "postgresql":
-        made = [_POSTGRESQL_FUNCTION]
-        trigger = _postgresql_trigger
-        drop = "DROP TRIGGER IF EXISTS {name} ON {table}"
+        made, trigger = [_POSTGRESQL_FUNCTION], _postgresql_trigger
     elif dialect == "sqlite":
-        made = []
-        trigger = _sqlite_trigger
-        drop = "DROP TRIGGER IF EXISTS {name}"
+        made, trigger = [], _sqlite_trigger
     else:
         raise ValueError(f"no import change triggers for {dialect}")
     for table in OWNER:
         for write in WRITES:
-            made.append(drop.format(name=_trigger(table, write), table=table))
-            made.append(trigger(table, write))
+            made += [_drop(dialect, table, write), trigger(table, write)]
     return made
 
 
 def drop_statements(dialect: str) -> list[str]:
     """The SQL that takes them away again (the migration's downgrade)."""
+    dropped = [_drop(dialect, table, write) for table in OWNER for write in WRITES]
     if dialect == "postgresql":
-        dropped = [
-            f"DROP TRIGGER IF EXISTS {_trigger(table, write)} ON {table}"
-            for table in OWNER
-            for write in WRITES
-        ]
-        return [*dropped, f"DROP FUNCTION IF EXISTS {FUNCTION}()"]
-    return [
-        f"DROP TRIGGER IF EXISTS {_trigger(table, write)}" for table in OWNER for write in WRITES
-    ]
+        dropped.append(f"DROP FUNCTION IF EXISTS {FUNCTION}()")
+    return dropped
 
 
 def create_triggers(target: Any, connection: Any, **_: Any) -> None:

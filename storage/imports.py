@@ -494,6 +494,9 @@ async def insert_rows(
     await connection.exec_driver_sql(sql, [tuple(row) for row in rows])
 
 
+IMPORT_LOCK = 7_261_204  # PostgreSQL's advisory lock key of the import (any number of our own)
+
+
 async def begin_import(session: AsyncSession) -> None:
     """Mark this transaction as importing: its own writes are not noted as changes
     (storage/import_digest.py). One import at a time: on PostgreSQL a lock held until the
@@ -505,9 +508,6 @@ async def begin_import(session: AsyncSession) -> None:
     if connection.dialect.name == "postgresql":
         await connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({IMPORT_LOCK})")
     await connection.exec_driver_sql(f"INSERT INTO {import_digest.RUNNING} DEFAULT VALUES")
-
-
-IMPORT_LOCK = 7_261_204  # PostgreSQL's advisory lock key of the import (any number of our own)
 
 
 async def end_import(session: AsyncSession) -> None:

@@ -180,7 +180,7 @@ class Client(Timestamped, table=True):
     party_uuid: str | None = Field(default=None, max_length=36)
     zaak_uuid: str | None = Field(default=None, max_length=36)
     # The digest of the import record this client's plan, exams, appointments and tasks were
-    # last written from; cleared by the database on any other write to them
+    # last written from; any other change to those rows is noted in import_change
     # (storage/import_digest.py). Not personal data: a hash of a record that holds no BSN.
     import_digest: str | None = Field(default=None, max_length=import_digest.LENGTH)
 
