@@ -3,6 +3,7 @@
     python -m bench profile                      # SQLite, 100 updates per action
     python -m bench profile --updates 200 --postgres-url postgresql://postgres@127.0.0.1/bench
     python -m bench profile --top 25             # also the 25 most expensive functions
+    python -m bench profile --keep /tmp/prof    # also each action's statistics (python -m pstats)
 
 The real bot runs as its own process (bench/botproc.py) against a fake Bot API, as in the
 throughput benchmark. For each action of the mix (📋 plan, 📅 appointments, ✅ tasks, a Done press,
@@ -153,8 +154,14 @@ async def _wait_for(path: Path, within: float) -> None:
         await asyncio.sleep(0.02)
 
 
-async def profile_actions(database_url: str, *, updates: int, top: int = 0) -> list[dict[str, Any]]:
-    """Per action: CPU ms per update by part, and the most expensive functions."""
+async def profile_actions(
+    database_url: str, *, updates: int, top: int = 0, keep: Path | None = None
+) -> list[dict[str, Any]]:
+    """Per action: CPU ms per update by part, and the most expensive functions.
+
+    `keep`: a directory where each action's cProfile statistics are also written
+    (`<action>.prof`, for `python -m pstats` or snakeviz).
+    """
     users = updates * len(MIX)
     await filled_store(database_url, users)
     rows = []
@@ -181,6 +188,8 @@ async def profile_actions(database_url: str, *, updates: int, top: int = 0) -> l
                 await _wait_for(directory / f"{n}.prof", 60)
                 cpu = process.cpu_seconds() - cpu_before
                 stats = pstats.Stats(str(directory / f"{n}.prof"))
+                if keep is not None:
+                    stats.dump_stats(keep / f"{action}.prof")
                 gate = float((directory / f"{n}.gate").read_text())
                 row = _row(action, stats, cpu, gate, len(indexes), top)
                 row["plain_cpu_ms"] = round(1000 * plain / len(indexes), 2)
@@ -265,7 +274,10 @@ def main(argv: Sequence[str]) -> int:
     parser.add_argument("--postgres-url", help="PostgreSQL database to use (emptied first)")
     parser.add_argument("--top", type=int, default=0, help="list the N most expensive functions")
     parser.add_argument("--output", type=Path, help="also write the figures as JSON here")
+    parser.add_argument("--keep", type=Path, help="also write each action's statistics here")
     args = parser.parse_args(argv)
+    if args.keep is not None:
+        args.keep.mkdir(parents=True, exist_ok=True)
     from casework.settings import normalise_database_url
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -274,7 +286,7 @@ def main(argv: Sequence[str]) -> int:
             if args.postgres_url
             else f"sqlite+aiosqlite:///{Path(tmp) / 'profile.sqlite3'}"
         )
-        rows = asyncio.run(profile_actions(url, updates=args.updates, top=args.top))
+        rows = asyncio.run(profile_actions(url, updates=args.updates, top=args.top, keep=args.keep))
     print(markdown(rows))
     if args.output is not None:
         args.output.write_text(json.dumps(rows, indent=2) + "\n")
