@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from sqlalchemy import event
 from sqlmodel import col, select
 
 from casework import case
@@ -402,6 +404,119 @@ async def test_a_task_done_cancels_and_undone_rearms(db: Database) -> None:
         f"task:{task.id}:before": "pending",
         f"task:{task.id}:after": "pending",
     }
+
+
+def _statement(statement: str) -> str:
+    """'UPDATE task', 'INSERT reminder', 'SELECT reminder': what a statement does to which table."""
+    words = statement.split()
+    if words[0] == "SELECT":
+        return f"SELECT {words[words.index('FROM') + 1]}"
+    return f"{words[0]} {words[2] if words[0] in ('INSERT', 'DELETE') else words[1]}"
+
+
+async def _task_with_reminders(db: Database) -> tuple[Client, Task]:
+    async with db.transaction() as session:
+        client = await factories.client(session)
+        task = await case.add_task(
+            session,
+            client=client,
+            external_id="t1",
+            title="Diploma",
+            due_date=date(2026, 12, 1),
+            rules=RULES,
+            now=NOW,
+        )
+    return client, task
+
+
+@pytest.mark.parametrize("status", [TaskStatus.DONE, TaskStatus.OPEN])
+async def test_a_task_status_writes_the_task_before_reading_its_reminders_in_two_flushes(
+    db: Database, status: TaskStatus
+) -> None:
+    """The audit row goes out with the task's change (one flush fewer than a flush of its own
+    at the commit), and the task's row is written before its reminder rows are read."""
+    client, task = await _task_with_reminders(db)
+    if status == TaskStatus.OPEN:  # undo: done first, then open again
+        async with db.transaction() as session:
+            fresh = await session.get(Task, task.id)
+            assert fresh is not None
+            await case.set_task_status(
+                session, client=client, task=fresh, status=TaskStatus.DONE, rules=RULES, now=NOW
+            )
+    statements: list[str] = []
+    flushes: list[str] = []
+
+    def seen(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        statements.append(_statement(statement))
+
+    async with db.transaction() as session:
+        fresh = await session.get(Task, task.id)
+        assert fresh is not None
+        event.listen(db.engine.sync_engine, "before_cursor_execute", seen)
+        event.listen(session.sync_session, "after_flush", lambda *_: flushes.append("f"))
+        try:
+            await case.set_task_status(
+                session, client=client, task=fresh, status=status, rules=RULES, now=NOW
+            )
+        finally:
+            event.remove(db.engine.sync_engine, "before_cursor_execute", seen)
+    assert sorted(statements[:2]) == ["INSERT audit_event", "UPDATE task"], statements
+    assert statements[2] == "SELECT reminder", statements
+    assert statements[3:] and all(s.endswith(" reminder") for s in statements[3:]), statements
+    assert len(flushes) == 2  # the task with its audit row, then the reminders
+    wanted = "cancelled" if status == TaskStatus.DONE else "pending"
+    assert {r.status for r in (await rows(db)).values()} == {wanted}
+
+
+async def test_a_done_press_re_plans_the_reminders_another_writer_committed_meanwhile(
+    db: Database,
+) -> None:
+    """Another transaction holds the task (PostgreSQL: its row; SQLite: the write lock) and
+    marks the task's reminders sent while a Done press waits behind it: the press re-plans the
+    rows as that transaction left them, so a sent reminder stays sent (a press that read them
+    before its first write would cancel them, and Undo would send them again)."""
+    client, task = await _task_with_reminders(db)
+    assert len(await rows(db)) == 2
+    other = Database(db.url)
+    writing = asyncio.Event()
+
+    def first_write(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        if statement.split()[0] in ("INSERT", "UPDATE"):
+            writing.set()  # the press is about to write: what it read before is read
+
+    async def press() -> None:
+        async with db.transaction() as session:
+            fresh = await session.get(Task, task.id)
+            assert fresh is not None
+            await case.set_task_status(
+                session, client=client, task=fresh, status=TaskStatus.DONE, rules=RULES, now=NOW
+            )
+
+    reminder = Reminder.__table__  # type: ignore[attr-defined]
+    try:
+        async with other.engine.begin() as holder:
+            table = Task.__table__  # type: ignore[attr-defined]
+            await holder.execute(
+                table.update().where(table.c.id == task.id).values(title=table.c.title)
+            )
+            event.listen(db.engine.sync_engine, "before_cursor_execute", first_write)
+            pressing = asyncio.create_task(press())
+            async with asyncio.timeout(10):
+                await writing.wait()
+            await holder.execute(
+                reminder.update()
+                .where(reminder.c.subject_id == task.id)
+                .values(status=ReminderStatus.SENT, sent_at=NOW)
+            )
+        async with asyncio.timeout(20):
+            await pressing
+    finally:
+        event.remove(db.engine.sync_engine, "before_cursor_execute", first_write)
+        await other.dispose()
+    assert {r.status for r in (await rows(db)).values()} == {"sent"}
+    async with db.reading() as session:
+        done = await session.get(Task, task.id)
+    assert done is not None and done.status == TaskStatus.DONE
 
 
 async def test_a_support_cancel_stays_when_nothing_moved(db: Database) -> None:
