@@ -117,7 +117,8 @@ async def ask(
     question.last_activity_at = now
     question.seen_at = None
     session.add(question)
-    await session.flush()
+    if question.id is None:
+        await session.flush()  # a new question's id; an open one's change goes with the message
     message = Message(
         question_id=pk(question),
         direction=Direction.FROM_CLIENT,
