@@ -58,7 +58,7 @@ def build_application(
         db=db
         or Database(
             settings.database_url,
-            pool_size=settings.db_pool_size,
+            pool_size=settings.pool_size(concurrent_updates),
             max_overflow=settings.db_max_overflow,
             pool_timeout=settings.db_pool_timeout,
             pool_recycle=settings.db_pool_recycle,

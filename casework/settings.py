@@ -18,6 +18,9 @@ from casework.timewindows import OfficeHours, QuietHours, ReminderOffset, parse_
 DEFAULT_TELEGRAM_API_URL = "https://api.telegram.org/bot"
 
 
+JOB_SESSIONS = 4  # the periodic jobs' sessions beside the updates' (reminders, relay, ...)
+
+
 def normalise_database_url(url: str) -> str:
     """Give plain sqlite:// and postgresql:// URLs their async driver."""
     if url.startswith("sqlite://"):
@@ -67,7 +70,9 @@ class Settings(BaseSettings):
     metrics_token: SecretStr | None = None
     webhook_max_connections: int = Field(default=40, ge=1, le=100)
     webhook_answer_seconds: float = Field(default=20.0, gt=0, le=55)
-    db_pool_size: int = Field(default=5, ge=1, le=100)
+    # Connections kept open per process; unset: the updates handled at once plus JOB_SESSIONS
+    # (`pool_size`). A session beyond the pool's size opens a connection and closes it after.
+    db_pool_size: int | None = Field(default=None, ge=1, le=100)
     db_max_overflow: int = Field(default=5, ge=0, le=100)
     db_pool_timeout: float = Field(default=30.0, gt=0, le=600)
     db_pool_recycle: int = Field(default=1800, ge=-1)
@@ -134,6 +139,16 @@ class Settings(BaseSettings):
     objects_poll_minutes: float = Field(default=60.0, gt=0)
     contacts_interval_seconds: float = Field(default=15.0, gt=0, le=3600)
     contacts_alert_minutes: float = Field(default=15.0, gt=0)
+
+    def pool_size(self, concurrent_updates: int | None = None) -> int:
+        """The database connections a process keeps open: DB_POOL_SIZE, or by default one per
+        update handled at once (`concurrent_updates`, by default UPDATE_CONCURRENCY) and
+        JOB_SESSIONS for the periodic jobs, at most 100. With fewer, the sessions beyond the
+        pool each open a connection of their own and close it after (docs/performance.md,
+        "A pool as large as the updates in hand")."""
+        if self.db_pool_size is not None:
+            return self.db_pool_size
+        return min((concurrent_updates or self.update_concurrency) + JOB_SESSIONS, 100)
 
     @property
     def open_klant_enabled(self) -> bool:

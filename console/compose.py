@@ -85,7 +85,7 @@ def database_for(settings: Settings, *, pool_size: int | None = None) -> Databas
         return Database(settings.database_url, pool_size=pool_size)
     return Database(
         settings.database_url,
-        pool_size=settings.db_pool_size,
+        pool_size=settings.pool_size(),
         max_overflow=settings.db_max_overflow,
         pool_timeout=settings.db_pool_timeout,
         pool_recycle=settings.db_pool_recycle,

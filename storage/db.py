@@ -42,6 +42,21 @@ def _one_call_driver(url: str) -> dict[str, Any]:
     return {}
 
 
+def _sqlite_pool(url: str, *, pool_size: int, max_overflow: int | None) -> dict[str, Any]:
+    """A SQLite file's pool of `pool_size` (SQLAlchemy's own default is 5, whatever the bot's
+    settings said): a connection beyond the pool's size is closed when it comes back, so
+    under load nearly every session opened one (a thread, its pragmas) and closed it. Overflow
+    by default as SQLAlchemy's (10). An in-memory database has one connection and no pool."""
+    database = make_url(url).database
+    if not database or database == ":memory:" or "mode=memory" in url:
+        return {}
+    return {
+        "pool_size": pool_size,
+        "max_overflow": 10 if max_overflow is None else max_overflow,
+        "pool_use_lifo": True,
+    }
+
+
 def make_engine(
     url: str,
     *,
@@ -53,13 +68,19 @@ def make_engine(
 ) -> AsyncEngine:
     """An async engine; SQLite gets WAL, foreign keys and a busy timeout.
 
-    PostgreSQL gets a connection pool per process: `pool_size` kept open, `max_overflow` more
-    under load (default: as many again), `pool_timeout` seconds to wait for a free one, and
-    connections renewed after `pool_recycle` seconds (below a proxy's or firewall's idle cut-off).
+    Both keep up to `pool_size` connections open once sessions needed them (SQLite's in-memory
+    database has one), open up to `max_overflow` more under load (PostgreSQL's default: as many
+    again; SQLite's: 10) and hand out the connection used last first. PostgreSQL waits
+    `pool_timeout` seconds for a free one and renews connections after `pool_recycle` seconds
+    (below a proxy's or firewall's idle cut-off).
     """
     if url.startswith("sqlite"):
         engine = create_async_engine(
-            url, echo=echo, connect_args={"timeout": 15}, **_one_call_driver(url)
+            url,
+            echo=echo,
+            connect_args={"timeout": 15},
+            **_one_call_driver(url),
+            **_sqlite_pool(url, pool_size=pool_size, max_overflow=max_overflow),
         )
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
@@ -70,6 +91,10 @@ def make_engine(
         max_overflow=pool_size if max_overflow is None else max_overflow,
         pool_timeout=pool_timeout,
         pool_recycle=pool_recycle,
+        # The connection used last is handed out first: after a burst the few that a quiet
+        # hour needs stay in use and the rest wait unused, instead of all of them taking turns
+        # and each waiting long enough (IDLE_BEFORE_PING) to be pinged at every checkout.
+        pool_use_lifo=True,
     )
     ping_when_idle(engine)
     return engine

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from sqlalchemy import event, text
 from telegram import CallbackQuery, Chat, Message, Update, User
 from telegram.error import BadRequest, NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
@@ -152,6 +154,67 @@ def test_build_application_passes_the_pool_settings_on() -> None:
     app = build_application(settings, rate_limit=False)
     pool: Any = app.bot_data.services.db.engine.pool
     assert (pool.size(), pool._max_overflow, pool._timeout, pool._recycle) == (4, 1, 9.0, 120)
+
+
+@pytest.mark.parametrize("concurrent_updates", [None, 6])
+def test_the_pool_holds_a_connection_per_update_in_hand_by_default(
+    concurrent_updates: int | None, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Unset, DB_POOL_SIZE is the updates handled at once plus four for the jobs, on
+    PostgreSQL and on a SQLite file alike (SQLAlchemy's own SQLite default was 5)."""
+    for name in ("DB_POOL_SIZE", "DB_MAX_OVERFLOW", "UPDATE_CONCURRENCY"):
+        monkeypatch.delenv(f"INBURGERBOT_{name}", raising=False)
+    expected = (concurrent_updates or 16) + 4
+    for url in ("postgresql://bot@127.0.0.1:1/nothing", f"sqlite:///{tmp_path / 'bot.db'}"):
+        settings = Settings(  # type: ignore[call-arg]
+            _env_file=None, telegram_token=TOKEN, database_url=url
+        )
+        assert settings.pool_size(concurrent_updates) == expected
+        app = build_application(settings, rate_limit=False, concurrent_updates=concurrent_updates)
+        pool: Any = app.bot_data.services.db.engine.pool
+        assert (pool.size(), pool._max_overflow) == (expected, 5), url
+        assert pool._pool.use_lifo, url  # the connection used last first (storage/db.py)
+    big = Settings(_env_file=None, update_concurrency=500)  # type: ignore[call-arg]
+    assert big.pool_size() == 100  # at most DB_POOL_SIZE's own limit
+    assert Settings(_env_file=None, db_pool_size=3).pool_size(40) == 3  # type: ignore[call-arg]
+
+
+async def test_updates_in_hand_reuse_the_pools_connections(
+    tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Sixteen sessions at once (the default UPDATE_CONCURRENCY) open no connection once the
+    pool is warm: with a pool of five, eleven of them opened and closed one every time."""
+    for name in ("DB_POOL_SIZE", "DB_MAX_OVERFLOW", "UPDATE_CONCURRENCY"):
+        monkeypatch.delenv(f"INBURGERBOT_{name}", raising=False)
+    settings = Settings(  # type: ignore[call-arg]
+        _env_file=None, telegram_token=TOKEN, database_url=f"sqlite:///{tmp_path / 'bot.db'}"
+    )
+    db = build_application(settings, rate_limit=False).bot_data.services.db
+    opened: list[object] = []
+    event.listen(db.engine.sync_engine, "connect", lambda *_: opened.append(1))
+
+    async def one_update() -> None:
+        async with db.reading() as session:
+            await (await session.connection()).execute(text("SELECT 1"))
+            await asyncio.sleep(0.01)  # all sixteen hold their connection at once
+
+    try:
+        await asyncio.gather(*(one_update() for _ in range(16)))
+        warm = len(opened)
+        for _ in range(3):
+            await asyncio.gather(*(one_update() for _ in range(16)))
+        assert len(opened) - warm == 0, "sessions opened (and closed) connections of their own"
+        assert warm == 16
+        # One at a time, the connection used last comes back each time (most recent first):
+        # in a quiet hour the others stay unused instead of each idling into a ping.
+        used = []
+        for _ in range(6):
+            async with db.reading() as session:
+                raw = await (await session.connection()).get_raw_connection()
+                used.append(id(raw.dbapi_connection))
+        assert len(set(used)) == 1, used
+    finally:
+        await db.dispose()
 
 
 def test_pool_settings_are_checked() -> None:
