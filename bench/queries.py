@@ -28,12 +28,17 @@ from pathlib import Path
 from typing import Any
 
 import aiosqlite.core
+from sqlalchemy import bindparam, insert, select, update
 from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from casework import case, questions
+from casework.planning import PlanningRules
 from storage import appointments, clients, plans, tasks
 from storage.db import Database
+from storage.enums import ActorKind, MessageKind, ReminderKind, ReminderStatus, TaskStatus
 from storage.ids import pk
+from storage.models import AuditEvent, Reminder, Task
 from tests import factories
 
 CHAT_ID = 4242
@@ -151,6 +156,138 @@ async def hops(*, write: bool = False) -> list[str]:
         return handed
 
 
+Write = Callable[[Database, int], Awaitable[None]]
+DONE_PRESS = "a Done press's transaction (task, 2 reminders, audit row)"
+
+_TASK = Task.__table__
+_REMINDER = Reminder.__table__
+_SQL_TASK = select(_TASK).where(
+    _TASK.c.id == bindparam("task_id"), _TASK.c.client_id == bindparam("client_id")
+)
+_SQL_REMINDERS = select(_REMINDER).where(
+    _REMINDER.c.kind == bindparam("kind"), _REMINDER.c.subject_id == bindparam("task_id")
+)
+_SQL_SET_TASK = (
+    update(_TASK)
+    .where(_TASK.c.id == bindparam("task_id"))
+    .values(
+        status=bindparam("status"),
+        done_at=bindparam("done_at"),
+        done_by=bindparam("done_by"),
+        updated_at=bindparam("stamp"),
+    )
+)
+_SQL_SET_REMINDER = (
+    update(_REMINDER)
+    .where(_REMINDER.c.id == bindparam("row_id"))
+    .values(
+        status=bindparam("row_status"), reason=bindparam("reason"), updated_at=bindparam("stamp")
+    )
+)
+_SQL_AUDIT = insert(AuditEvent.__table__)
+
+
+async def _writes(db: Database) -> dict[str, Write]:
+    """The bot's two hot write transactions, and a Done press's as plain SQL for comparison."""
+    async with db.reading() as session:
+        client = await clients.by_chat(session, chat_id=CHAT_ID)
+        assert client is not None
+        task_id = pk((await tasks.screen(session, client_id=pk(client))).open[0])
+    rules, now = PlanningRules(), factories.NOW
+    actor = case.Actor(ActorKind.CLIENT, client.id)
+
+    async def done_press(db: Database, n: int) -> None:  # as bot/handlers/tasks.py `_change`
+        status = TaskStatus.DONE if n % 2 == 0 else TaskStatus.OPEN
+        async with db.transaction() as session:
+            task = await tasks.of_client(session, client_id=pk(client), task_id=task_id)
+            assert task is not None
+            await case.set_task_status(
+                session, client=client, task=task, status=status, rules=rules, now=now, actor=actor
+            )
+
+    async def done_press_sql(db: Database, n: int) -> None:
+        done = n % 2 == 0
+        keys = {"task_id": task_id, "client_id": pk(client), "kind": ReminderKind.TASK}
+        async with db.engine.begin() as connection:
+            (await connection.execute(_SQL_TASK, keys)).one()
+            rows = (await connection.execute(_SQL_REMINDERS, keys)).all()
+            await connection.execute(
+                _SQL_SET_TASK,
+                {
+                    "task_id": task_id,
+                    "status": TaskStatus.DONE if done else TaskStatus.OPEN,
+                    "done_at": now if done else None,
+                    "done_by": ActorKind.CLIENT if done else None,
+                    "stamp": now,
+                },
+            )
+            changes = [
+                {
+                    "row_id": row.id,
+                    "row_status": ReminderStatus.CANCELLED if done else ReminderStatus.PENDING,
+                    "reason": "replanned" if done else None,
+                    "stamp": now,
+                }
+                for row in rows
+            ]
+            if changes:
+                await connection.execute(_SQL_SET_REMINDER, changes)
+            await connection.execute(
+                _SQL_AUDIT,
+                {
+                    "actor_kind": ActorKind.CLIENT,
+                    "actor_id": pk(client),
+                    "action": "task.done" if done else "task.open",
+                    "subject_kind": "task",
+                    "subject_id": task_id,
+                    "client_id": pk(client),
+                    "detail": "",
+                    "at": now,
+                    "created_at": now,
+                    "updated_at": now,
+                },
+            )
+
+    async def message(db: Database, n: int) -> None:  # a question's next message
+        async with db.transaction() as session:
+            await questions.ask(
+                session, client=client, kind=MessageKind.TEXT, text=f"Question {n}", now=now
+            )
+
+    return {
+        DONE_PRESS: done_press,
+        "the same Done press as plain SQL statements (no ORM objects)": done_press_sql,
+        "a message on the client's open question": message,
+    }
+
+
+async def measure_writes(calls: int) -> dict[str, float]:
+    """CPU ms per write transaction, each alternately marking the task done and open again
+    (the rows it cancels and arms again are there from the warm-up)."""
+    async with _store() as (db, _):
+        units = await _writes(db)
+        figures: dict[str, float] = {}
+        for name, unit in units.items():
+            for n in range(4):
+                await unit(db, n)  # compiled and cached once; the reminders planned
+            started = time.process_time()
+            for n in range(calls):
+                await unit(db, n)
+            figures[name] = 1000 * (time.process_time() - started) / calls
+        return figures
+
+
+async def write_hops() -> list[str]:
+    """The calls a Done press's transaction hands to aiosqlite's thread (after a warm-up)."""
+    async with _store() as (db, _):
+        done_press = (await _writes(db))[DONE_PRESS]
+        for n in range(4):
+            await done_press(db, n)
+        with counting() as handed:
+            await done_press(db, 4)
+        return handed
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.queries", description=__doc__)
     parser.add_argument("--calls", type=int, default=500, help="calls per query (500)")
@@ -164,6 +301,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         "\nCalls one read session hands to aiosqlite's thread:",
         f"{len(handed)} ({', '.join(handed) or 'its SELECT runs in the event loop'})",
     )
+    writes = asyncio.run(measure_writes(args.calls))
+    print("\n| write transaction | CPU ms per transaction |\n|---|---|")
+    for name, ms in writes.items():
+        print(f"| {name} | {ms:.2f} |")
+    handed = asyncio.run(write_hops())
+    print("\nCalls a Done press's transaction hands to aiosqlite's thread:", ", ".join(handed))
     return 0
 
 

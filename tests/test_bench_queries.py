@@ -26,3 +26,15 @@ async def test_the_hops_of_a_read_and_of_a_write_are_counted_and_the_wrapper_rem
     # the read before the write still runs here; the UPDATE and the commit go to the thread
     assert await queries.hops(write=True) == ["statement", "commit"]
     assert queries.aiosqlite.core.Connection._execute is real
+
+
+async def test_the_write_transactions_and_a_done_press_hops_are_measured() -> None:
+    figures = await queries.measure_writes(3)
+    assert set(figures) == {
+        queries.DONE_PRESS,
+        "the same Done press as plain SQL statements (no ORM objects)",
+        "a message on the client's open question",
+    }
+    assert all(ms > 0 for ms in figures.values())
+    # the audit row and the task, the reminders' SELECT after them, the reminders, the commit
+    assert await queries.write_hops() == ["statement"] * 4 + ["commit"]
