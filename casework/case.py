@@ -218,11 +218,8 @@ async def set_task_status(
         # is its outbox, in this same transaction).
         task.remote_due_at, task.remote_attempts = now, 0
     session.add(task)
-    # The audit row goes out with the task's change, in the flush that starts the re-plan; the
-    # task's row is written (and locked) before its reminder rows are read, so that the rows
-    # re-planned are the ones in the database, not a copy another writer changed meanwhile.
-    _audit(session, actor, f"task.{status}", "task", task.id, client, now)
     await replan_task(session, task=task, client=client, rules=rules, now=now)
+    _audit(session, actor, f"task.{status}", "task", task.id, client, now)
     return task
 
 

@@ -117,8 +117,7 @@ async def ask(
     question.last_activity_at = now
     question.seen_at = None
     session.add(question)
-    if question.id is None:
-        await session.flush()  # a new question's id; an open one's change goes with the message
+    await session.flush()
     message = Message(
         question_id=pk(question),
         direction=Direction.FROM_CLIENT,

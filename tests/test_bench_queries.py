@@ -36,5 +36,5 @@ async def test_the_write_transactions_and_a_done_press_hops_are_measured() -> No
         "a message on the client's open question",
     }
     assert all(ms > 0 for ms in figures.values())
-    # the audit row and the task, the reminders' SELECT after them, the reminders, the commit
+    # the task, the reminders' SELECT after it, the reminders, the audit row, the commit
     assert await queries.write_hops() == ["statement"] * 4 + ["commit"]

@@ -406,14 +406,6 @@ async def test_a_task_done_cancels_and_undone_rearms(db: Database) -> None:
     }
 
 
-def _statement(statement: str) -> str:
-    """'UPDATE task', 'INSERT reminder', 'SELECT reminder': what a statement does to which table."""
-    words = statement.split()
-    if words[0] == "SELECT":
-        return f"SELECT {words[words.index('FROM') + 1]}"
-    return f"{words[0]} {words[2] if words[0] in ('INSERT', 'DELETE') else words[1]}"
-
-
 async def _task_with_reminders(db: Database) -> tuple[Client, Task]:
     async with db.transaction() as session:
         client = await factories.client(session)
@@ -427,45 +419,6 @@ async def _task_with_reminders(db: Database) -> tuple[Client, Task]:
             now=NOW,
         )
     return client, task
-
-
-@pytest.mark.parametrize("status", [TaskStatus.DONE, TaskStatus.OPEN])
-async def test_a_task_status_writes_the_task_before_reading_its_reminders_in_two_flushes(
-    db: Database, status: TaskStatus
-) -> None:
-    """The audit row goes out with the task's change (one flush fewer than a flush of its own
-    at the commit), and the task's row is written before its reminder rows are read."""
-    client, task = await _task_with_reminders(db)
-    if status == TaskStatus.OPEN:  # undo: done first, then open again
-        async with db.transaction() as session:
-            fresh = await session.get(Task, task.id)
-            assert fresh is not None
-            await case.set_task_status(
-                session, client=client, task=fresh, status=TaskStatus.DONE, rules=RULES, now=NOW
-            )
-    statements: list[str] = []
-    flushes: list[str] = []
-
-    def seen(_conn: object, _cursor: object, statement: str, *_: object) -> None:
-        statements.append(_statement(statement))
-
-    async with db.transaction() as session:
-        fresh = await session.get(Task, task.id)
-        assert fresh is not None
-        event.listen(db.engine.sync_engine, "before_cursor_execute", seen)
-        event.listen(session.sync_session, "after_flush", lambda *_: flushes.append("f"))
-        try:
-            await case.set_task_status(
-                session, client=client, task=fresh, status=status, rules=RULES, now=NOW
-            )
-        finally:
-            event.remove(db.engine.sync_engine, "before_cursor_execute", seen)
-    assert sorted(statements[:2]) == ["INSERT audit_event", "UPDATE task"], statements
-    assert statements[2] == "SELECT reminder", statements
-    assert statements[3:] and all(s.endswith(" reminder") for s in statements[3:]), statements
-    assert len(flushes) == 2  # the task with its audit row, then the reminders
-    wanted = "cancelled" if status == TaskStatus.DONE else "pending"
-    assert {r.status for r in (await rows(db)).values()} == {wanted}
 
 
 async def test_a_done_press_re_plans_the_reminders_another_writer_committed_meanwhile(

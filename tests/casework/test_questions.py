@@ -8,7 +8,6 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import event
 
 from casework import questions as service
 from casework.questions import QuestionError
@@ -78,28 +77,6 @@ async def test_messages_continue_the_open_question_and_a_new_one_starts_after_cl
         assert await service.close(session, question=question, staff_id=caseworker.id, now=NOW)
     third = await ask(db, client, "Something else")
     assert third.new_question and third.question.id != first.question.id
-
-
-async def test_a_message_on_an_open_question_is_written_in_one_flush(db: Database) -> None:
-    """The open question's change and the new message go to the database together; only a new
-    question is flushed on its own first, for its id."""
-    client, _ = await setup(db)
-    flushes: list[str] = []
-    for text, expected in (("Hello", 2), ("Also this", 1)):
-        flushes.clear()
-        async with db.transaction() as session:
-            event.listen(session.sync_session, "after_flush", lambda *_: flushes.append("f"))
-            asked = await service.ask(
-                session, client=client, kind=MessageKind.TEXT, text=text, now=NOW
-            )
-            assert asked.message.id is not None and asked.question.id is not None
-        assert len(flushes) == expected, text
-    assert not asked.new_question
-    stored = await fresh(db, asked.question)
-    assert stored.last_activity_at == NOW and stored.status == QuestionStatus.OPEN
-    async with db.reading() as session:
-        texts = [m.text for m in await questions.messages(session, question_id=pk(stored))]
-    assert texts == ["Hello", "Also this"]
 
 
 async def test_a_question_about_an_appointment_or_task_starts_its_own_question(
