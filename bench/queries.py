@@ -38,7 +38,7 @@ from storage import appointments, clients, plans, tasks
 from storage.db import Database
 from storage.enums import ActorKind, MessageKind, ReminderKind, ReminderStatus, TaskStatus
 from storage.ids import pk
-from storage.models import AuditEvent, Reminder, Task
+from storage.models import AuditEvent, Client, Reminder, Task
 from tests import factories
 
 CHAT_ID = 4242
@@ -77,7 +77,18 @@ async def _fill(db: Database) -> dict[str, Call]:
         "tasks.of_client (a task button)": lambda s: tasks.of_client(
             s, client_id=client_id, task_id=task_id
         ),
+        "the gate's read as plain SQL (a row, no Client object)": _gate_sql,
     }
+
+
+_CLIENT = Client.__table__  # type: ignore[attr-defined]
+_SQL_GATE = select(_CLIENT).where(_CLIENT.c.telegram_chat_id == bindparam("chat_id"))
+
+
+async def _gate_sql(session: AsyncSession) -> Any:
+    """The gate's statement without the ORM: what its Client object costs beside the SQL."""
+    connection = await session.connection()
+    return (await connection.execute(_SQL_GATE, {"chat_id": CHAT_ID})).first()
 
 
 async def _select_one(session: AsyncSession) -> None:

@@ -14,6 +14,7 @@ async def test_every_query_and_the_empty_read_are_measured() -> None:
         "appointments.upcoming_with_staff (📅)",
         "tasks.screen (✅)",
         "tasks.of_client (a task button)",
+        "the gate's read as plain SQL (a row, no Client object)",
         "a read session running SELECT 1",
     }
     assert all(ms > 0 for ms in figures.values())
