@@ -374,7 +374,7 @@ async def test_an_appointment_made_at_the_last_minute_gets_no_late_reminders(db:
     assert await rows(db) == {}
 
 
-async def test_a_task_done_cancels_and_undone_rearms(db: Database) -> None:
+async def _task_with_reminders(db: Database) -> tuple[Client, Task]:
     async with db.transaction() as session:
         client = await factories.client(session)
         task = await case.add_task(
@@ -386,6 +386,11 @@ async def test_a_task_done_cancels_and_undone_rearms(db: Database) -> None:
             rules=RULES,
             now=NOW,
         )
+    return client, task
+
+
+async def test_a_task_done_cancels_and_undone_rearms(db: Database) -> None:
+    client, task = await _task_with_reminders(db)
     async with db.transaction() as session:
         fresh = await session.get(Task, task.id)
         assert fresh is not None
@@ -404,21 +409,6 @@ async def test_a_task_done_cancels_and_undone_rearms(db: Database) -> None:
         f"task:{task.id}:before": "pending",
         f"task:{task.id}:after": "pending",
     }
-
-
-async def _task_with_reminders(db: Database) -> tuple[Client, Task]:
-    async with db.transaction() as session:
-        client = await factories.client(session)
-        task = await case.add_task(
-            session,
-            client=client,
-            external_id="t1",
-            title="Diploma",
-            due_date=date(2026, 12, 1),
-            rules=RULES,
-            now=NOW,
-        )
-    return client, task
 
 
 async def test_a_done_press_re_plans_the_reminders_another_writer_committed_meanwhile(
