@@ -83,11 +83,11 @@ async def _run(url: str, pool_size: int, updates: int) -> list[dict[str, Any]]:
 
 async def measure(url: str | None, updates: int) -> list[dict[str, Any]]:
     rows = []
+    if url is not None:
+        await ensure_database(url)
     with tempfile.TemporaryDirectory() as folder:
         for pool_size in POOLS:
             target = url or f"sqlite+aiosqlite:///{Path(folder) / f'pool{pool_size}.db'}"
-            if url is not None:
-                await ensure_database(url)
             rows += await _run(target, pool_size, updates)
     return rows
 

@@ -24,6 +24,7 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from contextlib import asynccontextmanager, contextmanager
 from datetime import timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -110,18 +111,31 @@ async def _store() -> AsyncIterator[tuple[Database, dict[str, Call]]]:
             await db.dispose()
 
 
+async def _cpu_ms(run: Callable[[int], Awaitable[object]], calls: int, *, warm: int) -> float:
+    """CPU ms per call of `run(n)` for n in range(calls), after `warm` calls that compile and
+    cache its statements once, as in a running bot."""
+    for n in range(warm):
+        await run(n)
+    started = time.process_time()
+    for n in range(calls):
+        await run(n)
+    return 1000 * (time.process_time() - started) / calls
+
+
 async def measure(calls: int) -> dict[str, float]:
     async with _store() as (db, measured):
-        figures: dict[str, float] = {}
-        for name, call in measured.items():
-            async with db.reading() as session:
-                await call(session)  # compiled and cached once, as in a running bot
-            started = time.process_time()
-            for _ in range(calls):
+
+        def in_a_read_session(call: Call) -> Callable[[int], Awaitable[object]]:
+            async def run(_n: int) -> object:
                 async with db.reading() as session:
-                    await call(session)
-            figures[name] = 1000 * (time.process_time() - started) / calls
-        return figures
+                    return await call(session)
+
+            return run
+
+        return {
+            name: await _cpu_ms(in_a_read_session(call), calls, warm=1)
+            for name, call in measured.items()
+        }
 
 
 @contextmanager
@@ -277,15 +291,10 @@ async def measure_writes(calls: int) -> dict[str, float]:
     (the rows it cancels and arms again are there from the warm-up)."""
     async with _store() as (db, _):
         units = await _writes(db)
-        figures: dict[str, float] = {}
-        for name, unit in units.items():
-            for n in range(4):
-                await unit(db, n)  # compiled and cached once; the reminders planned
-            started = time.process_time()
-            for n in range(calls):
-                await unit(db, n)
-            figures[name] = 1000 * (time.process_time() - started) / calls
-        return figures
+        # four warm-up calls: the reminders are planned, done and undone once before the timing
+        return {
+            name: await _cpu_ms(partial(unit, db), calls, warm=4) for name, unit in units.items()
+        }
 
 
 async def write_hops() -> list[str]:

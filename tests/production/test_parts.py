@@ -156,14 +156,20 @@ def test_build_application_passes_the_pool_settings_on() -> None:
     assert (pool.size(), pool._max_overflow, pool._timeout, pool._recycle) == (4, 1, 9.0, 120)
 
 
+@pytest.fixture
+def pool_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Settings without the pool's and the concurrency's variables of this environment."""
+    for name in ("DB_POOL_SIZE", "DB_MAX_OVERFLOW", "UPDATE_CONCURRENCY"):
+        monkeypatch.delenv(f"INBURGERBOT_{name}", raising=False)
+
+
+@pytest.mark.usefixtures("pool_defaults")
 @pytest.mark.parametrize("concurrent_updates", [None, 6])
 def test_the_pool_holds_a_connection_per_update_in_hand_by_default(
-    concurrent_updates: int | None, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+    concurrent_updates: int | None, tmp_path: Any
 ) -> None:
     """Unset, DB_POOL_SIZE is the updates handled at once plus four for the jobs, on
     PostgreSQL and on a SQLite file alike (SQLAlchemy's own SQLite default was 5)."""
-    for name in ("DB_POOL_SIZE", "DB_MAX_OVERFLOW", "UPDATE_CONCURRENCY"):
-        monkeypatch.delenv(f"INBURGERBOT_{name}", raising=False)
     expected = (concurrent_updates or 16) + 4
     for url in ("postgresql://bot@127.0.0.1:1/nothing", f"sqlite:///{tmp_path / 'bot.db'}"):
         settings = Settings(  # type: ignore[call-arg]
@@ -179,13 +185,10 @@ def test_the_pool_holds_a_connection_per_update_in_hand_by_default(
     assert Settings(_env_file=None, db_pool_size=3).pool_size(40) == 3  # type: ignore[call-arg]
 
 
-async def test_updates_in_hand_reuse_the_pools_connections(
-    tmp_path: Any, monkeypatch: pytest.MonkeyPatch
-) -> None:
+@pytest.mark.usefixtures("pool_defaults")
+async def test_updates_in_hand_reuse_the_pools_connections(tmp_path: Any) -> None:
     """Sixteen sessions at once (the default UPDATE_CONCURRENCY) open no connection once the
     pool is warm: with a pool of five, eleven of them opened and closed one every time."""
-    for name in ("DB_POOL_SIZE", "DB_MAX_OVERFLOW", "UPDATE_CONCURRENCY"):
-        monkeypatch.delenv(f"INBURGERBOT_{name}", raising=False)
     settings = Settings(  # type: ignore[call-arg]
         _env_file=None, telegram_token=TOKEN, database_url=f"sqlite:///{tmp_path / 'bot.db'}"
     )
